@@ -1,0 +1,107 @@
+//! The named choices a run is made of. The driver parses these names from the command line
+//! (and lists them when a name is wrong); the guest dispatches on the indices.
+
+/// A closed set of named choices stored as an index in the [`RunConfig`](crate::RunConfig).
+pub trait Choice: Sized + Copy + 'static {
+    /// Every choice, in index order.
+    const ALL: &'static [Self];
+    /// The name used on the command line and in results.
+    fn name(self) -> &'static str;
+
+    fn index(self) -> u64 {
+        Self::ALL.iter().position(|c| c.name() == self.name()).unwrap_or(0) as u64
+    }
+    fn from_index(i: u64) -> Option<Self> {
+        Self::ALL.get(usize::try_from(i).ok()?).copied()
+    }
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.name() == name)
+    }
+}
+
+macro_rules! named_enum {
+    ($(#[$m:meta])* $ty:ident { $($(#[$vm:meta])* $var:ident = $name:literal,)* }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u64)]
+        pub enum $ty { $($(#[$vm])* $var,)* }
+        impl Choice for $ty {
+            const ALL: &'static [Self] = &[$($ty::$var,)*];
+            fn name(self) -> &'static str {
+                match self { $($ty::$var => $name,)* }
+            }
+        }
+    };
+}
+
+named_enum! {
+    /// Where the guest runs: decides the memory map (UART, GIC, DRAM) and how a run ends.
+    Platform {
+        /// gem5 `VExpress_GEM5_V2`, bare metal.
+        Gem5 = "gem5",
+        /// QEMU `virt` with GICv3 and EL3 (`secure=on,virtualization=on`).
+        Qemu = "qemu",
+    }
+}
+
+named_enum! {
+    /// The guest app a run executes.
+    App {
+        /// Boot self-test: all cores up, the timer fires, async sleep works, the budget yields.
+        SelfTest = "selftest",
+        /// E3: cycles per context switch.
+        ContextSwitch = "ctxswitch",
+    }
+}
+
+named_enum! {
+    /// The mechanism under test; each app accepts its own subset ([`App::mechanisms`]).
+    Mechanism {
+        /// The app has one way to run.
+        Default = "default",
+        /// Two coroutines yielding to each other through the executor.
+        CoroYield = "coro-yield",
+        /// Two stackful threads switching cooperatively (callee-saved registers only).
+        ThreadCoop = "thread-coop",
+        /// Two stackful threads switched by a timer interrupt (full context with FP/SIMD).
+        ThreadPreempt = "thread-preempt",
+    }
+}
+
+/// One named app parameter, stored in a slot of `RunConfig::params`.
+#[derive(Clone, Copy, Debug)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    pub default: u64,
+    pub help: &'static str,
+}
+
+impl App {
+    /// The mechanisms this app runs; the config stores an index into this list.
+    pub fn mechanisms(self) -> &'static [Mechanism] {
+        match self {
+            App::SelfTest => &[Mechanism::Default],
+            App::ContextSwitch => &[
+                Mechanism::CoroYield,
+                Mechanism::ThreadCoop,
+                Mechanism::ThreadPreempt,
+            ],
+        }
+    }
+
+    /// The app's parameters, in slot order.
+    pub fn params(self) -> &'static [ParamSpec] {
+        match self {
+            App::SelfTest => &[ParamSpec {
+                name: "budget",
+                default: 128,
+                help: "cooperative budget of the executor (operations per poll)",
+            }],
+            App::ContextSwitch => &[ParamSpec {
+                name: "quantum_ticks",
+                default: 4,
+                help: "thread-preempt: timer quantum in generic-timer ticks",
+            }],
+        }
+    }
+}
