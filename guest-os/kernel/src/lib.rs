@@ -1,1 +1,45 @@
+//! A small bare-metal aarch64 kernel for gem5's `VExpress_GEM5_V2` and QEMU's `virt`: boot and
+//! SMP, exceptions with full context save, GICv3, the generic timer, the PL011 console, identity
+//! page tables with caches on, a heap, m5ops, stackful threads, and the glue that runs the
+//! `executor` crate on each core.
+//!
+//! The guest binary (guest-apps) names its entry with [`entry!`]; the kernel calls it on every
+//! core the run uses, after boot, with MMU, caches, GIC, timer and PMU ready.
 #![no_std]
+
+extern crate alloc;
+
+pub mod arch;
+pub mod config;
+pub mod console;
+pub mod gic;
+pub mod heap;
+pub mod m5;
+pub mod mmu;
+mod panic;
+pub mod platform;
+pub mod runtime;
+pub mod smp;
+pub mod syscall;
+pub mod thread;
+pub mod timer;
+
+pub use arch::pmu::cycles;
+pub use arch::cpu::core_id;
+
+/// Cores the kernel supports (stacks are reserved for this many).
+pub const MAX_CORES: usize = 8;
+/// Boot stack per core.
+pub const STACK_SIZE: usize = 0x10000;
+
+/// Names the app entry: `fn(core: usize) -> !`, run on every core of the run.
+#[macro_export]
+macro_rules! entry {
+    ($main:path) => {
+        #[unsafe(no_mangle)]
+        extern "Rust" fn __kernel_app_main(core: usize) -> ! {
+            let f: fn(usize) -> ! = $main;
+            f(core)
+        }
+    };
+}

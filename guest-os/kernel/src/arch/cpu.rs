@@ -1,0 +1,69 @@
+//! Small CPU primitives: which core am I, interrupt masking, waiting for events.
+
+use core::arch::asm;
+
+use aarch64_cpu::registers::{MPIDR_EL1, Readable};
+
+/// This core's number (MPIDR Aff0; both machines number cores 0..N in one cluster).
+#[inline(always)]
+pub fn core_id() -> usize {
+    (MPIDR_EL1.get() & 0xff) as usize
+}
+
+/// Masks IRQs on this core and returns whether they were unmasked before.
+#[inline(always)]
+pub fn irq_save() -> bool {
+    let daif: u64;
+    // SAFETY: reading DAIF and masking IRQs has no memory effects.
+    unsafe { asm!("mrs {0}, daif", "msr daifset, #2", out(reg) daif, options(nostack)) };
+    daif & (1 << 7) == 0
+}
+
+/// Restores the IRQ mask saved by [`irq_save`].
+#[inline(always)]
+pub fn irq_restore(were_enabled: bool) {
+    if were_enabled {
+        irq_enable();
+    }
+}
+
+#[inline(always)]
+pub fn irq_enable() {
+    // SAFETY: unmasking IRQs; handlers are installed before the first call.
+    unsafe { asm!("msr daifclr, #2", options(nostack)) };
+}
+
+/// Runs `f` with IRQs masked on this core.
+pub fn without_irqs<R>(f: impl FnOnce() -> R) -> R {
+    let saved = irq_save();
+    let r = f();
+    irq_restore(saved);
+    r
+}
+
+/// Waits for an event: an SEV from another core, an exception return, a monitor clear, or a
+/// pending interrupt.
+#[inline(always)]
+pub fn wfe() {
+    aarch64_cpu::asm::wfe();
+}
+
+#[inline(always)]
+pub fn wfi() {
+    aarch64_cpu::asm::wfi();
+}
+
+/// Signals an event to every core (wakes cores waiting in WFE).
+#[inline(always)]
+pub fn sev() {
+    // SAFETY: `dsb` orders prior stores before the event; `sev` has no memory effects.
+    unsafe { asm!("dsb ish", "sev", options(nostack)) };
+}
+
+/// Cleans and invalidates the data-cache line holding `addr` to the point of coherency, for data
+/// shared with a core whose MMU (and so its caches) is still off.
+#[inline(always)]
+pub fn clean_dcache_line(addr: usize) {
+    // SAFETY: cache maintenance by VA on a mapped address has no architectural side effects.
+    unsafe { asm!("dc civac, {0}", "dsb sy", in(reg) addr, options(nostack)) };
+}

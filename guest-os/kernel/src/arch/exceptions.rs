@@ -1,0 +1,131 @@
+//! Exception handling at EL1: the vector table (`vectors.S`) saves the full context into a
+//! [`Frame`] and calls [`handle_exception`], which returns the frame to resume. IRQs are
+//! acknowledged through the GIC CPU interface and dispatched to a per-INTID handler table.
+
+use core::arch::{asm, global_asm};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use arm_gic::{IntId, InterruptGroup, gicv3::GicCpuInterface};
+
+global_asm!(include_str!("vectors.S"));
+
+/// The saved context of interrupted code, as `vectors.S` lays it out.
+#[repr(C, align(16))]
+#[derive(Clone, Copy, Debug)]
+pub struct Frame {
+    pub x: [u64; 31],
+    pub elr: u64,
+    pub spsr: u64,
+    pub _pad: u64,
+    pub fpcr: u64,
+    pub fpsr: u64,
+    pub q: [u128; 32],
+}
+
+/// Size of [`Frame`]; must equal `FRAME_SIZE` in `vectors.S`.
+pub const FRAME_SIZE: usize = 800;
+const _: () = assert!(core::mem::size_of::<Frame>() == FRAME_SIZE);
+
+/// SPSR for a new EL1 thread: EL1h with all interrupts unmasked.
+pub const SPSR_EL1H_IRQS_ON: u64 = 0b0101;
+
+/// An interrupt handler: gets the INTID and the interrupted frame, returns the frame to resume
+/// (the same one, or another thread's to switch to it).
+pub type IrqHandler = fn(intid: u32, frame: *mut Frame) -> *mut Frame;
+
+const MAX_INTID: usize = 1020;
+static HANDLERS: [AtomicUsize; MAX_INTID] = [const { AtomicUsize::new(0) }; MAX_INTID];
+/// IRQs taken per core (for the self-test and for accounting in experiments).
+pub static IRQ_COUNT: [AtomicU64; crate::MAX_CORES] = [const { AtomicU64::new(0) }; crate::MAX_CORES];
+
+/// Installs `handler` for `intid`; replaces any earlier one.
+pub fn set_irq_handler(intid: u32, handler: IrqHandler) {
+    HANDLERS[intid as usize].store(handler as usize, Ordering::Release);
+}
+
+unsafe extern "C" {
+    static exception_vectors: u8;
+}
+
+/// Points VBAR_EL1 at the vector table. Every core calls this first thing at EL1.
+pub fn install_vectors() {
+    // SAFETY: `exception_vectors` is the 2 KiB-aligned table defined in vectors.S.
+    unsafe {
+        let base = core::ptr::addr_of!(exception_vectors) as u64;
+        asm!("msr vbar_el1, {0}", "isb", in(reg) base, options(nostack));
+    }
+}
+
+/// Vector entries in table order (see vectors.S).
+const KIND_SYNC_SPX: u64 = 4;
+const KIND_IRQ_SPX: u64 = 5;
+
+/// Called by vectors.S for every exception.
+#[unsafe(no_mangle)]
+extern "C" fn handle_exception(kind: u64, frame: *mut Frame) -> *mut Frame {
+    match kind {
+        KIND_IRQ_SPX => handle_irq(frame),
+        KIND_SYNC_SPX => handle_sync(frame),
+        _ => {
+            // SAFETY: vectors.S passes a pointer to the frame it just saved.
+            let f = unsafe { &*frame };
+            panic!("unexpected exception kind {kind} at ELR {:#x}, ESR {:#x}", f.elr, esr());
+        }
+    }
+}
+
+fn handle_irq(mut frame: *mut Frame) -> *mut Frame {
+    let core = crate::arch::cpu::core_id();
+    IRQ_COUNT[core].fetch_add(1, Ordering::Relaxed);
+    let Some(intid) = GicCpuInterface::get_and_acknowledge_interrupt(InterruptGroup::Group1) else {
+        return frame; // spurious
+    };
+    let raw = u32::from(intid);
+    if let Some(slot) = HANDLERS.get(raw as usize) {
+        let h = slot.load(Ordering::Acquire);
+        if h == 0 {
+            panic!("IRQ {raw} on core {core} has no handler");
+        }
+        // SAFETY: only `set_irq_handler` stores into the table, always a valid `IrqHandler`.
+        let handler: IrqHandler = unsafe { core::mem::transmute::<usize, IrqHandler>(h) };
+        frame = handler(raw, frame);
+    }
+    GicCpuInterface::end_interrupt(intid, InterruptGroup::Group1);
+    frame
+}
+
+/// Exception class of `svc` from AArch64.
+const EC_SVC64: u64 = 0x15;
+
+fn handle_sync(frame: *mut Frame) -> *mut Frame {
+    let esr = esr();
+    let ec = esr >> 26;
+    // SAFETY: vectors.S passes a pointer to the frame it just saved.
+    let f = unsafe { &mut *frame };
+    if ec == EC_SVC64 {
+        return crate::syscall::handle_svc(f, (esr & 0xffff) as u16, frame);
+    }
+    let far: u64;
+    // SAFETY: reading a system register.
+    unsafe { asm!("mrs {0}, far_el1", out(reg) far, options(nostack)) };
+    panic!(
+        "synchronous exception: ESR {esr:#x} (EC {ec:#x}) at ELR {:#x}, FAR {far:#x}",
+        f.elr
+    );
+}
+
+fn esr() -> u64 {
+    let esr: u64;
+    // SAFETY: reading a system register.
+    unsafe { asm!("mrs {0}, esr_el1", out(reg) esr, options(nostack)) };
+    esr
+}
+
+/// IntId from a raw number, for callers that keep INTIDs as `u32`.
+pub fn intid(raw: u32) -> IntId {
+    match raw {
+        0..16 => IntId::sgi(raw),
+        16..32 => IntId::ppi(raw - 16),
+        _ => IntId::spi(raw - 32),
+    }
+}

@@ -1,0 +1,102 @@
+//! Bring-up at EL1 on every core, and the core barrier the apps use.
+//!
+//! Core 0 prepares everything shared (heap, page tables, GIC driver, console) with its MMU still
+//! off, so all of it is in memory rather than in a cache, then releases the other cores through
+//! `KERNEL_READY`; only then does any core turn its caches on. Cores beyond the run's core count
+//! park in WFI and never run kernel code again.
+
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+
+use crate::{arch, config, console, gic, heap, m5, mmu, platform::Machine, timer};
+
+/// Written by core 0 with its MMU off, read by the others with theirs off.
+static KERNEL_READY: AtomicU32 = AtomicU32::new(0);
+static ROOT_TABLE: AtomicUsize = AtomicUsize::new(0);
+static ONLINE: AtomicUsize = AtomicUsize::new(0);
+static CORES: AtomicUsize = AtomicUsize::new(1);
+
+unsafe extern "Rust" {
+    fn __kernel_app_main(core: usize) -> !;
+}
+
+/// Number of cores this run uses.
+pub fn cores() -> usize {
+    CORES.load(Ordering::Relaxed)
+}
+
+#[unsafe(no_mangle)]
+extern "C" fn kernel_main_el1(core: usize) -> ! {
+    arch::exceptions::install_vectors();
+    let cfg = config::get();
+    let platform = cfg.platform().unwrap_or(runconfig::Platform::Gem5);
+    let machine = Machine::of(platform);
+    let cores = (cfg.cores as usize).clamp(1, crate::MAX_CORES);
+
+    if core == 0 {
+        m5::set_platform(platform);
+        CORES.store(cores, Ordering::Relaxed);
+        console::init(machine.uart_base);
+        heap::init();
+        ROOT_TABLE.store(mmu::build(machine), Ordering::Relaxed);
+        gic::init(machine, cores);
+        KERNEL_READY.store(1, Ordering::Release);
+        arch::cpu::sev();
+    } else {
+        while KERNEL_READY.load(Ordering::Acquire) == 0 {
+            arch::cpu::wfe();
+        }
+        if core >= cores {
+            loop {
+                arch::cpu::wfi();
+            }
+        }
+        m5::set_platform(platform);
+    }
+
+    mmu::enable(ROOT_TABLE.load(Ordering::Relaxed));
+    arch::pmu::enable_cycle_counter();
+    gic::init_cpu_interface();
+    timer::init_core(core);
+    crate::runtime::init_core(core);
+    arch::cpu::irq_enable();
+
+    barrier();
+    if core == 0 {
+        crate::println!(
+            "coro kernel: {} core(s) on {}, counter {} Hz, app {}",
+            cores,
+            runconfig::Choice::name(platform),
+            timer::frequency(),
+            cfg.app().map_or("?", runconfig::Choice::name),
+        );
+        crate::println!("{}", runconfig::APP_START);
+        // Dump 0 of stats.txt covers boot, up to the app's first instruction.
+        m5::dump_reset_stats();
+    }
+    barrier();
+    // SAFETY: `entry!` in the guest binary defines this symbol with this signature.
+    unsafe { __kernel_app_main(core) }
+}
+
+static BARRIER_GEN: AtomicUsize = AtomicUsize::new(0);
+static BARRIER_COUNT: AtomicUsize = AtomicUsize::new(0);
+
+/// Waits until every core of the run has reached the barrier (sense-reversing, reusable).
+pub fn barrier() {
+    let n = cores();
+    let generation = BARRIER_GEN.load(Ordering::Acquire);
+    if BARRIER_COUNT.fetch_add(1, Ordering::AcqRel) + 1 == n {
+        BARRIER_COUNT.store(0, Ordering::Relaxed);
+        BARRIER_GEN.store(generation + 1, Ordering::Release);
+        arch::cpu::sev();
+    } else {
+        while BARRIER_GEN.load(Ordering::Acquire) == generation {
+            arch::cpu::wfe();
+        }
+    }
+}
+
+/// Counts a core as online (for the self-test).
+pub fn mark_online() -> usize {
+    ONLINE.fetch_add(1, Ordering::AcqRel) + 1
+}

@@ -1,0 +1,224 @@
+//! Stackful threads, kept minimal: they exist to be compared with stackless coroutines (E3).
+//!
+//! * [`CoopThreads`]: cooperative switching. A switch saves only what the AAPCS64 says a callee
+//!   must preserve (x19–x30, sp, d8–d15), because the caller of `switch` already treats every
+//!   other register as clobbered.
+//! * [`PreemptThreads`]: the timer interrupts a thread anywhere, so the full context (every
+//!   general register and all 32 128-bit FP/SIMD registers) is saved by the exception vector;
+//!   the switch is the IRQ handler returning another thread's saved [`Frame`].
+
+use alloc::{boxed::Box, vec, vec::Vec};
+use core::arch::global_asm;
+use core::cell::UnsafeCell;
+
+use crate::arch::exceptions::{FRAME_SIZE, Frame, SPSR_EL1H_IRQS_ON};
+
+/// A thread entry point; it must never return.
+pub type Entry = extern "C" fn(arg: usize) -> !;
+
+global_asm!(
+    r#"
+.global coop_switch
+// coop_switch(save_sp: *mut usize /* x0 */, load_sp: usize /* x1 */)
+coop_switch:
+    sub     sp, sp, #160
+    stp     x19, x20, [sp, #0]
+    stp     x21, x22, [sp, #16]
+    stp     x23, x24, [sp, #32]
+    stp     x25, x26, [sp, #48]
+    stp     x27, x28, [sp, #64]
+    stp     x29, x30, [sp, #80]
+    stp     d8, d9, [sp, #96]
+    stp     d10, d11, [sp, #112]
+    stp     d12, d13, [sp, #128]
+    stp     d14, d15, [sp, #144]
+    mov     x9, sp
+    str     x9, [x0]
+    mov     sp, x1
+    ldp     x19, x20, [sp, #0]
+    ldp     x21, x22, [sp, #16]
+    ldp     x23, x24, [sp, #32]
+    ldp     x25, x26, [sp, #48]
+    ldp     x27, x28, [sp, #64]
+    ldp     x29, x30, [sp, #80]
+    ldp     d8, d9, [sp, #96]
+    ldp     d10, d11, [sp, #112]
+    ldp     d12, d13, [sp, #128]
+    ldp     d14, d15, [sp, #144]
+    add     sp, sp, #160
+    ret
+
+// First switch into a new cooperative thread lands here: x19 = entry, x20 = argument.
+coop_trampoline:
+    mov     x0, x20
+    blr     x19
+    brk     #1
+"#
+);
+
+unsafe extern "C" {
+    fn coop_switch(save_sp: *mut usize, load_sp: usize);
+    fn coop_trampoline();
+}
+
+fn new_stack(size: usize) -> Box<[u128]> {
+    vec![0u128; size / 16].into_boxed_slice()
+}
+
+/// A set of cooperative threads on one core, plus slot 0 for the code that created it.
+pub struct CoopThreads {
+    sps: Vec<usize>,
+    _stacks: Vec<Box<[u128]>>,
+    current: usize,
+}
+
+impl CoopThreads {
+    /// Threads `1..=entries.len()`; slot 0 is the caller.
+    pub fn new(entries: &[(Entry, usize)], stack_size: usize) -> Self {
+        let mut sps = vec![0usize];
+        let mut stacks = Vec::new();
+        for &(entry, arg) in entries {
+            let mut stack = new_stack(stack_size);
+            let top = stack.as_mut_ptr() as usize + stack.len() * 16;
+            let sp = top - 160;
+            // SAFETY: `sp` is inside the new stack; this writes the callee-saved block that
+            // `coop_switch` pops on the first switch (x19 = entry, x20 = arg, x30 = trampoline).
+            unsafe {
+                let regs = sp as *mut usize;
+                regs.add(0).write(entry as *const () as usize);
+                regs.add(1).write(arg);
+                regs.add(11).write(coop_trampoline as *const () as usize);
+            }
+            sps.push(sp);
+            stacks.push(stack);
+        }
+        CoopThreads { sps, _stacks: stacks, current: 0 }
+    }
+
+    /// Switches from the current thread to thread `to`.
+    ///
+    /// # Safety
+    /// Must be called by the thread this set believes is current, on its own stack, and the set
+    /// must stay alive (and not move) while any of its threads runs.
+    #[inline(always)]
+    pub unsafe fn switch_to(&mut self, to: usize) {
+        let from = self.current;
+        self.current = to;
+        let save = &raw mut self.sps[from];
+        let load = self.sps[to];
+        // SAFETY: `save` points into this set, `load` is a stack pointer saved by a previous
+        // switch (or prepared by `new`); the caller guarantees the rest.
+        unsafe { coop_switch(save, load) };
+    }
+
+    pub fn current(&self) -> usize {
+        self.current
+    }
+}
+
+/// Threads switched by this core's timer interrupt, round robin, plus the interrupted caller,
+/// which gets the core back when [`PreemptThreads::stop`] is called from a thread.
+pub struct PreemptThreads {
+    state: UnsafeCell<PreemptState>,
+}
+
+struct PreemptState {
+    frames: Vec<*mut Frame>,
+    _stacks: Vec<Box<[u128]>>,
+    current: Option<usize>,
+    caller: *mut Frame,
+    quantum_ticks: u64,
+    stopping: bool,
+    switches: u64,
+}
+
+// SAFETY: the state is touched only on the owning core, by the timer IRQ handler and by
+// code that runs with IRQs masked (`stop`), so accesses never overlap.
+unsafe impl Sync for PreemptThreads {}
+
+impl PreemptThreads {
+    pub fn new(entries: &[(Entry, usize)], stack_size: usize, quantum_ticks: u64) -> Self {
+        let mut frames = Vec::new();
+        let mut stacks = Vec::new();
+        for &(entry, arg) in entries {
+            let mut stack = new_stack(stack_size);
+            let top = stack.as_mut_ptr() as usize + stack.len() * 16;
+            let frame = (top - FRAME_SIZE) as *mut Frame;
+            // SAFETY: the frame lies at the top of the new stack; restoring it starts `entry`
+            // with `arg` at EL1 with IRQs on, and sp = top.
+            unsafe {
+                frame.write(Frame {
+                    x: [0; 31],
+                    elr: entry as *const () as u64,
+                    spsr: SPSR_EL1H_IRQS_ON,
+                    _pad: 0,
+                    fpcr: 0,
+                    fpsr: 0,
+                    q: [0; 32],
+                });
+                (*frame).x[0] = arg as u64;
+            }
+            frames.push(frame);
+            stacks.push(stack);
+        }
+        PreemptThreads {
+            state: UnsafeCell::new(PreemptState {
+                frames,
+                _stacks: stacks,
+                current: None,
+                caller: core::ptr::null_mut(),
+                quantum_ticks,
+                stopping: false,
+                switches: 0,
+            }),
+        }
+    }
+
+    /// Called from the timer hook: re-arms the quantum and returns the next thread's frame.
+    ///
+    /// # Safety
+    /// Only from this core's timer interrupt, with `frame` the interrupted context.
+    pub unsafe fn on_tick(&self, frame: *mut Frame) -> *mut Frame {
+        // SAFETY: IRQ context on the owning core; see the `Sync` impl.
+        let s = unsafe { &mut *self.state.get() };
+        match s.current {
+            None => s.caller = frame,
+            Some(i) => s.frames[i] = frame,
+        }
+        if s.stopping {
+            crate::timer::set_deadline(None);
+            s.current = None;
+            return s.caller;
+        }
+        let next = s.current.map_or(0, |i| (i + 1) % s.frames.len());
+        s.current = Some(next);
+        s.switches += 1;
+        crate::timer::set_relative(s.quantum_ticks);
+        s.frames[next]
+    }
+
+    /// Starts preemption: the first timer tick switches from the caller to thread 0.
+    pub fn start(&self) {
+        // SAFETY: read on the owning core before the timer is armed.
+        let q = unsafe { (*self.state.get()).quantum_ticks };
+        crate::timer::set_relative(q);
+    }
+
+    /// Asks for the caller to be resumed at the next tick (called from a thread).
+    pub fn stop(&self) {
+        crate::arch::cpu::without_irqs(|| {
+            // SAFETY: IRQs are masked on the owning core, so the handler cannot run now.
+            unsafe { (*self.state.get()).stopping = true };
+        });
+    }
+
+    pub fn is_running(&self) -> bool {
+        // SAFETY: a single aligned read of a flag on the owning core.
+        crate::arch::cpu::without_irqs(|| unsafe { (*self.state.get()).current.is_some() })
+    }
+
+    pub fn switches(&self) -> u64 {
+        // SAFETY: as above.
+        crate::arch::cpu::without_irqs(|| unsafe { (*self.state.get()).switches })
+    }
+}
