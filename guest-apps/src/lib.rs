@@ -1,19 +1,35 @@
-//! The guest apps. They use only the kernel's safe API.
+//! The guest apps. Each runs on every core of the run (`main` is called on each) and prints
+//! its results as `@result` lines. They use only the kernel's safe API.
 #![no_std]
 #![forbid(unsafe_code)]
 
-use kernel::println;
+extern crate alloc;
 
-/// Entry on every core of the run.
+mod ctxswitch;
+mod samples;
+mod selftest;
+
+use runconfig::App;
+
+/// Entry on every core of the run; the run config picks the app.
 pub fn main(core: usize) -> ! {
-    kernel::smp::mark_online();
+    let cfg = kernel::config::get();
+    match cfg.app() {
+        Some(App::SelfTest) => selftest::run(core, &cfg),
+        Some(App::ContextSwitch) => ctxswitch::run(core, &cfg),
+        None => panic!("unknown app index {} in the run config", cfg.app),
+    }
+    finish(core)
+}
+
+/// Core 0 ends the run once every core's app code returned; the others idle.
+fn finish(core: usize) -> ! {
     kernel::smp::barrier();
     if core == 0 {
-        println!("cores online: {}", kernel::smp::cores());
-        println!("{}", runconfig::DONE);
+        kernel::println!("{}", runconfig::DONE);
         kernel::m5::exit(0);
     }
     loop {
-        kernel::arch::cpu::wfe();
+        kernel::arch::cpu::wfi();
     }
 }

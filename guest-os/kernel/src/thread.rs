@@ -222,3 +222,88 @@ impl PreemptThreads {
         crate::arch::cpu::without_irqs(|| unsafe { (*self.state.get()).switches })
     }
 }
+
+/// The cooperative set running on each core, if any (see [`run_coop`]).
+static COOP: [core::sync::atomic::AtomicPtr<CoopThreads>; crate::MAX_CORES] =
+    [const { core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()) }; crate::MAX_CORES];
+
+/// Runs cooperative threads `1..=entries.len()` on this core until one calls [`coop_finish`];
+/// thread `i` switches to thread `j` with [`coop_yield_to`]`(j)`.
+pub fn run_coop(entries: &[(Entry, usize)], stack_size: usize) {
+    let core = crate::arch::cpu::core_id();
+    let set = alloc::boxed::Box::into_raw(alloc::boxed::Box::new(CoopThreads::new(entries, stack_size)));
+    COOP[core].store(set, core::sync::atomic::Ordering::Release);
+    coop_yield_to(1);
+    COOP[core].store(core::ptr::null_mut(), core::sync::atomic::Ordering::Release);
+    // SAFETY: `set` came from `Box::into_raw` above and no thread of it runs any more (the
+    // finishing thread switched back to slot 0, this code, and is never resumed).
+    drop(unsafe { alloc::boxed::Box::from_raw(set) });
+}
+
+/// Switches from the calling cooperative thread (or the creator, slot 0) to thread `to`.
+pub fn coop_yield_to(to: usize) {
+    let set = COOP[crate::arch::cpu::core_id()].load(core::sync::atomic::Ordering::Acquire);
+    assert!(!set.is_null(), "coop_yield_to outside run_coop");
+    // SAFETY: the set stays alive until `run_coop` returns, which happens only after a thread
+    // switched back to slot 0 for the last time; the caller is the set's current thread (each
+    // thread only runs when switched to), on its own stack.
+    unsafe { (*set).switch_to(to) }
+}
+
+/// Ends [`run_coop`]: switches back to its caller for good.
+pub fn coop_finish() -> ! {
+    coop_yield_to(0);
+    unreachable!("a finished cooperative thread was resumed");
+}
+
+/// The preemptive set running on each core, if any (see [`run_preemptive`]).
+static PREEMPT: [core::sync::atomic::AtomicPtr<PreemptThreads>; crate::MAX_CORES] =
+    [const { core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()) }; crate::MAX_CORES];
+
+fn preempt_tick(_intid: u32, frame: *mut Frame) -> *mut Frame {
+    let set = PREEMPT[crate::arch::cpu::core_id()].load(core::sync::atomic::Ordering::Acquire);
+    if set.is_null() {
+        crate::timer::set_deadline(None);
+        return frame;
+    }
+    // SAFETY: timer IRQ on the owning core; the set outlives its registration (see
+    // `run_preemptive`).
+    unsafe { (*set).on_tick(frame) }
+}
+
+/// Runs `entries` as threads preempted by this core's timer every `quantum_ticks`, round robin,
+/// until one calls [`preempt_stop`]; returns the number of switches made.
+pub fn run_preemptive(entries: &[(Entry, usize)], stack_size: usize, quantum_ticks: u64) -> u64 {
+    let core = crate::arch::cpu::core_id();
+    let set = alloc::boxed::Box::into_raw(alloc::boxed::Box::new(PreemptThreads::new(
+        entries,
+        stack_size,
+        quantum_ticks,
+    )));
+    PREEMPT[core].store(set, core::sync::atomic::Ordering::Release);
+    crate::timer::set_hook(core, Some(preempt_tick));
+    // SAFETY: `set` is valid until it is freed below.
+    let s = unsafe { &*set };
+    s.start();
+    // The first tick saves this context and switches to thread 0; the tick after
+    // `preempt_stop` resumes here.
+    while s.switches() == 0 || s.is_running() {
+        crate::arch::cpu::wfi();
+    }
+    let switches = s.switches();
+    crate::timer::set_hook(core, None);
+    crate::arch::cpu::without_irqs(|| {
+        PREEMPT[core].store(core::ptr::null_mut(), core::sync::atomic::Ordering::Release)
+    });
+    // SAFETY: the timer is disarmed, the hook removed and no thread of the set runs again.
+    drop(unsafe { alloc::boxed::Box::from_raw(set) });
+    switches
+}
+
+/// Ends [`run_preemptive`] at the next tick (call from one of its threads, then keep spinning).
+pub fn preempt_stop() {
+    let set = PREEMPT[crate::arch::cpu::core_id()].load(core::sync::atomic::Ordering::Acquire);
+    assert!(!set.is_null(), "preempt_stop outside run_preemptive");
+    // SAFETY: the set is alive while its threads run.
+    unsafe { (*set).stop() }
+}
