@@ -1,0 +1,157 @@
+# gem5 v24.0 configuration for the project's bare-metal guest on VExpress_GEM5_V2 (GICv3).
+#
+# Run by the gem5 binary, never by plain Python:
+#   $GEM5 -d RUNDIR --listener-mode=off configs/baremetal.py --kernel guest.elf --cpu o3 --cores 2
+#
+# Every parameter is a command-line option (--help lists them). The system is the one of gem5's
+# configs/example/arm/baremetal.py (whose CPU and cache definitions this script imports from
+# gem5's own configs/ directory), with a PMU on every core (the guest measures with the cycle
+# counter) and an explicit exit status for the driver:
+#   0  the guest called m5_exit(0)
+#   1  the guest called m5_fail (a guest panic)
+#   2  --max-ticks was reached (a hung guest)
+#   3  any other exit cause
+# and one line "gem5-exit: cause=... code=... tick=..." on stdout.
+
+import argparse
+import os
+import sys
+
+
+def gem5_configs_dir():
+    """gem5's own configs/ directory: $GEM5_CONFIGS, or next to the binary's source tree."""
+    env = os.environ.get("GEM5_CONFIGS")
+    if env:
+        return env
+    exe = os.path.realpath("/proc/self/exe")  # .../build/ARM/gem5.fast
+    return os.path.join(os.path.dirname(exe), "..", "..", "configs")
+
+
+CONFIGS = gem5_configs_dir()
+if not os.path.isfile(os.path.join(CONFIGS, "example", "arm", "devices.py")):
+    print(
+        f"error: gem5's configs/ directory not found at {CONFIGS}; "
+        "set GEM5_CONFIGS=/path/to/gem5/configs",
+        file=sys.stderr,
+    )
+    sys.exit(3)
+sys.path.insert(0, CONFIGS)
+sys.path.insert(0, os.path.join(CONFIGS, "example", "arm"))
+
+import m5  # noqa: E402
+from m5.objects import (  # noqa: E402
+    ArmFsWorkload,
+    AtomicSimpleCPU,
+    MinorCPU,
+)
+
+import devices  # noqa: E402  (gem5 configs/example/arm/devices.py)
+from common import MemConfig, ObjectList  # noqa: E402
+from common.cores.arm import HPI, O3_ARM_v7a  # noqa: E402
+
+CPU_TYPES = {
+    "atomic": (AtomicSimpleCPU, None, None, None),
+    "minor": (MinorCPU, devices.L1I, devices.L1D, devices.L2),
+    "hpi": (HPI.HPI, HPI.HPI_ICache, HPI.HPI_DCache, HPI.HPI_L2),
+    "o3": (
+        O3_ARM_v7a.O3_ARM_v7a_3,
+        O3_ARM_v7a.O3_ARM_v7a_ICache,
+        O3_ARM_v7a.O3_ARM_v7a_DCache,
+        O3_ARM_v7a.O3_ARM_v7aL2,
+    ),
+}
+
+# PMU overflow interrupt (a PPI the guest leaves disabled: it only reads the cycle counter).
+PMU_PPI = 23
+
+EXIT_OK, EXIT_GUEST_FAILED, EXIT_TICK_LIMIT, EXIT_OTHER = 0, 1, 2, 3
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--kernel", required=True, help="guest ELF image")
+    p.add_argument("--cpu", choices=list(CPU_TYPES), default="atomic")
+    p.add_argument("--cores", type=int, default=1, help="number of cores")
+    p.add_argument("--cpu-freq", default="4GHz")
+    p.add_argument("--mem-size", default="1GiB")
+    p.add_argument("--mem-type", default="DDR3_1600_8x8")
+    p.add_argument("--l1i-size", default=None, help="override the CPU model's L1I size")
+    p.add_argument("--l1d-size", default=None, help="override the CPU model's L1D size")
+    p.add_argument("--l2-size", default=None, help="override the CPU model's L2 size")
+    p.add_argument(
+        "--max-ticks",
+        type=int,
+        default=0,
+        help="stop (exit status 2) after this many simulated ticks; 0 = no limit",
+    )
+    return p.parse_args()
+
+
+def build_system(args):
+    cpu_class, l1i, l1d, l2 = CPU_TYPES[args.cpu]
+    mem_mode = cpu_class.memory_mode()
+    want_caches = mem_mode == "timing"
+    if want_caches:
+        l1i = sized(l1i, args.l1i_size)
+        l1d = sized(l1d, args.l1d_size)
+        l2 = sized(l2, args.l2_size)
+
+    platform = ObjectList.platform_list.get("VExpress_GEM5_V2")
+    system = devices.SimpleSystem(
+        want_caches, args.mem_size, platform=platform(), mem_mode=mem_mode
+    )
+    # MemConfig reads these attribute names from the argument namespace.
+    args.mem_channels, args.mem_ranks = 1, None
+    MemConfig.config_mem(args, system)
+    system.connect()
+
+    system.cpu_cluster = [
+        devices.ArmCpuCluster(
+            system, args.cores, args.cpu_freq, "1.0V", cpu_class, l1i, l1d, l2
+        )
+    ]
+    system.addCaches(want_caches, last_cache_level=2)
+    for cluster in system.cpu_cluster:
+        cluster.addPMUs([PMU_PPI] * len(cluster))
+
+    system.auto_reset_addr = True
+    system.realview.gic.gicv4 = False  # GICv3: 128 KiB redistributor frames
+    system.highest_el_is_64 = True
+    system.workload = ArmFsWorkload(object_file=args.kernel, dtb_addr=0)
+    return system
+
+
+def sized(cache_class, size):
+    """A subclass of `cache_class` with another size, or the class itself."""
+    if cache_class is None or size is None:
+        return cache_class
+    return type(cache_class.__name__, (cache_class,), {"size": size})
+
+
+def run(args):
+    max_ticks = args.max_ticks if args.max_ticks > 0 else m5.MaxTick
+    event = m5.simulate(max_ticks)
+    cause, code = event.getCause(), event.getCode()
+    if cause == "m5_exit instruction encountered":
+        status = EXIT_OK if code == 0 else EXIT_GUEST_FAILED
+    elif cause == "m5_fail instruction encountered":
+        status = EXIT_GUEST_FAILED
+    elif cause == "simulate() limit reached":
+        status = EXIT_TICK_LIMIT
+    else:
+        status = EXIT_OTHER
+    print(f"gem5-exit: cause={cause!r} code={code} tick={m5.curTick()}", flush=True)
+    return status
+
+
+def main():
+    args = parse_args()
+    root = m5.objects.Root(full_system=True, system=build_system(args))
+    m5.instantiate()
+    status = run(args)
+    m5.stats.dump()
+    sys.exit(status)
+
+
+if __name__ == "__m5_main__":
+    main()
