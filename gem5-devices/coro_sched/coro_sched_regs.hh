@@ -114,17 +114,17 @@ constexpr unsigned GENERATOR_COUNT = 1;
 constexpr uint64_t GEN_CTRL = 0x100;
 // Writing 1 while it reads 0 starts the generator: GEN_FIRED is reset, the random stream
 // restarts from GEN_SEED, and the first event fires one interval from now. Writing 0 stops it.
-// It clears itself after GEN_LIMIT events. An invalid configuration (interval 0,
-// GEN_INTERVAL_MAX < GEN_INTERVAL in uniform mode, source ≥ NUM_SOURCES) sets BAD_VALUE and
-// does not start.
+// It clears itself after GEN_LIMIT events. An invalid configuration (GEN_INTERVAL 0, or
+// GEN_INTERVAL_MAX < GEN_INTERVAL in UNIFORM mode) sets BAD_VALUE and does not start.
 constexpr uint64_t GEN_CTRL_ENABLE = 0x1ULL;
 constexpr unsigned GEN_CTRL_ENABLE_SHIFT = 0;
 // RW 64-bit. How intervals are drawn (see GenMode). An unknown value sets BAD_VALUE and is
 // ignored.
 constexpr uint64_t GEN_MODE = 0x108;
-// RW 64-bit. The source the generator fires.
+// RW 64-bit. The source the generator fires. A value ≥ NUM_SOURCES sets BAD_VALUE and is
+// ignored.
 constexpr uint64_t GEN_SOURCE = 0x110;
-// RW 64-bit. Interval in cycles of the device clock (`cycle_period`, the CPU clock): the period
+// RW 64-bit. Interval in cycles of the device's `cpu_clock` (the cores' clock): the period
 // (PERIODIC), the minimum (UNIFORM) or the mean (EXPONENTIAL).
 constexpr uint64_t GEN_INTERVAL = 0x118;
 // RW 64-bit. Largest interval in cycles, inclusive (UNIFORM only).

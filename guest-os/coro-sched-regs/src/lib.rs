@@ -113,8 +113,8 @@ pub mod generator {
     /// Field of `GEN_CTRL`: Writing 1 while it reads 0 starts the generator: GEN_FIRED is reset,
     /// the random stream restarts from GEN_SEED, and the first event fires one interval from now.
     /// Writing 0 stops it. It clears itself after GEN_LIMIT events. An invalid configuration
-    /// (interval 0, GEN_INTERVAL_MAX < GEN_INTERVAL in uniform mode, source ≥ NUM_SOURCES) sets
-    /// BAD_VALUE and does not start.
+    /// (GEN_INTERVAL 0, or GEN_INTERVAL_MAX < GEN_INTERVAL in UNIFORM mode) sets BAD_VALUE and does
+    /// not start.
     pub const GEN_CTRL_ENABLE: u64 = 0x1;
 
     /// RW 64-bit, reset 0. How intervals are drawn (see GenMode). An unknown value sets BAD_VALUE
@@ -123,11 +123,12 @@ pub mod generator {
     /// Values: [`crate::gen_mode`].
     pub const GEN_MODE: usize = 0x108;
 
-    /// RW 64-bit, reset 0. The source the generator fires.
+    /// RW 64-bit, reset 0. The source the generator fires. A value ≥ NUM_SOURCES sets BAD_VALUE and
+    /// is ignored.
     pub const GEN_SOURCE: usize = 0x110;
 
-    /// RW 64-bit, reset 0. Interval in cycles of the device clock (`cycle_period`, the CPU clock):
-    /// the period (PERIODIC), the minimum (UNIFORM) or the mean (EXPONENTIAL).
+    /// RW 64-bit, reset 0. Interval in cycles of the device's `cpu_clock` (the cores' clock): the
+    /// period (PERIODIC), the minimum (UNIFORM) or the mean (EXPONENTIAL).
     pub const GEN_INTERVAL: usize = 0x118;
 
     /// RW 64-bit, reset 0. Largest interval in cycles, inclusive (UNIFORM only).
