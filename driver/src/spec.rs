@@ -1,0 +1,417 @@
+//! What one run is: the app, the mechanism, the sizes and the simulator, as names a person can
+//! read in `run.json`/`result.json`, and the [`RunConfig`] block the guest reads.
+//!
+//! Every name is checked here against the lists in `runconfig` (the driver⇄guest contract), so
+//! a wrong name fails before anything runs, with the valid choices in the message.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use runconfig::{App, Choice, Mechanism, NUM_PARAMS, Platform, RunConfig};
+use serde::{Deserialize, Serialize};
+
+/// The simulator a run uses; decides the guest's platform field and how the run is launched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Sim {
+    Gem5,
+    Qemu,
+}
+
+impl Sim {
+    pub fn platform(self) -> Platform {
+        match self {
+            Sim::Gem5 => Platform::Gem5,
+            Sim::Qemu => Platform::Qemu,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        self.platform().name()
+    }
+}
+
+/// gem5 CPU models offered by `configs/baremetal.py --cpu` (ARCHITECTURE.md, contract 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Cpu {
+    Atomic,
+    Minor,
+    Hpi,
+    O3,
+}
+
+impl Cpu {
+    pub fn name(self) -> &'static str {
+        match self {
+            Cpu::Atomic => "atomic",
+            Cpu::Minor => "minor",
+            Cpu::Hpi => "hpi",
+            Cpu::O3 => "o3",
+        }
+    }
+}
+
+impl fmt::Display for Cpu {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Simulator-specific part of a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "sim", rename_all = "lowercase")]
+pub enum SimSpec {
+    Gem5 {
+        cpu: Cpu,
+        /// `--max-ticks` of the config: reaching it means the guest hung.
+        max_ticks: u64,
+    },
+    Qemu,
+}
+
+impl SimSpec {
+    pub fn sim(&self) -> Sim {
+        match self {
+            SimSpec::Gem5 { .. } => Sim::Gem5,
+            SimSpec::Qemu => Sim::Qemu,
+        }
+    }
+}
+
+/// One run, fully resolved: every app parameter is present (defaults filled in), so two specs
+/// that run the same thing compare equal (this is what sweep resumption compares).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSpec {
+    pub app: String,
+    pub mechanism: String,
+    pub cores: u64,
+    pub iterations: u64,
+    pub seed: u64,
+    pub params: BTreeMap<String, u64>,
+    #[serde(flatten)]
+    pub sim: SimSpec,
+}
+
+/// A run spec that names something that does not exist; each message lists the valid choices.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SpecError {
+    UnknownApp { name: String },
+    UnknownMechanism { app: &'static str, name: String },
+    MissingMechanism { app: &'static str },
+    UnknownParam { app: &'static str, name: String },
+    DuplicateParam { name: String },
+    ZeroCores,
+    TooManyParams { app: &'static str },
+}
+
+/// `a, b, c` from a choice list.
+pub fn list<T: Choice>(all: &[T]) -> String {
+    all.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
+}
+
+fn param_names(app: App) -> String {
+    let names: Vec<_> = app.params().iter().map(|p| p.name).collect();
+    if names.is_empty() {
+        "(none)".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpecError::UnknownApp { name } => {
+                write!(f, "unknown app '{name}'; valid apps: {}", list(App::ALL))
+            }
+            SpecError::UnknownMechanism { app, name } => {
+                let a = App::from_name(app).expect("app names come from App::ALL");
+                write!(
+                    f,
+                    "unknown mechanism '{name}' for app '{app}'; valid mechanisms: {}",
+                    list(a.mechanisms())
+                )
+            }
+            SpecError::MissingMechanism { app } => {
+                let a = App::from_name(app).expect("app names come from App::ALL");
+                write!(
+                    f,
+                    "app '{app}' needs --mechanism; valid mechanisms: {}",
+                    list(a.mechanisms())
+                )
+            }
+            SpecError::UnknownParam { app, name } => {
+                let a = App::from_name(app).expect("app names come from App::ALL");
+                write!(
+                    f,
+                    "unknown parameter '{name}' for app '{app}'; valid parameters: {}",
+                    param_names(a)
+                )
+            }
+            SpecError::DuplicateParam { name } => write!(f, "parameter '{name}' given twice"),
+            SpecError::ZeroCores => write!(f, "--cores must be at least 1"),
+            SpecError::TooManyParams { app } => write!(
+                f,
+                "app '{app}' declares more than {NUM_PARAMS} parameters (runconfig has {NUM_PARAMS} slots)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SpecError {}
+
+/// clap value parser for `--app`: a runconfig app name.
+pub fn parse_app(s: &str) -> Result<App, SpecError> {
+    App::from_name(s).ok_or_else(|| SpecError::UnknownApp { name: s.into() })
+}
+
+/// clap value parser for `--param name=value` (the name is checked against the app later,
+/// because it depends on `--app`).
+pub fn parse_param(s: &str) -> Result<(String, u64), String> {
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("'{s}' is not name=value"))?;
+    let value = parse_u64(value.trim()).map_err(|e| format!("parameter '{name}': {e}"))?;
+    Ok((name.trim().to_string(), value))
+}
+
+/// A non-negative integer in decimal, `0x` hex, or with `_` separators.
+pub fn parse_u64(s: &str) -> Result<u64, String> {
+    let clean: String = s.chars().filter(|&c| c != '_').collect();
+    let parsed = match clean.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => clean.parse(),
+    };
+    parsed.map_err(|_| format!("'{s}' is not a non-negative integer"))
+}
+
+/// Everything needed to make a [`RunSpec`]; the mechanism and parameters are names still to be
+/// checked against the app.
+#[derive(Clone, Debug)]
+pub struct SpecRequest<'a> {
+    pub app: App,
+    pub mechanism: Option<&'a str>,
+    pub cores: u64,
+    pub iterations: u64,
+    pub seed: u64,
+    pub params: &'a [(String, u64)],
+    pub sim: SimSpec,
+}
+
+impl RunSpec {
+    /// Checks every name against the app and fills in default parameter values.
+    pub fn new(req: SpecRequest<'_>) -> Result<RunSpec, SpecError> {
+        let app = req.app;
+        let mechanism = match req.mechanism {
+            Some(name) => Mechanism::from_name(name)
+                .filter(|m| app.mechanisms().contains(m))
+                .ok_or_else(|| SpecError::UnknownMechanism {
+                    app: app.name(),
+                    name: name.into(),
+                })?,
+            None => match app.mechanisms() {
+                [only] => *only,
+                _ => return Err(SpecError::MissingMechanism { app: app.name() }),
+            },
+        };
+        if req.cores == 0 {
+            return Err(SpecError::ZeroCores);
+        }
+        if app.params().len() > NUM_PARAMS {
+            return Err(SpecError::TooManyParams { app: app.name() });
+        }
+        let mut params: BTreeMap<String, u64> = app
+            .params()
+            .iter()
+            .map(|p| (p.name.to_string(), p.default))
+            .collect();
+        let mut seen = Vec::new();
+        for (name, value) in req.params {
+            if !params.contains_key(name) {
+                return Err(SpecError::UnknownParam {
+                    app: app.name(),
+                    name: name.clone(),
+                });
+            }
+            if seen.contains(&name) {
+                return Err(SpecError::DuplicateParam { name: name.clone() });
+            }
+            seen.push(name);
+            params.insert(name.clone(), *value);
+        }
+        Ok(RunSpec {
+            app: app.name().into(),
+            mechanism: mechanism.name().into(),
+            cores: req.cores,
+            iterations: req.iterations,
+            seed: req.seed,
+            params,
+            sim: req.sim,
+        })
+    }
+
+    pub fn sim(&self) -> Sim {
+        self.sim.sim()
+    }
+
+    /// The block patched into the guest image. Fails only for a spec that was not made by
+    /// [`RunSpec::new`] (e.g. edited by hand in a JSON file).
+    pub fn run_config(&self) -> Result<RunConfig, SpecError> {
+        let app = parse_app(&self.app)?;
+        let mech_index = app
+            .mechanisms()
+            .iter()
+            .position(|m| m.name() == self.mechanism)
+            .ok_or_else(|| SpecError::UnknownMechanism {
+                app: app.name(),
+                name: self.mechanism.clone(),
+            })?;
+        if self.cores == 0 {
+            return Err(SpecError::ZeroCores);
+        }
+        let mut params = [0u64; NUM_PARAMS];
+        for name in self.params.keys() {
+            if !app.params().iter().any(|p| p.name == name) {
+                return Err(SpecError::UnknownParam {
+                    app: app.name(),
+                    name: name.clone(),
+                });
+            }
+        }
+        for (slot, p) in app.params().iter().enumerate() {
+            let slot = params
+                .get_mut(slot)
+                .ok_or(SpecError::TooManyParams { app: app.name() })?;
+            *slot = self.params.get(p.name).copied().unwrap_or(p.default);
+        }
+        Ok(RunConfig {
+            platform: self.sim().platform().index(),
+            app: app.index(),
+            mechanism: mech_index as u64,
+            cores: self.cores,
+            iterations: self.iterations,
+            seed: self.seed,
+            params,
+            ..RunConfig::DEFAULT
+        })
+    }
+
+    /// A short name for logs and tables, e.g. `ctxswitch/thread-coop minor×1`.
+    pub fn label(&self) -> String {
+        let sim = match &self.sim {
+            SimSpec::Gem5 { cpu, .. } => cpu.name().to_string(),
+            SimSpec::Qemu => "qemu".into(),
+        };
+        format!("{}/{} {}×{}", self.app, self.mechanism, sim, self.cores)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(app: App, mech: Option<&str>, params: &[(String, u64)]) -> Result<RunSpec, SpecError> {
+        RunSpec::new(SpecRequest {
+            app,
+            mechanism: mech,
+            cores: 1,
+            iterations: 10,
+            seed: 7,
+            params,
+            sim: SimSpec::Gem5 {
+                cpu: Cpu::Minor,
+                max_ticks: 1000,
+            },
+        })
+    }
+
+    #[test]
+    fn unknown_app_lists_every_app() {
+        let msg = parse_app("nope").unwrap_err().to_string();
+        assert!(msg.contains("unknown app 'nope'"), "{msg}");
+        for app in App::ALL {
+            assert!(msg.contains(app.name()), "{msg} lacks {}", app.name());
+        }
+    }
+
+    #[test]
+    fn unknown_mechanism_lists_the_apps_mechanisms() {
+        let msg = req(App::ContextSwitch, Some("default"), &[])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            msg,
+            "unknown mechanism 'default' for app 'ctxswitch'; valid mechanisms: coro-yield, \
+             thread-coop, thread-preempt"
+        );
+    }
+
+    #[test]
+    fn mechanism_is_required_when_the_app_has_several() {
+        let err = req(App::ContextSwitch, None, &[]).unwrap_err();
+        assert!(err.to_string().contains("needs --mechanism"));
+        let spec = req(App::SelfTest, None, &[]).unwrap();
+        assert_eq!(spec.mechanism, "default");
+    }
+
+    #[test]
+    fn unknown_param_lists_the_apps_params() {
+        let msg = req(
+            App::ContextSwitch,
+            Some("coro-yield"),
+            &[("budget".into(), 3)],
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            msg,
+            "unknown parameter 'budget' for app 'ctxswitch'; valid parameters: quantum_ticks"
+        );
+    }
+
+    #[test]
+    fn defaults_are_filled_and_the_block_matches() {
+        let spec = req(App::ContextSwitch, Some("thread-preempt"), &[]).unwrap();
+        assert_eq!(spec.params["quantum_ticks"], 4);
+        let cfg = spec.run_config().unwrap();
+        assert_eq!(cfg.mechanism(), Some(Mechanism::ThreadPreempt));
+        assert_eq!(cfg.param("quantum_ticks"), Some(4));
+        assert_eq!(cfg.platform(), Some(Platform::Gem5));
+        assert_eq!(cfg.seed, 7);
+
+        let spec = req(
+            App::ContextSwitch,
+            Some("thread-preempt"),
+            &[("quantum_ticks".into(), 9)],
+        )
+        .unwrap();
+        assert_eq!(spec.run_config().unwrap().param("quantum_ticks"), Some(9));
+    }
+
+    #[test]
+    fn spec_json_is_flat_and_round_trips() {
+        let spec = req(App::SelfTest, None, &[]).unwrap();
+        let json = serde_json::to_value(&spec).unwrap();
+        assert_eq!(json["sim"], "gem5");
+        assert_eq!(json["cpu"], "minor");
+        let back: RunSpec = serde_json::from_value(json).unwrap();
+        assert_eq!(back, spec);
+        let qemu = RunSpec {
+            sim: SimSpec::Qemu,
+            ..spec
+        };
+        let back: RunSpec = serde_json::from_str(&serde_json::to_string(&qemu).unwrap()).unwrap();
+        assert_eq!(back, qemu);
+    }
+
+    #[test]
+    fn params_parse() {
+        assert_eq!(
+            parse_param("quantum_ticks=0x10").unwrap(),
+            ("quantum_ticks".into(), 16)
+        );
+        assert_eq!(parse_param("a=1_000").unwrap(), ("a".into(), 1000));
+        assert!(parse_param("a").unwrap_err().contains("name=value"));
+        assert!(parse_param("a=-1").is_err());
+    }
+}
