@@ -1,0 +1,400 @@
+//! Finding gem5, asking it what it is, and the one command line that runs a guest on it
+//! (ARCHITECTURE.md, contract 4).
+//!
+//! The project never builds gem5: the user builds gem5 v24.0 for ARM with this repo's
+//! `gem5-devices/` as `EXTRAS` and points `GEM5` at the binary (or puts `gem5.fast`/`gem5.opt`
+//! on `PATH`). Everything that can go wrong with that is answered with [`REQUIREMENT`].
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+
+use crate::spec::Cpu;
+
+/// What the driver needs, said the same way by every error and by `driver doctor`.
+pub const REQUIREMENT: &str = "gem5 v24.0 built for ARM (build/ARM/gem5.fast) with this repo's \
+                               gem5-devices/ as EXTRAS; set GEM5=/path/to/gem5.fast";
+
+/// Environment variable naming the gem5 binary.
+pub const ENV: &str = "GEM5";
+/// Binaries looked for on `PATH` when `GEM5` is not set, in order.
+pub const PATH_NAMES: &[&str] = &["gem5.fast", "gem5.opt"];
+/// The config script, relative to the workspace root.
+pub const CONFIG_SCRIPT: &str = "configs/baremetal.py";
+/// The console file gem5 writes into the run directory.
+pub const TERMINAL: &str = "system.terminal";
+/// The stats file gem5 writes into the run directory.
+pub const STATS: &str = "stats.txt";
+/// Exit statuses of `configs/baremetal.py`.
+pub mod exit {
+    pub const OK: i32 = 0;
+    /// `m5_fail`: the guest panicked.
+    pub const GUEST_FAIL: i32 = 1;
+    /// `--max-ticks` reached: the guest hung.
+    pub const TICK_LIMIT: i32 = 2;
+    /// Any other exit cause.
+    pub const OTHER: i32 = 3;
+}
+
+/// A gem5 binary that runs and is an ARM build.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gem5 {
+    pub binary: PathBuf,
+    /// From `--build-info` ("gem5 version …"), e.g. `24.0.0.1`.
+    pub version: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Gem5Error {
+    NotFound { reason: String },
+    NotRunnable { binary: PathBuf, reason: String },
+    NotArm { binary: PathBuf, detail: String },
+}
+
+impl fmt::Display for Gem5Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Gem5Error::NotFound { reason } => {
+                write!(f, "gem5 not found ({reason}); need {REQUIREMENT}")
+            }
+            Gem5Error::NotRunnable { binary, reason } => write!(
+                f,
+                "gem5 at {} does not run ({reason}); need {REQUIREMENT}",
+                binary.display()
+            ),
+            Gem5Error::NotArm { binary, detail } => write!(
+                f,
+                "gem5 at {} is not an ARM build ({detail}); need {REQUIREMENT}",
+                binary.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Gem5Error {}
+
+/// `GEM5` if set (and non-empty), else the first of [`PATH_NAMES`] on `PATH`.
+pub fn locate() -> Result<PathBuf, Gem5Error> {
+    if let Some(value) = std::env::var_os(ENV).filter(|v| !v.is_empty()) {
+        let path = PathBuf::from(&value);
+        if !path.is_file() {
+            return Err(Gem5Error::NotFound {
+                reason: format!("{ENV}={} is not a file", path.display()),
+            });
+        }
+        return Ok(path);
+    }
+    find_on_path(PATH_NAMES).ok_or_else(|| Gem5Error::NotFound {
+        reason: format!(
+            "{ENV} is not set and neither {} is on PATH",
+            PATH_NAMES.join(" nor ")
+        ),
+    })
+}
+
+/// First executable file called one of `names` in a `PATH` directory.
+pub fn find_on_path(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    names.iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|p| is_executable(p))
+    })
+}
+
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    p.metadata()
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
+
+/// What `gem5 --build-info` says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BuildInfo {
+    pub version: Option<String>,
+    /// `Some(true)` if the build options name the ARM ISA, `Some(false)` if they name it off or
+    /// name another ISA, `None` if they say nothing about ISAs.
+    pub arm: Option<bool>,
+}
+
+/// Parses `--build-info` output (also works on the banner at the top of a gem5 log).
+pub fn parse_build_info(text: &str) -> BuildInfo {
+    let mut info = BuildInfo::default();
+    for line in text.lines().map(str::trim) {
+        if let Some(v) = line.strip_prefix("gem5 version ") {
+            info.version.get_or_insert_with(|| v.trim().to_string());
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let (key, value) = (key.trim(), value.trim().trim_matches(['\'', '"']));
+        if key == "USE_ARM_ISA" {
+            info.arm = Some(matches!(value, "True" | "true" | "1" | "y"));
+        } else if key == "TARGET_ISA" {
+            info.arm = Some(value.eq_ignore_ascii_case("arm"));
+        }
+    }
+    info
+}
+
+/// Runs `binary --build-info` and checks it is an ARM build. When the build options say nothing
+/// about the ISA, a binary under `build/ARM/` is taken as ARM.
+pub fn probe(binary: &Path) -> Result<Gem5, Gem5Error> {
+    let out = Command::new(binary)
+        .arg("--build-info")
+        .output()
+        .map_err(|e| Gem5Error::NotRunnable {
+            binary: binary.into(),
+            reason: e.to_string(),
+        })?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(Gem5Error::NotRunnable {
+            binary: binary.into(),
+            reason: format!(
+                "`--build-info` exited with {}: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        });
+    }
+    let info = parse_build_info(&text);
+    let in_arm_build = binary.components().any(|c| c.as_os_str() == "ARM");
+    match info.arm {
+        Some(true) => {}
+        None if in_arm_build => {}
+        Some(false) => {
+            return Err(Gem5Error::NotArm {
+                binary: binary.into(),
+                detail: "its build options have the ARM ISA off".into(),
+            });
+        }
+        None => {
+            return Err(Gem5Error::NotArm {
+                binary: binary.into(),
+                detail: "`--build-info` names no ISA and the path has no build/ARM/".into(),
+            });
+        }
+    }
+    let version = info.version.ok_or_else(|| Gem5Error::NotRunnable {
+        binary: binary.into(),
+        reason: "`--build-info` printed no \"gem5 version\" line".into(),
+    })?;
+    Ok(Gem5 {
+        binary: binary.into(),
+        version,
+    })
+}
+
+/// [`locate`] then [`probe`].
+pub fn find() -> Result<Gem5, Gem5Error> {
+    probe(&locate()?)
+}
+
+/// Everything the gem5 command line is made of.
+#[derive(Clone, Debug)]
+pub struct Invocation<'a> {
+    pub gem5: &'a Path,
+    pub run_dir: &'a Path,
+    pub config_script: &'a Path,
+    pub elf: &'a Path,
+    pub cpu: Cpu,
+    pub cores: u64,
+    pub max_ticks: u64,
+}
+
+impl Invocation<'_> {
+    /// `$GEM5 -d <dir> --listener-mode=off configs/baremetal.py --kernel <elf> --cpu <cpu>
+    /// --cores <n> --max-ticks <t>`
+    pub fn argv(&self) -> Vec<OsString> {
+        vec![
+            self.gem5.into(),
+            "-d".into(),
+            self.run_dir.into(),
+            "--listener-mode=off".into(),
+            self.config_script.into(),
+            "--kernel".into(),
+            self.elf.into(),
+            "--cpu".into(),
+            self.cpu.name().into(),
+            "--cores".into(),
+            self.cores.to_string().into(),
+            "--max-ticks".into(),
+            self.max_ticks.to_string().into(),
+        ]
+    }
+}
+
+/// The `gem5-exit: cause=<cause> code=<code> tick=<tick>` line the config prints.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExitLine {
+    pub cause: String,
+    pub code: i64,
+    pub tick: u64,
+}
+
+pub const EXIT_PREFIX: &str = "gem5-exit: ";
+
+/// The last well-formed `gem5-exit:` line of a log.
+pub fn parse_exit_line(log: &str) -> Option<ExitLine> {
+    log.lines().rev().find_map(|line| {
+        let rest = line
+            .trim()
+            .strip_prefix(EXIT_PREFIX)?
+            .strip_prefix("cause=")?;
+        let (rest, tick) = rest.rsplit_once(" tick=")?;
+        let (cause, code) = rest.rsplit_once(" code=")?;
+        // The config prints the cause with Python's repr: in quotes.
+        let cause = ['\'', '"']
+            .iter()
+            .find_map(|q| cause.strip_prefix(*q)?.strip_suffix(*q))
+            .unwrap_or(cause);
+        Some(ExitLine {
+            cause: cause.to_string(),
+            code: code.trim().parse().ok()?,
+            tick: tick.trim().parse().ok()?,
+        })
+    })
+}
+
+/// gem5's own `configs/` directory, which `configs/baremetal.py` needs for the HPI and O3 core
+/// definitions: `GEM5_CONFIGS`, else `<gem5 source>/configs` for a binary at
+/// `<gem5 source>/build/ARM/gem5.fast`.
+pub fn configs_dir(binary: &Path) -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("GEM5_CONFIGS").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
+    let source = binary
+        .canonicalize()
+        .ok()?
+        .parent()?
+        .parent()?
+        .parent()?
+        .to_path_buf();
+    Some(source.join("configs"))
+}
+
+/// SimObject names this repo's `gem5-devices/` declares (`sim_objects=[...]` in its
+/// SConscripts): what a gem5 built with our EXTRAS must know.
+pub fn declared_sim_objects(devices_dir: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut stack = vec![devices_dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n == "SConscript") {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                names.extend(sim_object_names(&text));
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn sim_object_names(sconscript: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = sconscript;
+    while let Some(i) = rest.find("sim_objects") {
+        rest = &rest[i + "sim_objects".len()..];
+        let Some(open) = rest.find('[') else { break };
+        let Some(close) = rest[open..].find(']') else {
+            break;
+        };
+        let list = &rest[open + 1..open + close];
+        names.extend(
+            list.split(',')
+                .map(|s| s.trim().trim_matches(['\'', '"']).to_string())
+                .filter(|s| !s.is_empty()),
+        );
+        rest = &rest[open + close..];
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_info_of_an_arm_build() {
+        let text = "Build information:\n\ngem5 version 24.0.0.1\ncompiled Nov 22 2026\nbuild options:\n    \
+                    USE_ARM_ISA = True\n    USE_X86_ISA = False\n";
+        assert_eq!(
+            parse_build_info(text),
+            BuildInfo {
+                version: Some("24.0.0.1".into()),
+                arm: Some(true)
+            }
+        );
+        let x86 = "gem5 version 24.0.0.1\n    USE_ARM_ISA = False\n";
+        assert_eq!(parse_build_info(x86).arm, Some(false));
+        assert_eq!(
+            parse_build_info("gem5 version 23.0\n    TARGET_ISA = arm\n").arm,
+            Some(true)
+        );
+        assert_eq!(parse_build_info("nothing").arm, None);
+    }
+
+    #[test]
+    fn exit_line() {
+        let log =
+            "info: foo\ngem5-exit: cause=m5_exit instruction encountered code=0 tick=123456\n";
+        assert_eq!(
+            parse_exit_line(log),
+            Some(ExitLine {
+                cause: "m5_exit instruction encountered".into(),
+                code: 0,
+                tick: 123456
+            })
+        );
+        assert_eq!(parse_exit_line("gem5-exit: cause=x code=zz tick=1"), None);
+        assert_eq!(
+            parse_exit_line("gem5-exit: cause=\"it's\" code=-1 tick=1")
+                .unwrap()
+                .cause,
+            "it's"
+        );
+        assert_eq!(parse_exit_line("no line"), None);
+    }
+
+    #[test]
+    fn command_line_is_the_contract() {
+        let argv = Invocation {
+            gem5: Path::new("/g/gem5.fast"),
+            run_dir: Path::new("/r"),
+            config_script: Path::new("/repo/configs/baremetal.py"),
+            elf: Path::new("/r/guest.elf"),
+            cpu: Cpu::O3,
+            cores: 4,
+            max_ticks: 1000,
+        }
+        .argv();
+        let s: Vec<_> = argv.iter().map(|a| a.to_str().unwrap()).collect();
+        assert_eq!(
+            s.join(" "),
+            "/g/gem5.fast -d /r --listener-mode=off /repo/configs/baremetal.py --kernel /r/guest.elf \
+             --cpu o3 --cores 4 --max-ticks 1000"
+        );
+    }
+
+    #[test]
+    fn sim_objects_from_sconscript() {
+        let text = "SimObject('CoroSched.py', sim_objects=['CoroSched', \"LoadGen\"])\nSource('x.cc')\n\
+                    SimObject('B.py', sim_objects = [ 'Other' ])";
+        assert_eq!(
+            sim_object_names(text),
+            vec!["CoroSched", "LoadGen", "Other"]
+        );
+    }
+}

@@ -1,0 +1,391 @@
+//! The files a run leaves behind (`run.json`, `result.json`) and how they are written.
+//!
+//! Every JSON output of the driver is written atomically (a temporary file in the same
+//! directory, then a rename), so a reader — a resuming sweep, `driver figures`, a person — sees
+//! either the old file or the whole new one, never half a file. `result.json` exists only for a
+//! finished, successful run (ARCHITECTURE.md, contract 5); that is what [`resume_decision`]
+//! relies on.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context, Result};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::gem5::ExitLine;
+use crate::spec::RunSpec;
+
+/// Version of the layout of `run.json` and `result.json`.
+pub const SCHEMA: u32 = 1;
+pub const RUN_JSON: &str = "run.json";
+pub const RESULT_JSON: &str = "result.json";
+
+/// Writes `value` as pretty JSON to `path` through a temporary file and a rename.
+pub fn write_json_atomic<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value).context("serialising JSON")?;
+    text.push('\n');
+    write_atomic(path, text.as_bytes())
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} has no file name", path.display()))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}-{}",
+        name.to_string_lossy(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let write = || -> std::io::Result<()> {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    };
+    write()
+        .inspect_err(|_| {
+            let _ = fs::remove_file(&tmp);
+        })
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// Reads and parses a JSON file, naming it in errors.
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// A number for JSON that keeps NaN and infinities (as strings), which plain JSON cannot hold.
+pub fn json_number(v: f64) -> Value {
+    if v.is_finite() {
+        if v.fract() == 0.0 && v.abs() < 9.0e15 {
+            Value::from(v as i64)
+        } else {
+            Value::from(v)
+        }
+    } else if v.is_nan() {
+        Value::from("nan")
+    } else if v > 0.0 {
+        Value::from("inf")
+    } else {
+        Value::from("-inf")
+    }
+}
+
+/// The simulator that ran a run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimulatorInfo {
+    /// `gem5` or `qemu`.
+    pub name: String,
+    pub binary: PathBuf,
+    pub version: String,
+}
+
+/// The guest image a run started from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuestInfo {
+    /// The image before patching.
+    pub source_elf: PathBuf,
+    /// SHA-256 of the image before patching: identifies the guest build.
+    pub elf_sha256: String,
+    /// SHA-256 of `guest.elf` in the run directory (the patched copy).
+    pub patched_sha256: String,
+    /// `git describe --always --dirty` of the tree the image was built from.
+    pub git_describe: String,
+}
+
+/// How a run was made: enough to make it again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The simulator's command line, one argument per element.
+    pub command: Vec<String>,
+    /// The same, quoted for a POSIX shell.
+    pub command_line: String,
+    /// The driver's own command line.
+    pub driver_command: Vec<String>,
+    pub simulator: SimulatorInfo,
+    pub guest: GuestInfo,
+}
+
+/// `run.json`: written before the simulator starts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunManifest {
+    pub schema: u32,
+    pub spec: RunSpec,
+    pub provenance: Provenance,
+    pub timeout_secs: f64,
+    /// Seconds since the Unix epoch when the run started.
+    pub started_unix: u64,
+}
+
+/// How the simulator ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExitInfo {
+    pub status: Option<i32>,
+    pub signal: Option<i32>,
+    /// gem5's `gem5-exit:` line, when it printed one.
+    pub gem5: Option<ExitLine>,
+    pub wall_secs: f64,
+}
+
+/// Which part of the run a stats dump covers (ARCHITECTURE.md, contract 3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Window {
+    /// Dump 0: reset to `@app-start`.
+    Boot,
+    /// Dumps 1…k: one measured region each.
+    Measured,
+    /// The last dump: the rest of the run, up to exit.
+    Exit,
+}
+
+impl Window {
+    /// The window of dump `index` in a file of `count` dumps.
+    pub fn of(index: usize, count: usize) -> Window {
+        if index == 0 {
+            Window::Boot
+        } else if index + 1 == count {
+            Window::Exit
+        } else {
+            Window::Measured
+        }
+    }
+}
+
+/// Selected stats of one dump.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DumpStats {
+    pub index: usize,
+    pub window: Window,
+    /// Sum of `numCycles` over the CPUs, if the dump has them.
+    pub cycles: Option<f64>,
+    /// Sum of committed instructions over the CPUs, if the dump has them.
+    pub insts: Option<f64>,
+    /// Every stat matching [`crate::run::SELECTED_STATS`]: name → value (NaN/inf as strings).
+    pub stats: std::collections::BTreeMap<String, Value>,
+}
+
+/// `result.json`: written last, only for a successful run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    pub schema: u32,
+    pub run_dir: PathBuf,
+    pub spec: RunSpec,
+    pub provenance: Provenance,
+    pub exit: ExitInfo,
+    /// The console had `@app-start`.
+    pub app_started: bool,
+    pub console_lines: usize,
+    /// The guest's `@result` records, in order.
+    pub results: Vec<Value>,
+    /// gem5 only: the dumps of `stats.txt`, selected stats each.
+    pub stats: Option<Vec<DumpStats>>,
+}
+
+impl RunResult {
+    /// The measured-window dumps (1…k), in order.
+    pub fn measured(&self) -> impl Iterator<Item = &DumpStats> {
+        self.stats
+            .iter()
+            .flatten()
+            .filter(|d| d.window == Window::Measured)
+    }
+}
+
+/// Whether a sweep point must run again.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Decision {
+    /// The directory holds a result of exactly this run.
+    Skip(Box<RunResult>),
+    /// Run it, for this reason.
+    Run(String),
+}
+
+/// A point is skipped if its directory has a readable `result.json` of the same spec, made from
+/// the same guest image by the same simulator version; anything else runs again (and says why).
+pub fn resume_decision(
+    dir: &Path,
+    spec: &RunSpec,
+    guest_sha256: &str,
+    simulator_version: &str,
+) -> Decision {
+    let path = dir.join(RESULT_JSON);
+    if !path.exists() {
+        return Decision::Run("no result.json yet".into());
+    }
+    let old: RunResult = match read_json(&path) {
+        Ok(r) => r,
+        Err(e) => return Decision::Run(format!("result.json unreadable ({e:#})")),
+    };
+    if old.schema != SCHEMA {
+        Decision::Run(format!(
+            "result.json has schema {}, now {SCHEMA}",
+            old.schema
+        ))
+    } else if &old.spec != spec {
+        Decision::Run("the spec changed".into())
+    } else if old.provenance.guest.elf_sha256 != guest_sha256 {
+        Decision::Run("the guest image changed".into())
+    } else if old.provenance.simulator.version != simulator_version {
+        Decision::Run(format!(
+            "the simulator changed ({} → {simulator_version})",
+            old.provenance.simulator.version
+        ))
+    } else {
+        Decision::Skip(Box::new(old))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{Cpu, SimSpec};
+
+    pub(crate) fn sample_result(dir: &Path, spec: RunSpec) -> RunResult {
+        RunResult {
+            schema: SCHEMA,
+            run_dir: dir.into(),
+            spec,
+            provenance: Provenance {
+                command: vec!["gem5".into()],
+                command_line: "gem5".into(),
+                driver_command: vec!["driver".into()],
+                simulator: SimulatorInfo {
+                    name: "gem5".into(),
+                    binary: "/g".into(),
+                    version: "24.0.0.1".into(),
+                },
+                guest: GuestInfo {
+                    source_elf: "/e".into(),
+                    elf_sha256: "aa".into(),
+                    patched_sha256: "bb".into(),
+                    git_describe: "v0-1-gabc".into(),
+                },
+            },
+            exit: ExitInfo {
+                status: Some(0),
+                signal: None,
+                gem5: None,
+                wall_secs: 1.0,
+            },
+            app_started: true,
+            console_lines: 3,
+            results: vec![serde_json::json!({"x": 1})],
+            stats: None,
+        }
+    }
+
+    fn spec() -> RunSpec {
+        RunSpec {
+            app: "ctxswitch".into(),
+            mechanism: "coro-yield".into(),
+            cores: 1,
+            iterations: 10,
+            seed: 1,
+            params: [("quantum_ticks".to_string(), 4)].into(),
+            sim: SimSpec::Gem5 {
+                cpu: Cpu::Minor,
+                max_ticks: 100,
+            },
+        }
+    }
+
+    #[test]
+    fn atomic_write_replaces_whole_and_leaves_no_temporaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("result.json");
+        write_json_atomic(&path, &serde_json::json!({"a": 1})).unwrap();
+        write_json_atomic(&path, &serde_json::json!({"a": 2})).unwrap();
+        let v: Value = read_json(&path).unwrap();
+        assert_eq!(v["a"], 2);
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("result.json")]);
+    }
+
+    #[test]
+    fn failed_atomic_write_keeps_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("result.json");
+        write_json_atomic(&path, &serde_json::json!({"a": 1})).unwrap();
+        // A target that is a non-empty directory cannot be replaced by rename.
+        let blocked = dir.path().join("blocked");
+        fs::create_dir(&blocked).unwrap();
+        fs::write(blocked.join("f"), "x").unwrap();
+        assert!(write_json_atomic(&blocked, &serde_json::json!({})).is_err());
+        let v: Value = read_json(&path).unwrap();
+        assert_eq!(v["a"], 1);
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "temporary file left behind"
+        );
+    }
+
+    #[test]
+    fn json_numbers_keep_non_finite_values() {
+        assert_eq!(json_number(3.0), serde_json::json!(3));
+        assert_eq!(json_number(0.5), serde_json::json!(0.5));
+        assert_eq!(json_number(f64::NAN), serde_json::json!("nan"));
+        assert_eq!(json_number(f64::NEG_INFINITY), serde_json::json!("-inf"));
+    }
+
+    #[test]
+    fn windows() {
+        assert_eq!(Window::of(0, 3), Window::Boot);
+        assert_eq!(Window::of(1, 3), Window::Measured);
+        assert_eq!(Window::of(2, 3), Window::Exit);
+        assert_eq!(Window::of(0, 1), Window::Boot);
+    }
+
+    #[test]
+    fn resume_skips_only_the_same_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        assert_eq!(
+            resume_decision(d, &spec(), "aa", "24.0.0.1"),
+            Decision::Run("no result.json yet".into())
+        );
+
+        fs::write(d.join(RESULT_JSON), "{ half a file").unwrap();
+        assert!(
+            matches!(resume_decision(d, &spec(), "aa", "24.0.0.1"), Decision::Run(r) if r.contains("unreadable"))
+        );
+
+        write_json_atomic(&d.join(RESULT_JSON), &sample_result(d, spec())).unwrap();
+        assert!(matches!(
+            resume_decision(d, &spec(), "aa", "24.0.0.1"),
+            Decision::Skip(_)
+        ));
+
+        let other = RunSpec {
+            iterations: 11,
+            ..spec()
+        };
+        assert_eq!(
+            resume_decision(d, &other, "aa", "24.0.0.1"),
+            Decision::Run("the spec changed".into())
+        );
+        assert_eq!(
+            resume_decision(d, &spec(), "cc", "24.0.0.1"),
+            Decision::Run("the guest image changed".into())
+        );
+        assert!(
+            matches!(resume_decision(d, &spec(), "aa", "25.0"), Decision::Run(r) if r.contains("simulator"))
+        );
+    }
+}
