@@ -1,0 +1,348 @@
+//! E3, context switch: cycles per switch for a coroutine yield through the executor, a
+//! cooperative stackful-thread switch and a timer-driven preemptive thread switch, on an
+//! in-order (`minor`) and an out-of-order (`o3`) core.
+//!
+//! The figure's number is the guest's: the `ctxswitch` app stamps the (simulated) cycle counter
+//! in both workers and reports, over every measured switch, the cycles from the old worker's
+//! last stamp to the new worker's first (`@result {"bench":"ctxswitch","switches":…,"mean":…,
+//! "p50":…,"p99":…,…}`). The gem5 stats of the measured window are recorded beside it
+//! (`window_cycles_per_switch` = the CPUs' `numCycles` in the measured dump / switches), but
+//! they are not the switch cost: for `thread-preempt` the workers spin between switches, so
+//! the window is dominated by the timer quantum.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result, ensure};
+use runconfig::{App, Choice};
+use serde_json::{Value, json};
+
+use super::{Experiment, Profile, ResultsFile, number};
+use crate::figures::{BarChart, Whisker};
+use crate::results::RunResult;
+use crate::spec::{Cpu, RunSpec, SimSpec, SpecRequest};
+use crate::sweep::Point;
+
+pub struct ContextSwitch;
+
+/// CPU models of the sweep, in figure order.
+pub const CPUS: &[Cpu] = &[Cpu::Minor, Cpu::O3];
+/// Seed of every run (recorded with each result).
+pub const SEED: u64 = 1;
+/// Simulated time after which a run counts as hung: 1 s, far beyond 100,000 switches.
+pub const MAX_TICKS: u64 = 1_000_000_000_000;
+/// Fields of the guest's record that the figure and the tables use.
+const GUEST_FIELDS: &[&str] = &["mean", "min", "p50", "p90", "p99", "max", "probe_overhead"];
+
+fn iterations(profile: Profile) -> u64 {
+    match profile {
+        Profile::Smoke => 200,
+        Profile::Quick => 10_000,
+        Profile::Full => 100_000,
+    }
+}
+
+/// The spec of one point, also used by the gem5 test tier.
+pub fn spec(cpu: Cpu, mechanism: &str, iterations: u64) -> RunSpec {
+    RunSpec::new(SpecRequest {
+        app: App::ContextSwitch,
+        mechanism: Some(mechanism),
+        cores: 1,
+        iterations,
+        seed: SEED,
+        params: &[],
+        sim: SimSpec::Gem5 {
+            cpu,
+            max_ticks: MAX_TICKS,
+        },
+    })
+    .expect("the mechanisms come from the app's own list")
+}
+
+/// The app's `@result` record (`"bench": "ctxswitch"`).
+fn guest_record(result: &RunResult) -> Result<&Value> {
+    result
+        .results
+        .iter()
+        .find(|r| r.get("bench").and_then(Value::as_str) == Some("ctxswitch"))
+        .context("the guest printed no @result record with \"bench\":\"ctxswitch\"")
+}
+
+impl Experiment for ContextSwitch {
+    fn name(&self) -> &'static str {
+        "context-switch"
+    }
+
+    fn about(&self) -> &'static str {
+        "E3: cycles per switch, coroutine yield vs cooperative vs preemptive thread switch"
+    }
+
+    fn points(&self, profile: Profile) -> Vec<Point> {
+        let mut points = Vec::new();
+        for &cpu in CPUS {
+            for mech in App::ContextSwitch.mechanisms() {
+                points.push(Point {
+                    id: format!("{}-{}", cpu.name(), mech.name()),
+                    spec: spec(cpu, mech.name(), iterations(profile)),
+                    labels: BTreeMap::from([
+                        ("cpu".to_string(), cpu.name().to_string()),
+                        ("mechanism".to_string(), mech.name().to_string()),
+                    ]),
+                });
+            }
+        }
+        points
+    }
+
+    fn measure(&self, point: &Point, result: &RunResult) -> Result<Value> {
+        let record = guest_record(result)?;
+        if let Some(m) = record.get("mechanism").and_then(Value::as_str) {
+            ensure!(
+                m == point.spec.mechanism,
+                "the guest ran {m}, the run asked for {}",
+                point.spec.mechanism
+            );
+        }
+        let switches = record
+            .get("switches")
+            .and_then(number)
+            .context("the guest record has no \"switches\"")?;
+        ensure!(switches > 0.0, "the guest measured {switches} switches");
+        let mut metrics = serde_json::Map::new();
+        metrics.insert("switches".into(), json!(switches));
+        for field in GUEST_FIELDS {
+            let v = record
+                .get(*field)
+                .and_then(number)
+                .with_context(|| format!("the guest record has no \"{field}\""))?;
+            metrics.insert((*field).into(), json!(v));
+        }
+
+        let windows: Vec<_> = result.measured().collect();
+        ensure!(
+            !windows.is_empty(),
+            "stats.txt has no measured dump: the app must m5_reset_stats before and m5_dump_stats after its \
+             switch loop (ARCHITECTURE.md, contract 3)"
+        );
+        let mut cycles = 0.0;
+        let mut insts = Some(0.0);
+        for w in &windows {
+            cycles += w.cycles.with_context(|| {
+                format!(
+                    "measured dump {} has no {} stat",
+                    w.index,
+                    crate::run::CYCLES
+                )
+            })?;
+            insts = insts.zip(w.insts).map(|(a, b)| a + b);
+        }
+        metrics.insert(
+            "measured_dumps".into(),
+            json!(windows.iter().map(|w| w.index).collect::<Vec<_>>()),
+        );
+        metrics.insert("window_cycles".into(), json!(cycles));
+        metrics.insert("window_insts".into(), json!(insts));
+        metrics.insert("window_cycles_per_switch".into(), json!(cycles / switches));
+        metrics.insert(
+            "window_insts_per_switch".into(),
+            json!(insts.map(|i| i / switches)),
+        );
+        Ok(Value::Object(metrics))
+    }
+
+    fn figure(&self, file: &ResultsFile, svg: &Path) -> Result<()> {
+        let title = format!(
+            "E3: cycles per context switch ({} switches/point, gem5 {})",
+            file.records.first().map(|r| r.spec.iterations).unwrap_or(0),
+            file.simulator.version
+        );
+        let groups = CPUS.iter().map(|c| c.name().to_string()).collect();
+        let mut chart = BarChart::new(
+            title,
+            "cycles per switch (bar: mean, whisker: p50..p99)",
+            groups,
+        );
+        chart.x_label = "gem5 CPU model".into();
+        for m in App::ContextSwitch.mechanisms() {
+            // A point missing from the file is drawn as no bar (NaN), not as zero.
+            let get =
+                |cpu: &Cpu, field| metric(file, cpu.name(), m.name(), field).unwrap_or(f64::NAN);
+            let values = CPUS.iter().map(|c| get(c, "mean")).collect();
+            let whiskers = CPUS
+                .iter()
+                .map(|c| Whisker {
+                    low: get(c, "p50"),
+                    high: get(c, "p99"),
+                })
+                .collect();
+            chart = chart.series_with_whiskers(m.name(), values, whiskers);
+        }
+        Ok(chart.write_svg(svg)?)
+    }
+
+    fn summary(&self, file: &ResultsFile) -> String {
+        let mut out = format!("{:<16}", "cycles/switch");
+        for cpu in CPUS {
+            out.push_str(&format!(
+                "{:>26}",
+                format!("{} mean (p50, p99)", cpu.name())
+            ));
+        }
+        out.push('\n');
+        for m in App::ContextSwitch.mechanisms() {
+            out.push_str(&format!("{:<16}", m.name()));
+            for cpu in CPUS {
+                let get = |field| metric(file, cpu.name(), m.name(), field);
+                let cell = match (get("mean"), get("p50"), get("p99")) {
+                    (Some(mean), Some(p50), Some(p99)) => format!("{mean:.1} ({p50}, {p99})"),
+                    _ => "-".into(),
+                };
+                out.push_str(&format!("{cell:>26}"));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// A metric of the record for (`cpu`, `mechanism`).
+fn metric(file: &ResultsFile, cpu: &str, mechanism: &str, field: &str) -> Option<f64> {
+    let r = file.records.iter().find(|r| {
+        r.labels.get("cpu").map(String::as_str) == Some(cpu)
+            && r.labels.get("mechanism").map(String::as_str) == Some(mechanism)
+    })?;
+    r.metrics.get(field).and_then(number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{
+        DumpStats, ExitInfo, GuestInfo, Provenance, SCHEMA, SimulatorInfo, Window,
+    };
+
+    fn result(point: &Point, windows: &[(Window, Option<f64>)], records: Vec<Value>) -> RunResult {
+        RunResult {
+            schema: SCHEMA,
+            run_dir: "/runs/x".into(),
+            spec: point.spec.clone(),
+            provenance: Provenance {
+                command: vec![],
+                command_line: "gem5 …".into(),
+                driver_command: vec![],
+                simulator: SimulatorInfo {
+                    name: "gem5".into(),
+                    binary: "g".into(),
+                    version: "24.0.0.1".into(),
+                },
+                guest: GuestInfo {
+                    source_elf: "e".into(),
+                    elf_sha256: "sha".into(),
+                    patched_sha256: "p".into(),
+                    git_describe: "g1".into(),
+                },
+            },
+            exit: ExitInfo {
+                status: Some(0),
+                signal: None,
+                gem5: None,
+                wall_secs: 1.0,
+            },
+            app_started: true,
+            console_lines: 4,
+            results: records,
+            stats: Some(
+                windows
+                    .iter()
+                    .enumerate()
+                    .map(|(index, (window, cycles))| DumpStats {
+                        index,
+                        window: *window,
+                        cycles: *cycles,
+                        insts: cycles.map(|c| c / 2.0),
+                        stats: Default::default(),
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    fn record(mechanism: &str) -> Value {
+        json!({"bench":"ctxswitch","mechanism":mechanism,"switches":20000,"total_cycles":600000,
+               "probe_overhead":3,"quantum_ticks":0,"count":20000,"mean":24.5,"min":20,"p50":24,
+               "p90":27,"p99":31,"max":80})
+    }
+
+    const WINDOWS: &[(Window, Option<f64>)] = &[
+        (Window::Boot, Some(9e9)),
+        (Window::Measured, Some(500_000.0)),
+        (Window::Exit, Some(1.0)),
+    ];
+
+    #[test]
+    fn points_cover_cpus_times_mechanisms() {
+        let points = ContextSwitch.points(Profile::Quick);
+        let ids: Vec<_> = points.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "minor-coro-yield",
+                "minor-thread-coop",
+                "minor-thread-preempt",
+                "o3-coro-yield",
+                "o3-thread-coop",
+                "o3-thread-preempt"
+            ]
+        );
+        assert!(
+            points
+                .iter()
+                .all(|p| p.spec.iterations == 10_000 && p.spec.seed == SEED)
+        );
+        assert!(
+            ContextSwitch
+                .points(Profile::Full)
+                .iter()
+                .all(|p| p.spec.iterations == 100_000)
+        );
+    }
+
+    #[test]
+    fn metrics_from_the_guest_record_and_the_measured_window() {
+        let p = &ContextSwitch.points(Profile::Quick)[0];
+        let r = result(p, WINDOWS, vec![json!({"other": 1}), record("coro-yield")]);
+        let m = ContextSwitch.measure(p, &r).unwrap();
+        assert_eq!(m["mean"], json!(24.5));
+        assert_eq!(m["p99"], json!(31.0));
+        assert_eq!(m["probe_overhead"], json!(3.0));
+        assert_eq!(m["window_cycles_per_switch"], json!(25.0));
+        assert_eq!(m["window_insts_per_switch"], json!(12.5));
+        assert_eq!(m["measured_dumps"], json!([1]));
+    }
+
+    #[test]
+    fn missing_pieces_are_errors() {
+        let p = &ContextSwitch.points(Profile::Quick)[0];
+        let err = |windows, records| {
+            format!(
+                "{:#}",
+                ContextSwitch
+                    .measure(p, &result(p, windows, records))
+                    .unwrap_err()
+            )
+        };
+        assert!(err(WINDOWS, vec![]).contains("no @result record with \"bench\":\"ctxswitch\""));
+        assert!(err(WINDOWS, vec![record("thread-coop")]).contains("the guest ran thread-coop"));
+        let mut no_p99 = record("coro-yield");
+        no_p99.as_object_mut().unwrap().remove("p99");
+        assert!(err(WINDOWS, vec![no_p99]).contains("no \"p99\""));
+        let no_window = &[(Window::Boot, Some(1.0)), (Window::Exit, Some(1.0))];
+        assert!(err(no_window, vec![record("coro-yield")]).contains("no measured dump"));
+        let no_cycles = &[
+            (Window::Boot, Some(1.0)),
+            (Window::Measured, None),
+            (Window::Exit, Some(1.0)),
+        ];
+        assert!(err(no_cycles, vec![record("coro-yield")]).contains("numCycles"));
+    }
+}

@@ -1,0 +1,312 @@
+//! Experiments: which runs make a figure, what each run contributes, and the figure.
+//!
+//! An experiment is an [`Experiment`]: its points for a [`Profile`], a `measure` that turns one
+//! run's result into the experiment's numbers, and a `figure` drawn from the gathered file. The
+//! shared flow is here: sweep the points ([`crate::sweep`]), gather every run into
+//! `results/<name>.json` (one traceable [`Record`] per run: run dir, spec, command, versions,
+//! seed, the guest's records, the measured-window stats, the experiment's numbers), then draw
+//! `results/<name>.svg`. Adding E1/E2/… is one new file with one `impl Experiment` and a line
+//! in [`ALL`].
+
+pub mod context_switch;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::results::{self, DumpStats, RunResult, SimulatorInfo};
+use crate::run::{ImageId, Simulator};
+use crate::spec::{RunSpec, Sim};
+use crate::sweep::{self, Point, SweepConfig};
+
+/// How big a sweep is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// Enough iterations for a figure in minutes.
+    Quick,
+    /// The iteration counts of the brief.
+    Full,
+    /// A few iterations, to check that every point runs (the gem5 test tier).
+    #[value(skip)]
+    Smoke,
+}
+
+/// One experiment of the brief.
+pub trait Experiment: Sync {
+    /// Name on the command line and of the result files, e.g. `context-switch`.
+    fn name(&self) -> &'static str;
+    /// One line for `--help` and reports.
+    fn about(&self) -> &'static str;
+    /// The runs, each with a unique id and the labels that vary.
+    fn points(&self, profile: Profile) -> Vec<Point>;
+    /// This experiment's numbers for one run (from the guest's records and the stats).
+    fn measure(&self, point: &Point, result: &RunResult) -> Result<Value>;
+    /// Draws the figure from the gathered file.
+    fn figure(&self, file: &ResultsFile, svg: &Path) -> Result<()>;
+    /// A plain-text table of the gathered numbers, printed after a sweep.
+    fn summary(&self, file: &ResultsFile) -> String;
+}
+
+/// Every experiment, in the order of the brief.
+pub static ALL: &[&dyn Experiment] = &[&context_switch::ContextSwitch];
+
+/// An experiment name that does not exist, with the valid names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownExperiment(pub String);
+
+impl std::fmt::Display for UnknownExperiment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<_> = ALL.iter().map(|e| e.name()).collect();
+        write!(
+            f,
+            "unknown experiment '{}'; valid experiments: {} (or {ALL_NAME} for every one)",
+            self.0,
+            names.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownExperiment {}
+
+/// The name that selects every experiment.
+pub const ALL_NAME: &str = "all";
+
+pub fn by_name(name: &str) -> Result<&'static dyn Experiment, UnknownExperiment> {
+    ALL.iter()
+        .copied()
+        .find(|e| e.name() == name)
+        .ok_or_else(|| UnknownExperiment(name.into()))
+}
+
+/// The experiments a command-line name selects: one, or every one for [`ALL_NAME`].
+pub fn select(name: &str) -> Result<Vec<&'static dyn Experiment>, UnknownExperiment> {
+    if name == ALL_NAME {
+        Ok(ALL.to_vec())
+    } else {
+        Ok(vec![by_name(name)?])
+    }
+}
+
+/// clap value parser for the experiment name.
+pub fn parse_name(name: &str) -> Result<String, UnknownExperiment> {
+    select(name).map(|_| name.to_string())
+}
+
+/// One run in `results/<name>.json`: everything needed to trace a number back to its run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub id: String,
+    pub labels: BTreeMap<String, String>,
+    pub run_dir: PathBuf,
+    pub spec: RunSpec,
+    pub seed: u64,
+    pub command_line: String,
+    pub simulator_version: String,
+    pub guest_git_describe: String,
+    pub guest_sha256: String,
+    /// The guest's `@result` records.
+    pub guest_results: Vec<Value>,
+    /// The measured-window stats dumps (ARCHITECTURE.md, contract 3).
+    pub windows: Vec<DumpStats>,
+    /// The experiment's numbers for this run ([`Experiment::measure`]).
+    pub metrics: Value,
+}
+
+/// `results/<name>.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResultsFile {
+    pub schema: u32,
+    pub experiment: String,
+    pub profile: Profile,
+    /// The driver command that gathered the file.
+    pub command: Vec<String>,
+    pub generated_unix: u64,
+    pub simulator: SimulatorInfo,
+    pub guest_sha256: String,
+    pub guest_git_describe: String,
+    pub records: Vec<Record>,
+}
+
+impl ResultsFile {
+    pub fn path(results_dir: &Path, experiment: &str) -> PathBuf {
+        results_dir.join(format!("{experiment}.json"))
+    }
+    pub fn svg_path(results_dir: &Path, experiment: &str) -> PathBuf {
+        results_dir.join(format!("{experiment}.svg"))
+    }
+}
+
+/// Gathers successful runs into the experiment's results file (not yet written).
+pub fn gather(
+    exp: &dyn Experiment,
+    profile: Profile,
+    runs: &[(&Point, &RunResult)],
+    simulator: SimulatorInfo,
+    image: &ImageId,
+) -> Result<ResultsFile> {
+    let mut records = Vec::new();
+    for (point, result) in runs {
+        let metrics = exp.measure(point, result).with_context(|| {
+            format!("point {} (run dir {})", point.id, result.run_dir.display())
+        })?;
+        records.push(Record {
+            id: point.id.clone(),
+            labels: point.labels.clone(),
+            run_dir: result.run_dir.clone(),
+            spec: result.spec.clone(),
+            seed: result.spec.seed,
+            command_line: result.provenance.command_line.clone(),
+            simulator_version: result.provenance.simulator.version.clone(),
+            guest_git_describe: result.provenance.guest.git_describe.clone(),
+            guest_sha256: result.provenance.guest.elf_sha256.clone(),
+            guest_results: result.results.clone(),
+            windows: result.measured().cloned().collect(),
+            metrics,
+        });
+    }
+    Ok(ResultsFile {
+        schema: results::SCHEMA,
+        experiment: exp.name().into(),
+        profile,
+        command: std::env::args().collect(),
+        generated_unix: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+        simulator,
+        guest_sha256: image.sha256.clone(),
+        guest_git_describe: image.git_describe.clone(),
+        records,
+    })
+}
+
+/// Options of one experiment invocation.
+pub struct RunOptions<'a> {
+    pub profile: Profile,
+    pub jobs: usize,
+    pub resume: bool,
+    pub timeout: Duration,
+    pub image: &'a Path,
+    pub root: &'a Path,
+    /// Sweep directories go under here (`runs/`).
+    pub runs_dir: PathBuf,
+    /// `<name>.json` and `<name>.svg` go here (`results/`).
+    pub results_dir: PathBuf,
+}
+
+/// Sweep, gather, write `<name>.json`, draw `<name>.svg`; returns the written file.
+pub fn run(exp: &dyn Experiment, opts: &RunOptions<'_>) -> Result<ResultsFile> {
+    let points = exp.points(opts.profile);
+    let sims: Vec<Sim> = points.iter().map(|p| p.spec.sim()).collect();
+    let sim = sims
+        .first()
+        .copied()
+        .context("the experiment has no points")?;
+    anyhow::ensure!(
+        sims.iter().all(|s| *s == sim),
+        "an experiment's points must use one simulator"
+    );
+    let simulator = Simulator::find(sim, opts.root)?;
+    let image_id = ImageId::of(opts.root, opts.image)?;
+    println!(
+        "{}: {} points on {} {} ({}), guest {} ({}…), {} jobs",
+        exp.name(),
+        points.len(),
+        simulator.info().name,
+        simulator.info().version,
+        simulator.info().binary.display(),
+        image_id.git_describe,
+        &image_id.sha256[..12],
+        opts.jobs
+    );
+    let cfg = SweepConfig {
+        dir: opts.runs_dir.join(exp.name()),
+        jobs: opts.jobs,
+        resume: opts.resume,
+        timeout: opts.timeout,
+        image: opts.image,
+        image_id: &image_id,
+        simulator: &simulator,
+        root: opts.root,
+    };
+    let outcomes = sweep::run_sweep(&cfg, &points);
+    println!("\n{}", sweep::table(&outcomes));
+    let runs = sweep::require_all(&outcomes)?;
+    let file = gather(exp, opts.profile, &runs, simulator.info(), &image_id)?;
+    std::fs::create_dir_all(&opts.results_dir)
+        .with_context(|| format!("creating {}", opts.results_dir.display()))?;
+    let json = ResultsFile::path(&opts.results_dir, exp.name());
+    results::write_json_atomic(&json, &file)?;
+    let svg = ResultsFile::svg_path(&opts.results_dir, exp.name());
+    exp.figure(&file, &svg)
+        .with_context(|| format!("drawing {}", svg.display()))?;
+    println!("{}", exp.summary(&file));
+    println!("wrote {} and {}", json.display(), svg.display());
+    Ok(file)
+}
+
+/// Redraws the figure of every experiment whose results file is in `results_dir`; returns the
+/// SVGs written.
+pub fn redraw_all(results_dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for exp in ALL {
+        let json = ResultsFile::path(results_dir, exp.name());
+        if !json.exists() {
+            continue;
+        }
+        let file: ResultsFile = results::read_json(&json)?;
+        let svg = ResultsFile::svg_path(results_dir, exp.name());
+        exp.figure(&file, &svg)
+            .with_context(|| format!("drawing {} from {}", svg.display(), json.display()))?;
+        written.push(svg);
+    }
+    Ok(written)
+}
+
+/// A number from a JSON value written by [`results::json_number`] or by the guest.
+pub fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) if s == "nan" => Some(f64::NAN),
+        Value::String(s) if s == "inf" => Some(f64::INFINITY),
+        Value::String(s) if s == "-inf" => Some(f64::NEG_INFINITY),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_experiment_lists_the_valid_ones() {
+        let msg = parse_name("wake-latency").unwrap_err().to_string();
+        assert_eq!(
+            msg,
+            "unknown experiment 'wake-latency'; valid experiments: context-switch (or all for every one)"
+        );
+        assert_eq!(parse_name("context-switch").unwrap(), "context-switch");
+        assert_eq!(select("all").unwrap().len(), ALL.len());
+    }
+
+    #[test]
+    fn point_ids_are_unique_and_specs_valid() {
+        for exp in ALL {
+            for profile in [Profile::Quick, Profile::Full, Profile::Smoke] {
+                let points = exp.points(profile);
+                let mut ids: Vec<_> = points.iter().map(|p| &p.id).collect();
+                ids.sort();
+                ids.dedup();
+                assert_eq!(ids.len(), points.len(), "{} {profile:?}", exp.name());
+                for p in &points {
+                    p.spec.run_config().unwrap();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! Running many points (runs) of a sweep: in parallel up to a job count, resumable, with one
+//! progress line per finished point and a table at the end.
+//!
+//! Each point runs in `<sweep dir>/<point id>/`. A point whose directory already holds the
+//! result of the same run (same spec, same guest image, same simulator version; see
+//! [`results::resume_decision`]) is skipped, so an interrupted or partly failed sweep is
+//! finished by running it again. One failed point does not stop the others.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use crate::results::{self, Decision, RunResult};
+use crate::run::{self, ImageId, RunRequest, Simulator};
+use crate::spec::RunSpec;
+
+/// One run of a sweep.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Point {
+    /// Directory name inside the sweep directory; unique within the sweep.
+    pub id: String,
+    pub spec: RunSpec,
+    /// What varies across the sweep, by name (e.g. `cpu` → `minor`), for tables and figures.
+    pub labels: BTreeMap<String, String>,
+}
+
+/// How a point ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Status {
+    /// A result of the same run was already there.
+    Skipped,
+    Done,
+    Failed(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct PointOutcome {
+    pub point: Point,
+    pub dir: PathBuf,
+    pub status: Status,
+    pub result: Option<RunResult>,
+    pub wall_secs: f64,
+}
+
+/// What a sweep needs besides its points.
+pub struct SweepConfig<'a> {
+    pub dir: PathBuf,
+    pub jobs: usize,
+    /// Skip points that already have their result.
+    pub resume: bool,
+    pub timeout: Duration,
+    pub image: &'a Path,
+    pub image_id: &'a ImageId,
+    pub simulator: &'a Simulator,
+    pub root: &'a Path,
+}
+
+/// Runs the points of a sweep on the simulator; outcomes come back in point order.
+pub fn run_sweep(cfg: &SweepConfig<'_>, points: &[Point]) -> Vec<PointOutcome> {
+    let version = cfg.simulator.info().version;
+    let decide = |p: &Point, dir: &Path| {
+        if cfg.resume {
+            results::resume_decision(dir, &p.spec, &cfg.image_id.sha256, &version)
+        } else {
+            Decision::Run("fresh run".into())
+        }
+    };
+    let runner = |p: &Point, dir: &Path| {
+        run::execute_with(
+            &RunRequest {
+                spec: &p.spec,
+                image: cfg.image,
+                dir,
+                simulator: cfg.simulator,
+                timeout: cfg.timeout,
+                root: cfg.root,
+            },
+            cfg.image_id,
+        )
+    };
+    run_points(&cfg.dir, points, cfg.jobs, &decide, &runner)
+}
+
+/// The scheduling core of [`run_sweep`], with the resume decision and the runner passed in.
+pub fn run_points(
+    sweep_dir: &Path,
+    points: &[Point],
+    jobs: usize,
+    decide: &(dyn Fn(&Point, &Path) -> Decision + Sync),
+    runner: &(dyn Fn(&Point, &Path) -> Result<RunResult> + Sync),
+) -> Vec<PointOutcome> {
+    let slots: Vec<Mutex<Option<PointOutcome>>> = points.iter().map(|_| Mutex::new(None)).collect();
+    let mut todo = Vec::new();
+    for (i, p) in points.iter().enumerate() {
+        let dir = sweep_dir.join(&p.id);
+        match decide(p, &dir) {
+            Decision::Skip(result) => {
+                println!(
+                    "[skip] {:<28} result.json of the same run exists ({})",
+                    p.id,
+                    dir.display()
+                );
+                *slots[i].lock().expect("no panics hold this lock") = Some(PointOutcome {
+                    point: p.clone(),
+                    dir,
+                    status: Status::Skipped,
+                    result: Some(*result),
+                    wall_secs: 0.0,
+                });
+            }
+            Decision::Run(reason) => todo.push((i, dir, reason)),
+        }
+    }
+    let total = todo.len();
+    let next = AtomicUsize::new(0);
+    let finished = AtomicUsize::new(0);
+    let workers = jobs.max(1).min(total.max(1));
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((i, dir, reason)) = todo.get(k) else {
+                        break;
+                    };
+                    let p = &points[*i];
+                    println!("[start] {:<27} {} ({reason})", p.id, p.spec.label());
+                    let start = Instant::now();
+                    let outcome = match runner(p, dir) {
+                        Ok(result) => PointOutcome {
+                            point: p.clone(),
+                            dir: dir.clone(),
+                            status: Status::Done,
+                            result: Some(result),
+                            wall_secs: start.elapsed().as_secs_f64(),
+                        },
+                        Err(e) => PointOutcome {
+                            point: p.clone(),
+                            dir: dir.clone(),
+                            status: Status::Failed(format!("{e:#}")),
+                            result: None,
+                            wall_secs: start.elapsed().as_secs_f64(),
+                        },
+                    };
+                    let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
+                    match &outcome.status {
+                        Status::Failed(e) => {
+                            let first = e.lines().next().unwrap_or("");
+                            println!(
+                                "[{n}/{total}] {:<25} FAILED {:>8.1} s  {first}",
+                                p.id, outcome.wall_secs
+                            );
+                        }
+                        _ => println!(
+                            "[{n}/{total}] {:<25} ok     {:>8.1} s  {}",
+                            p.id,
+                            outcome.wall_secs,
+                            outcome.dir.display()
+                        ),
+                    }
+                    *slots[*i].lock().expect("no panics hold this lock") = Some(outcome);
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .expect("no panics hold this lock")
+                .expect("every point was decided")
+        })
+        .collect()
+}
+
+/// The final table: one line per point; failures with their whole message below the table.
+pub fn table(outcomes: &[PointOutcome]) -> String {
+    let mut out = format!(
+        "{:<28} {:<8} {:>10}  {}\n",
+        "point", "status", "wall [s]", "run dir"
+    );
+    for o in outcomes {
+        let status = match o.status {
+            Status::Skipped => "skipped",
+            Status::Done => "ok",
+            Status::Failed(_) => "FAILED",
+        };
+        out.push_str(&format!(
+            "{:<28} {:<8} {:>10.1}  {}\n",
+            o.point.id,
+            status,
+            o.wall_secs,
+            o.dir.display()
+        ));
+    }
+    for o in outcomes {
+        if let Status::Failed(e) = &o.status {
+            out.push_str(&format!("\n{} failed: {e}\n", o.point.id));
+        }
+    }
+    out
+}
+
+/// Ok if every point has a result; else an error that lists the failed points.
+pub fn require_all(outcomes: &[PointOutcome]) -> Result<Vec<(&Point, &RunResult)>> {
+    let failed: Vec<_> = outcomes
+        .iter()
+        .filter(|o| o.result.is_none())
+        .map(|o| o.point.id.as_str())
+        .collect();
+    anyhow::ensure!(
+        failed.is_empty(),
+        "{} of {} points failed ({}); their run directories keep every log; run the same command again to \
+         retry only them",
+        failed.len(),
+        outcomes.len(),
+        failed.join(", ")
+    );
+    Ok(outcomes
+        .iter()
+        .filter_map(|o| Some((&o.point, o.result.as_ref()?)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{GuestInfo, Provenance, SCHEMA, SimulatorInfo};
+    use crate::spec::{Cpu, SimSpec};
+    use std::sync::atomic::AtomicUsize;
+
+    fn point(id: &str, iterations: u64) -> Point {
+        Point {
+            id: id.into(),
+            spec: RunSpec {
+                app: "ctxswitch".into(),
+                mechanism: "coro-yield".into(),
+                cores: 1,
+                iterations,
+                seed: 1,
+                params: BTreeMap::new(),
+                sim: SimSpec::Gem5 {
+                    cpu: Cpu::Minor,
+                    max_ticks: 1,
+                },
+            },
+            labels: BTreeMap::new(),
+        }
+    }
+
+    fn fake_result(dir: &Path, spec: &RunSpec) -> RunResult {
+        RunResult {
+            schema: SCHEMA,
+            run_dir: dir.into(),
+            spec: spec.clone(),
+            provenance: Provenance {
+                command: vec![],
+                command_line: String::new(),
+                driver_command: vec![],
+                simulator: SimulatorInfo {
+                    name: "gem5".into(),
+                    binary: "g".into(),
+                    version: "v".into(),
+                },
+                guest: GuestInfo {
+                    source_elf: "e".into(),
+                    elf_sha256: "sha".into(),
+                    patched_sha256: String::new(),
+                    git_describe: String::new(),
+                },
+            },
+            exit: crate::results::ExitInfo {
+                status: Some(0),
+                signal: None,
+                gem5: None,
+                wall_secs: 0.0,
+            },
+            app_started: true,
+            console_lines: 0,
+            results: vec![],
+            stats: None,
+        }
+    }
+
+    /// A runner that writes result.json like a real run (and fails for ids starting "bad").
+    fn runner(calls: &AtomicUsize) -> impl Fn(&Point, &Path) -> Result<RunResult> + Sync + '_ {
+        move |p: &Point, dir: &Path| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            std::fs::create_dir_all(dir)?;
+            anyhow::ensure!(!p.id.starts_with("bad"), "guest panicked: boom");
+            let r = fake_result(dir, &p.spec);
+            results::write_json_atomic(&dir.join(results::RESULT_JSON), &r)?;
+            Ok(r)
+        }
+    }
+
+    fn decide(p: &Point, dir: &Path) -> Decision {
+        results::resume_decision(dir, &p.spec, "sha", "v")
+    }
+
+    #[test]
+    fn resume_runs_only_missing_changed_and_failed_points() {
+        let tmp = tempfile::tempdir().unwrap();
+        let calls = AtomicUsize::new(0);
+        let points = vec![point("a", 1), point("b", 1), point("bad", 1), point("c", 1)];
+        let out = run_points(tmp.path(), &points, 2, &decide, &runner(&calls));
+        assert_eq!(calls.load(Ordering::SeqCst), 4);
+        assert_eq!(
+            out.iter().map(|o| o.point.id.as_str()).collect::<Vec<_>>(),
+            ["a", "b", "bad", "c"]
+        );
+        assert!(matches!(&out[2].status, Status::Failed(e) if e.contains("boom")));
+        let err = require_all(&out).unwrap_err().to_string();
+        assert!(err.contains("1 of 4 points failed (bad)"), "{err}");
+
+        // Again: a, b, c are skipped; bad runs again; a changed spec runs again.
+        calls.store(0, Ordering::SeqCst);
+        let mut points2 = points.clone();
+        points2[1] = point("b", 2);
+        let out = run_points(tmp.path(), &points2, 2, &decide, &runner(&calls));
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        let statuses: Vec<_> = out.iter().map(|o| o.status.clone()).collect();
+        assert_eq!(statuses[0], Status::Skipped);
+        assert_eq!(statuses[1], Status::Done);
+        assert!(matches!(statuses[2], Status::Failed(_)));
+        assert_eq!(statuses[3], Status::Skipped);
+        assert!(table(&out).contains("bad failed: guest panicked: boom"));
+    }
+
+    #[test]
+    fn fresh_runs_everything() {
+        let tmp = tempfile::tempdir().unwrap();
+        let calls = AtomicUsize::new(0);
+        let points = vec![point("a", 1), point("b", 1)];
+        run_points(tmp.path(), &points, 1, &decide, &runner(&calls));
+        let fresh = |_: &Point, _: &Path| Decision::Run("fresh run".into());
+        let out = run_points(tmp.path(), &points, 8, &fresh, &runner(&calls));
+        assert_eq!(calls.load(Ordering::SeqCst), 4);
+        assert!(out.iter().all(|o| o.status == Status::Done));
+        assert_eq!(require_all(&out).unwrap().len(), 2);
+    }
+}
