@@ -1,0 +1,259 @@
+//! The command line (clap derive). Names of apps, mechanisms, parameters and experiments are
+//! checked against `runconfig` and the experiment list, and a wrong one is answered with the
+//! valid choices; CPU models, simulators and profiles are clap value enums, which list theirs.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use runconfig::App;
+
+use crate::experiments::Profile;
+use crate::spec::{self, Cpu, Sim};
+use crate::test_tier::Tier;
+
+/// Simulated time after which `driver run` counts a gem5 run as hung: 1 s (10^12 ticks).
+pub const DEFAULT_MAX_TICKS: u64 = 1_000_000_000_000;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "driver",
+    version,
+    about = "Builds the guest, runs it on gem5 or QEMU, and turns runs into results and figures"
+)]
+pub struct Cli {
+    /// Workspace root [default: $DRIVER_ROOT, else the repo around the current directory]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the guest image for aarch64-unknown-none, check it, and print its path
+    Build(BuildArgs),
+    /// Make one run in its own directory (patched image, run.json, log, result.json)
+    Run(RunArgs),
+    /// Print the dumps of a gem5 stats.txt as JSON
+    Stats(StatsArgs),
+    /// Run an experiment's sweep, gather results/<name>.json and draw results/<name>.svg
+    Experiment(ExperimentArgs),
+    /// Redraw every figure from the results/*.json present
+    Figures(FiguresArgs),
+    /// Check the tools this project needs and say how to fix what is missing
+    Doctor(DoctorArgs),
+    /// System tests run by `just test`: boot the self-test on QEMU, or on gem5 (+ a tiny E3)
+    TestTier(TestTierArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Release build (the default; the only profile that is measured)
+    #[arg(long, conflicts_with = "debug")]
+    pub release: bool,
+    /// Debug build instead (target/aarch64-unknown-none/debug/guest)
+    #[arg(long)]
+    pub debug: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Simulator
+    #[arg(long, value_enum, default_value = "gem5")]
+    pub sim: Sim,
+    /// Guest app
+    #[arg(long, value_parser = spec::parse_app)]
+    pub app: App,
+    /// Mechanism under test (required when the app has more than one)
+    #[arg(long)]
+    pub mechanism: Option<String>,
+    /// Cores the simulated system has and the app uses
+    #[arg(long, default_value_t = 1)]
+    pub cores: u64,
+    /// Measured iterations
+    #[arg(long, default_value_t = runconfig::RunConfig::DEFAULT.iterations)]
+    pub iterations: u64,
+    /// Seed of every pseudo-random choice in the guest
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// App parameter, repeatable
+    #[arg(long = "param", value_name = "NAME=VALUE", value_parser = spec::parse_param)]
+    pub params: Vec<(String, u64)>,
+    /// gem5 CPU model [default: atomic]
+    #[arg(long, value_enum)]
+    pub cpu: Option<Cpu>,
+    /// Run directory
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// gem5: simulated ticks after which the guest counts as hung [default: 10^12]
+    #[arg(long, value_parser = spec::parse_u64)]
+    pub max_ticks: Option<u64>,
+    /// Wall-clock seconds after which the simulator is killed and the guest counts as hung
+    #[arg(long, default_value_t = 3600.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// Guest image [default: target/aarch64-unknown-none/release/guest]
+    #[arg(long, value_name = "PATH")]
+    pub elf: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// A gem5 stats.txt
+    pub file: PathBuf,
+    /// Print only this dump (0 = the first)
+    #[arg(long)]
+    pub dump: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExperimentArgs {
+    /// Experiment name, or `all`
+    #[arg(value_parser = crate::experiments::parse_name)]
+    pub name: String,
+    /// Sweep size
+    #[arg(long, value_enum, default_value = "quick")]
+    pub profile: Profile,
+    /// Runs in parallel [default: the number of host cores]
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Skip points whose run directory has a result of the same run (the default)
+    #[arg(long, conflicts_with = "fresh")]
+    pub resume: bool,
+    /// Run every point again
+    #[arg(long)]
+    pub fresh: bool,
+    /// Wall-clock seconds per run before it is killed as hung
+    #[arg(long, default_value_t = 7200.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// Use this guest image instead of building one
+    #[arg(long, value_name = "PATH")]
+    pub elf: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct FiguresArgs {
+    /// Directory of the results files [default: <root>/results]
+    #[arg(long, value_name = "DIR")]
+    pub results: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Fail (not just warn) when gem5 is missing or incomplete
+    #[arg(long)]
+    pub require_gem5: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TestTierArgs {
+    pub tier: Tier,
+    /// Use this guest image instead of building one
+    #[arg(long, value_name = "PATH")]
+    pub elf: Option<PathBuf>,
+    /// Runs in parallel [default: the number of host cores]
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Wall-clock seconds per run [default: 300 on QEMU, 3600 on gem5]
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+}
+
+/// `--jobs` or the host's core count.
+pub fn jobs(explicit: Option<usize>) -> usize {
+    explicit
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .max(1)
+}
+
+/// Seconds from the command line as a duration; rejects negative and non-finite values.
+pub fn seconds(secs: f64) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| anyhow::anyhow!("--timeout {secs} is not a number of seconds"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, String> {
+        Cli::try_parse_from(std::iter::once("driver").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn unknown_names_list_the_choices() {
+        let e = parse(&["run", "--app", "nope", "--out", "x"]).unwrap_err();
+        assert!(
+            e.contains("unknown app 'nope'; valid apps: selftest, ctxswitch"),
+            "{e}"
+        );
+        let e = parse(&["run", "--app", "selftest", "--cpu", "timing", "--out", "x"]).unwrap_err();
+        assert!(
+            e.contains("[possible values: atomic, minor, hpi, o3]"),
+            "{e}"
+        );
+        let e = parse(&["run", "--app", "selftest", "--sim", "spike", "--out", "x"]).unwrap_err();
+        assert!(e.contains("[possible values: gem5, qemu]"), "{e}");
+        let e = parse(&["experiment", "e9"]).unwrap_err();
+        assert!(
+            e.contains(
+                "unknown experiment 'e9'; valid experiments: context-switch (or all for every one)"
+            ),
+            "{e}"
+        );
+        let e = parse(&["experiment", "context-switch", "--profile", "smoke"]).unwrap_err();
+        assert!(e.contains("[possible values: quick, full]"), "{e}");
+        let e = parse(&[
+            "run", "--app", "selftest", "--param", "budget", "--out", "x",
+        ])
+        .unwrap_err();
+        assert!(e.contains("is not name=value"), "{e}");
+    }
+
+    #[test]
+    fn run_arguments() {
+        let cli = parse(&[
+            "run",
+            "--app",
+            "ctxswitch",
+            "--mechanism",
+            "thread-coop",
+            "--cpu",
+            "o3",
+            "--cores",
+            "2",
+            "--param",
+            "quantum_ticks=8",
+            "--max-ticks",
+            "5_000",
+            "--out",
+            "/tmp/r",
+        ])
+        .unwrap();
+        let Command::Run(r) = cli.command else {
+            panic!()
+        };
+        assert_eq!(r.app, App::ContextSwitch);
+        assert_eq!(r.cpu, Some(Cpu::O3));
+        assert_eq!(r.params, vec![("quantum_ticks".to_string(), 8)]);
+        assert_eq!(r.max_ticks, Some(5000));
+        assert_eq!(r.sim, Sim::Gem5);
+    }
+
+    #[test]
+    fn resume_and_fresh_conflict() {
+        assert!(parse(&["experiment", "context-switch", "--resume", "--fresh"]).is_err());
+        assert!(parse(&["experiment", "context-switch", "--fresh", "--jobs", "3"]).is_ok());
+    }
+}

@@ -1,0 +1,608 @@
+//! End-to-end tests of the `driver` binary against fake simulators: shell scripts written into a
+//! scratch directory that behave like gem5 (`GEM5=…`) or QEMU (`QEMU=…`) in one way each
+//! (success, guest panic, hang, tick limit, no `@done`, crash), with a hand-made guest ELF and
+//! a scratch workspace root (`--root`). Nothing here needs gem5, QEMU or the guest build.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use driver::elf_fixture::ElfFixture;
+use driver::elf_patch;
+use driver::experiments::ResultsFile;
+use driver::results::{RunManifest, RunResult, Window};
+use predicates::prelude::*;
+use predicates::str::contains;
+use runconfig::{App, Choice, Mechanism, Platform};
+
+const FAKE_GEM5: &str = r#"#!/bin/sh
+# A fake gem5: behaves as $FAKE_GEM5_MODE says.
+if [ "$1" = "--build-info" ]; then
+  printf 'Build information:\n\ngem5 version 24.0.0.1\ncompiled today\nbuild options:\n    USE_ARM_ISA = %s\n' "${FAKE_GEM5_ARM:-True}"
+  exit 0
+fi
+dir=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -d) dir="$2"; shift 2 ;;
+    *) shift ;;
+  esac
+done
+echo "gem5 Simulator System.  https://www.gem5.org"
+echo "gem5 version 24.0.0.1"
+term="$dir/system.terminal"
+dump() {
+  printf '\n---------- Begin Simulation Statistics ----------\n'
+  printf 'simTicks %s # Number of ticks simulated (Tick)\n' "$1"
+  printf 'system.cpu_cluster.cpus.numCycles %s # Number of cpu cycles simulated (Cycle)\n' "$2"
+  printf 'system.cpu_cluster.cpus.commitStats0.numInsts %s # Number of instructions committed (Count)\n' "$3"
+  printf '\n---------- End Simulation Statistics   ----------\n'
+}
+case "$FAKE_GEM5_MODE" in
+  ok)
+    printf 'boot: EL3\n@app-start\n%s\nbye\n@done\n' "$CTXSWITCH_RECORD" > "$term"
+    { dump 25000000 100000 40000; dump 12500000 50000 20000; dump 2500 10 5; } > "$dir/stats.txt"
+    echo "gem5-exit: cause='m5_exit instruction encountered' code=0 tick=37502500"
+    exit 0 ;;
+  panic)
+    printf '@app-start\n@panic assertion failed: queue not empty (executor.rs:42)\n' > "$term"
+    echo "gem5-exit: cause='m5_fail instruction encountered' code=1 tick=77"
+    exit 1 ;;
+  hang)
+    printf '@app-start\n' > "$term"
+    sleep 30
+    exit 0 ;;
+  ticks)
+    printf '@app-start\n' > "$term"
+    echo "gem5-exit: cause='simulate() limit reached' code=0 tick=5000"
+    exit 2 ;;
+  nodone)
+    printf '@app-start\n@result {"x":1}\n' > "$term"
+    { dump 1 1 1; dump 1 1 1; } > "$dir/stats.txt"
+    echo "gem5-exit: cause='m5_exit instruction encountered' code=0 tick=1"
+    exit 0 ;;
+  crash)
+    echo "Traceback (most recent call last):" >&2
+    echo "NameError: name 'Foo' is not defined" >&2
+    exit 1 ;;
+esac
+echo "unknown FAKE_GEM5_MODE" >&2
+exit 99
+"#;
+
+const CTXSWITCH_RECORD: &str = r#"@result {"bench":"ctxswitch","switches":2000,"total_cycles":49000,"probe_overhead":3,"quantum_ticks":0,"count":2000,"mean":24.5,"min":20,"p50":24,"p90":27,"p99":31,"max":80}"#;
+
+const FAKE_QEMU: &str = r#"#!/bin/sh
+# A fake qemu-system-aarch64: the console is stdout; the self-test's records per core count.
+if [ "$1" = "--version" ]; then
+  echo "QEMU emulator version 7.2.0 (fake)"
+  exit 0
+fi
+cores=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -smp) cores="$2"; shift 2 ;;
+    *) shift ;;
+  esac
+done
+echo "@app-start"
+if [ "$FAKE_QEMU_MODE" = "panic" ]; then
+  echo "@panic timer never fired"
+  exit 1
+fi
+echo "@result {\"test\":\"cores_up\",\"ok\":true,\"cores\":$cores}"
+echo '@result {"test":"timer_fires","ok":true}'
+echo '@result {"test":"sleep","ok":true}'
+if [ "$FAKE_QEMU_MODE" = "budget-fails" ]; then
+  echo '@result {"test":"budget","ok":false,"polls":0}'
+else
+  echo '@result {"test":"budget","ok":true}'
+fi
+echo "@done"
+exit 0
+"#;
+
+struct Env {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    gem5: PathBuf,
+    qemu: PathBuf,
+    elf: PathBuf,
+    base: PathBuf,
+}
+
+fn script(path: &Path, text: &str) {
+    fs::write(path, text).unwrap();
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+fn setup() -> Env {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().to_path_buf();
+    let root = base.join("repo");
+    fs::create_dir_all(root.join("configs")).unwrap();
+    fs::write(root.join("configs/baremetal.py"), "# stand-in\n").unwrap();
+    let bin = base.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    let gem5 = bin.join("gem5.fast");
+    script(&gem5, FAKE_GEM5);
+    let qemu = bin.join("qemu-system-aarch64");
+    script(&qemu, FAKE_QEMU);
+    let elf = base.join("guest");
+    fs::write(&elf, ElfFixture::default().build()).unwrap();
+    Env {
+        _tmp: tmp,
+        root,
+        gem5,
+        qemu,
+        elf,
+        base,
+    }
+}
+
+impl Env {
+    fn driver(&self, mode: &str) -> assert_cmd::Command {
+        let mut cmd = cargo_bin_cmd!("driver");
+        cmd.env("GEM5", &self.gem5)
+            .env("QEMU", &self.qemu)
+            .env("FAKE_GEM5_MODE", mode)
+            .env("CTXSWITCH_RECORD", CTXSWITCH_RECORD)
+            .env_remove("FAKE_QEMU_MODE")
+            .env_remove("GEM5_CONFIGS")
+            .arg("--root")
+            .arg(&self.root);
+        cmd
+    }
+
+    fn run_ctxswitch(&self, mode: &str, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+        self.driver(mode)
+            .args([
+                "run",
+                "--app",
+                "ctxswitch",
+                "--mechanism",
+                "thread-preempt",
+                "--cpu",
+                "minor",
+            ])
+            .args([
+                "--iterations",
+                "2000",
+                "--seed",
+                "42",
+                "--param",
+                "quantum_ticks=9",
+            ])
+            .arg("--out")
+            .arg(out)
+            .arg("--elf")
+            .arg(&self.elf)
+            .args(extra)
+            .assert()
+    }
+}
+
+fn read<T: serde::de::DeserializeOwned>(path: &Path) -> T {
+    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn successful_gem5_run_writes_everything() {
+    let env = setup();
+    let out = env.base.join("runs/one");
+    env.run_ctxswitch("ok", &out, &[])
+        .success()
+        .stdout(contains("run ok").and(contains("stats dump 1 (Measured): cycles 50000")));
+
+    let result: RunResult = read(&out.join("result.json"));
+    assert_eq!(result.spec.app, "ctxswitch");
+    assert_eq!(result.spec.seed, 42);
+    let record: serde_json::Value =
+        serde_json::from_str(CTXSWITCH_RECORD.strip_prefix("@result ").unwrap()).unwrap();
+    assert_eq!(result.results, vec![record]);
+    assert_eq!(result.exit.status, Some(0));
+    assert_eq!(
+        result.exit.gem5.as_ref().unwrap().cause,
+        "m5_exit instruction encountered"
+    );
+    let stats = result.stats.as_ref().unwrap();
+    assert_eq!(
+        stats.iter().map(|d| d.window).collect::<Vec<_>>(),
+        [Window::Boot, Window::Measured, Window::Exit]
+    );
+    assert_eq!(stats[1].cycles, Some(50000.0));
+    assert_eq!(stats[1].insts, Some(20000.0));
+    assert_eq!(result.provenance.simulator.version, "24.0.0.1");
+    assert_eq!(result.provenance.guest.elf_sha256.len(), 64);
+    assert!(
+        result
+            .provenance
+            .command_line
+            .contains("--listener-mode=off")
+    );
+    assert!(
+        result
+            .provenance
+            .command_line
+            .contains("--cpu minor --cores 1 --max-ticks 1000000000000")
+    );
+    assert!(
+        result
+            .provenance
+            .command_line
+            .contains("configs/baremetal.py --kernel")
+    );
+
+    let manifest: RunManifest = read(&out.join("run.json"));
+    assert_eq!(manifest.spec, result.spec);
+    assert!(out.join("gem5.log").exists());
+
+    // The copy in the run dir carries the run's parameters; the source image is untouched.
+    let bytes = fs::read(out.join("guest.elf")).unwrap();
+    let loc = elf_patch::locate(&bytes).unwrap();
+    let cfg = elf_patch::read_block(&bytes, &loc).unwrap();
+    assert_eq!(cfg.app(), Some(App::ContextSwitch));
+    assert_eq!(cfg.mechanism(), Some(Mechanism::ThreadPreempt));
+    assert_eq!(cfg.platform(), Some(Platform::Gem5));
+    assert_eq!(
+        (cfg.iterations, cfg.seed, cfg.param("quantum_ticks")),
+        (2000, 42, Some(9))
+    );
+    let source = fs::read(&env.elf).unwrap();
+    assert_eq!(
+        elf_patch::read_block(&source, &loc).unwrap(),
+        runconfig::RunConfig::DEFAULT
+    );
+}
+
+#[test]
+fn guest_panic_fails_with_the_message_and_keeps_the_logs() {
+    let env = setup();
+    let out = env.base.join("runs/panic");
+    env.run_ctxswitch("panic", &out, &[]).failure().stderr(
+        contains("guest panicked: assertion failed: queue not empty (executor.rs:42)")
+            .and(contains("run dir: "))
+            .and(contains("gem5.log")),
+    );
+    assert!(!out.join("result.json").exists());
+    assert!(
+        out.join("run.json").exists()
+            && out.join("system.terminal").exists()
+            && out.join("gem5.log").exists()
+    );
+}
+
+#[test]
+fn hung_guest_is_killed_at_the_wall_timeout() {
+    let env = setup();
+    let out = env.base.join("runs/hang");
+    let start = Instant::now();
+    env.run_ctxswitch("hang", &out, &["--timeout", "1"]).failure().stderr(
+        contains("guest hung: the simulator was still running after the wall-clock timeout of 1 s and was killed")
+            .and(contains(out.join("gem5.log").file_name().unwrap().to_str().unwrap())),
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(
+        fs::read_to_string(out.join("gem5.log"))
+            .unwrap()
+            .contains("driver: killed the process group")
+    );
+    assert!(!out.join("result.json").exists());
+}
+
+#[test]
+fn tick_limit_is_a_hung_guest() {
+    let env = setup();
+    let out = env.base.join("runs/ticks");
+    env.run_ctxswitch("ticks", &out, &["--max-ticks", "5000"])
+        .failure()
+        .stderr(
+            contains("guest hung: gem5 reached --max-ticks 5000 (exit status 2)")
+                .and(contains("log: ")),
+        );
+}
+
+#[test]
+fn missing_done_is_a_failure() {
+    let env = setup();
+    env.run_ctxswitch("nodone", &env.base.join("runs/nodone"), &[])
+        .failure()
+        .stderr(contains("the guest never printed @done"));
+}
+
+#[test]
+fn gem5_crash_is_not_a_guest_panic() {
+    let env = setup();
+    env.run_ctxswitch("crash", &env.base.join("runs/crash"), &[])
+        .failure()
+        .stderr(
+            contains("gem5 failed with exit status 1; no gem5-exit line")
+                .and(contains("NameError: name 'Foo' is not defined"))
+                .and(contains("guest panicked").not()),
+        );
+}
+
+#[test]
+fn failed_rerun_removes_the_old_result() {
+    let env = setup();
+    let out = env.base.join("runs/again");
+    env.run_ctxswitch("ok", &out, &[]).success();
+    assert!(out.join("result.json").exists());
+    env.run_ctxswitch("panic", &out, &[]).failure();
+    assert!(
+        !out.join("result.json").exists(),
+        "a stale result.json would read as success"
+    );
+}
+
+#[test]
+fn gem5_requirements_are_named() {
+    let env = setup();
+    let out = env.base.join("runs/x");
+    let requirement = "gem5 v24.0 built for ARM (build/ARM/gem5.fast) with this repo's gem5-devices/ as EXTRAS; \
+                       set GEM5=/path/to/gem5.fast";
+    env.driver("ok")
+        .env("FAKE_GEM5_ARM", "False")
+        .args(["run", "--app", "selftest", "--out"])
+        .arg(&out)
+        .arg("--elf")
+        .arg(&env.elf)
+        .assert()
+        .failure()
+        .stderr(contains("is not an ARM build").and(contains(requirement)));
+    env.driver("ok")
+        .env_remove("GEM5")
+        .env("PATH", env.base.join("empty"))
+        .args(["run", "--app", "selftest", "--out"])
+        .arg(&out)
+        .arg("--elf")
+        .arg(&env.elf)
+        .assert()
+        .failure()
+        .stderr(contains("gem5 not found").and(contains(requirement)));
+}
+
+#[test]
+fn wrong_names_list_the_valid_choices() {
+    let env = setup();
+    let run = |args: &[&str]| {
+        let mut cmd = env.driver("ok");
+        cmd.arg("run")
+            .args(args)
+            .args(["--out", "/nonexistent/never-created"])
+            .arg("--elf")
+            .arg(&env.elf);
+        cmd.assert().failure()
+    };
+    run(&["--app", "kv"]).stderr(contains(
+        "unknown app 'kv'; valid apps: selftest, ctxswitch",
+    ));
+    run(&["--app", "ctxswitch", "--mechanism", "hwq"]).stderr(contains(
+        "unknown mechanism 'hwq' for app 'ctxswitch'; valid mechanisms: coro-yield, thread-coop, thread-preempt",
+    ));
+    run(&["--app", "ctxswitch"])
+        .stderr(contains("needs --mechanism; valid mechanisms: coro-yield"));
+    run(&["--app", "selftest", "--param", "quantum_ticks=3"]).stderr(contains(
+        "unknown parameter 'quantum_ticks' for app 'selftest'; valid parameters: budget",
+    ));
+    run(&["--app", "selftest", "--cpu", "timing"])
+        .stderr(contains("possible values: atomic, minor, hpi, o3"));
+    env.driver("ok")
+        .args(["experiment", "wake-latency"])
+        .assert()
+        .failure()
+        .stderr(contains("valid experiments: context-switch"));
+}
+
+#[test]
+fn context_switch_experiment_gathers_resumes_and_draws() {
+    let env = setup();
+    let sweep = || {
+        let mut cmd = env.driver("ok");
+        cmd.args(["experiment", "context-switch", "--jobs", "2", "--elf"])
+            .arg(&env.elf);
+        cmd
+    };
+    sweep().assert().success().stdout(
+        contains("[6/6]")
+            .and(contains("cycles/switch"))
+            .and(contains("context-switch.json")),
+    );
+    let json = env.root.join("results/context-switch.json");
+    let svg = env.root.join("results/context-switch.svg");
+    let file: ResultsFile = read(&json);
+    assert_eq!(file.records.len(), 6);
+    for r in &file.records {
+        assert!(r.run_dir.join("result.json").exists());
+        assert!(
+            r.command_line
+                .contains(&format!("--cpu {}", r.labels["cpu"]))
+        );
+        assert_eq!(r.seed, 1);
+        assert_eq!(r.spec.iterations, 10_000);
+        assert_eq!(r.simulator_version, "24.0.0.1");
+        assert_eq!(r.windows.len(), 1);
+        // The guest's per-switch statistics, and the measured dump: 50,000 cycles / 2,000.
+        assert_eq!(r.metrics["mean"], serde_json::json!(24.5));
+        assert_eq!(r.metrics["p99"], serde_json::json!(31.0));
+        assert_eq!(
+            r.metrics["window_cycles_per_switch"],
+            serde_json::json!(25.0)
+        );
+    }
+    let text = fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg") && text.contains("thread-preempt") && text.contains("o3"));
+
+    // Resume: every point is skipped (even if gem5 would now fail), and the file is rewritten.
+    let mut again = sweep();
+    again.env("FAKE_GEM5_MODE", "panic");
+    again.assert().success().stdout(contains("[skip]").count(6));
+
+    // --fresh runs every point again: now they fail, the old results file stays.
+    let mut fresh = sweep();
+    fresh.env("FAKE_GEM5_MODE", "panic").arg("--fresh");
+    fresh
+        .assert()
+        .failure()
+        .stdout(contains("FAILED").and(contains("guest panicked")))
+        .stderr(contains("6 of 6 points failed"));
+    assert_eq!(read::<ResultsFile>(&json).records.len(), 6);
+
+    // `driver figures` redraws the SVG from the results file alone.
+    fs::remove_file(&svg).unwrap();
+    env.driver("ok")
+        .arg("figures")
+        .assert()
+        .success()
+        .stdout(contains("context-switch.svg"));
+    assert!(svg.exists());
+}
+
+#[test]
+fn qemu_run_reads_the_console_from_stdout() {
+    let env = setup();
+    let out = env.base.join("runs/q");
+    env.driver("ok")
+        .args([
+            "run", "--sim", "qemu", "--app", "selftest", "--cores", "4", "--out",
+        ])
+        .arg(&out)
+        .arg("--elf")
+        .arg(&env.elf)
+        .assert()
+        .success()
+        .stdout(contains("4 @result record(s)"));
+    let result: RunResult = read(&out.join("result.json"));
+    assert!(result.provenance.command_line.contains(
+        "-M virt,gic-version=3,secure=on,virtualization=on -cpu cortex-a57 -smp 4 -m 2G -nographic -semihosting -kernel"
+    ));
+    assert_eq!(result.stats, None);
+    let bytes = fs::read(out.join("guest.elf")).unwrap();
+    let cfg = elf_patch::read_block(&bytes, &elf_patch::locate(&bytes).unwrap()).unwrap();
+    assert_eq!(cfg.platform(), Some(Platform::Qemu));
+    assert_eq!(cfg.app().map(|a| a.name()), Some("selftest"));
+
+    env.driver("ok")
+        .env("FAKE_QEMU_MODE", "panic")
+        .args(["run", "--sim", "qemu", "--app", "selftest", "--out"])
+        .arg(&out)
+        .arg("--elf")
+        .arg(&env.elf)
+        .assert()
+        .failure()
+        .stderr(contains("guest panicked: timer never fired").and(contains("qemu.log")));
+    env.driver("ok")
+        .args([
+            "run", "--sim", "qemu", "--app", "selftest", "--cpu", "o3", "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .failure()
+        .stderr(contains("apply to gem5 only"));
+}
+
+#[test]
+fn qemu_test_tier_checks_the_selftest_records() {
+    let env = setup();
+    env.driver("ok")
+        .args(["test-tier", "qemu", "--elf"])
+        .arg(&env.elf)
+        .assert()
+        .success()
+        .stdout(contains("qemu tier: 2 passed, 0 failed"));
+    env.driver("ok")
+        .env("FAKE_QEMU_MODE", "budget-fails")
+        .args(["test-tier", "qemu", "--elf"])
+        .arg(&env.elf)
+        .assert()
+        .failure()
+        .stdout(
+            contains("failed: {\"ok\":false,\"polls\":0,\"test\":\"budget\"}")
+                .and(contains("0 passed, 2 failed")),
+        );
+}
+
+#[test]
+fn gem5_test_tier_runs_selftests_and_a_tiny_e3_or_skips() {
+    let env = setup();
+    env.driver("ok")
+        .env_remove("GEM5")
+        .args(["test-tier", "gem5"])
+        .assert()
+        .success()
+        .stdout(contains("gem5 tier skipped: GEM5 not set"));
+    // With the fake gem5 the self-test records are missing (it prints E3 output): the tier
+    // must fail on the self-tests and pass the three E3 points.
+    env.driver("ok")
+        .args(["test-tier", "gem5", "--elf"])
+        .arg(&env.elf)
+        .assert()
+        .failure()
+        .stdout(
+            contains("minor-coro-yield: 24.5 cycles per switch (mean)")
+                .and(contains(
+                    "missing: no @result record with \"test\":\"cores_up\"",
+                ))
+                .and(contains("gem5 tier: 3 passed, 2 failed")),
+        );
+}
+
+#[test]
+fn stats_command_prints_json() {
+    let env = setup();
+    let out = env.base.join("runs/s");
+    env.run_ctxswitch("ok", &out, &[]).success();
+    let assert = env
+        .driver("ok")
+        .arg("stats")
+        .arg(out.join("stats.txt"))
+        .args(["--dump", "1"])
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(
+        v["system.cpu_cluster.cpus.numCycles"]["value"],
+        serde_json::json!(50000.0)
+    );
+    env.driver("ok")
+        .arg("stats")
+        .arg(out.join("stats.txt"))
+        .args(["--dump", "7"])
+        .assert()
+        .failure()
+        .stderr(contains("7"));
+}
+
+#[test]
+fn doctor_reports_gem5_and_fails_only_when_required() {
+    let env = setup();
+    let assert = env
+        .driver("ok")
+        .env_remove("GEM5")
+        .env("PATH", "/usr/bin:/bin")
+        .arg("doctor")
+        .assert();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("[WARN] gem5") && stdout.contains("set GEM5=/path/to/gem5.fast"),
+        "{stdout}"
+    );
+    env.driver("ok")
+        .env_remove("GEM5")
+        .env("PATH", "/usr/bin:/bin")
+        .args(["doctor", "--require-gem5"])
+        .assert()
+        .failure()
+        .stdout(contains("[FAIL] gem5"));
+    env.driver("ok").arg("doctor").assert().stdout(
+        contains("[OK  ] gem5")
+            .and(contains("version 24.0.0.1, ARM"))
+            .and(contains("[OK  ] qemu")),
+    );
+}
