@@ -152,15 +152,18 @@ fn qemu_check() -> Check {
 }
 
 fn configs_check(binary: &Path, missing: Level) -> Check {
+    // The file configs/baremetal.py itself looks for.
+    const MARKER: &str = "example/arm/devices.py";
     match gem5::configs_dir(binary) {
-        Some(dir) if dir.join("common").is_dir() => {
+        Some(dir) if dir.join(MARKER).is_file() => {
             check("gem5 configs/", Level::Ok, dir.display().to_string())
         }
         Some(dir) => check(
             "gem5 configs/",
             missing,
             format!(
-                "{} has no common/ (needed for the HPI and O3 cores): set GEM5_CONFIGS=/path/to/gem5/configs",
+                "{} has no {MARKER} (the config needs gem5's configs/): set \
+                 GEM5_CONFIGS=/path/to/gem5/configs",
                 dir.display()
             ),
         ),

@@ -45,6 +45,9 @@ pub struct Gem5 {
     pub binary: PathBuf,
     /// From `--build-info` ("gem5 version …"), e.g. `24.0.0.1`.
     pub version: String,
+    /// From `--build-info` ("compiled …"): tells two builds of one version apart (a rebuild
+    /// with a changed device model).
+    pub compiled: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -116,6 +119,7 @@ fn is_executable(p: &Path) -> bool {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BuildInfo {
     pub version: Option<String>,
+    pub compiled: Option<String>,
     /// `Some(true)` if the build options name the ARM ISA, `Some(false)` if they name it off or
     /// name another ISA, `None` if they say nothing about ISAs.
     pub arm: Option<bool>,
@@ -127,6 +131,9 @@ pub fn parse_build_info(text: &str) -> BuildInfo {
     for line in text.lines().map(str::trim) {
         if let Some(v) = line.strip_prefix("gem5 version ") {
             info.version.get_or_insert_with(|| v.trim().to_string());
+        }
+        if let Some(v) = line.strip_prefix("compiled ") {
+            info.compiled.get_or_insert_with(|| v.trim().to_string());
         }
         let Some((key, value)) = line.split_once('=') else {
             continue;
@@ -187,6 +194,7 @@ pub fn probe(binary: &Path) -> Result<Gem5, Gem5Error> {
     Ok(Gem5 {
         binary: binary.into(),
         version,
+        compiled: info.compiled.unwrap_or_else(|| "unknown".into()),
     })
 }
 
@@ -334,6 +342,7 @@ mod tests {
             parse_build_info(text),
             BuildInfo {
                 version: Some("24.0.0.1".into()),
+                compiled: Some("Nov 22 2026".into()),
                 arm: Some(true)
             }
         );

@@ -90,6 +90,8 @@ pub struct SimulatorInfo {
     pub name: String,
     pub binary: PathBuf,
     pub version: String,
+    /// Identifies the build within a version (gem5: its compile time; QEMU: its version line).
+    pub build: String,
 }
 
 /// The guest image a run started from.
@@ -214,12 +216,12 @@ pub enum Decision {
 }
 
 /// A point is skipped if its directory has a readable `result.json` of the same spec, made from
-/// the same guest image by the same simulator version; anything else runs again (and says why).
+/// the same guest image by the same simulator build; anything else runs again (and says why).
 pub fn resume_decision(
     dir: &Path,
     spec: &RunSpec,
     guest_sha256: &str,
-    simulator_version: &str,
+    simulator: &SimulatorInfo,
 ) -> Decision {
     let path = dir.join(RESULT_JSON);
     if !path.exists() {
@@ -238,10 +240,15 @@ pub fn resume_decision(
         Decision::Run("the spec changed".into())
     } else if old.provenance.guest.elf_sha256 != guest_sha256 {
         Decision::Run("the guest image changed".into())
-    } else if old.provenance.simulator.version != simulator_version {
+    } else if (
+        &old.provenance.simulator.version,
+        &old.provenance.simulator.build,
+    ) != (&simulator.version, &simulator.build)
+    {
+        let old = &old.provenance.simulator;
         Decision::Run(format!(
-            "the simulator changed ({} → {simulator_version})",
-            old.provenance.simulator.version
+            "the simulator changed ({} built {} → {} built {})",
+            old.version, old.build, simulator.version, simulator.build
         ))
     } else {
         Decision::Skip(Box::new(old))
@@ -266,6 +273,7 @@ mod tests {
                     name: "gem5".into(),
                     binary: "/g".into(),
                     version: "24.0.0.1".into(),
+                    build: "b1".into(),
                 },
                 guest: GuestInfo {
                     source_elf: "/e".into(),
@@ -284,6 +292,15 @@ mod tests {
             console_lines: 3,
             results: vec![serde_json::json!({"x": 1})],
             stats: None,
+        }
+    }
+
+    fn sim(version: &str, build: &str) -> SimulatorInfo {
+        SimulatorInfo {
+            name: "gem5".into(),
+            binary: "/g".into(),
+            version: version.into(),
+            build: build.into(),
         }
     }
 
@@ -357,18 +374,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         assert_eq!(
-            resume_decision(d, &spec(), "aa", "24.0.0.1"),
+            resume_decision(d, &spec(), "aa", &sim("24.0.0.1", "b1")),
             Decision::Run("no result.json yet".into())
         );
 
         fs::write(d.join(RESULT_JSON), "{ half a file").unwrap();
         assert!(
-            matches!(resume_decision(d, &spec(), "aa", "24.0.0.1"), Decision::Run(r) if r.contains("unreadable"))
+            matches!(resume_decision(d, &spec(), "aa", &sim("24.0.0.1", "b1")), Decision::Run(r) if r.contains("unreadable"))
         );
 
         write_json_atomic(&d.join(RESULT_JSON), &sample_result(d, spec())).unwrap();
         assert!(matches!(
-            resume_decision(d, &spec(), "aa", "24.0.0.1"),
+            resume_decision(d, &spec(), "aa", &sim("24.0.0.1", "b1")),
             Decision::Skip(_)
         ));
 
@@ -377,15 +394,18 @@ mod tests {
             ..spec()
         };
         assert_eq!(
-            resume_decision(d, &other, "aa", "24.0.0.1"),
+            resume_decision(d, &other, "aa", &sim("24.0.0.1", "b1")),
             Decision::Run("the spec changed".into())
         );
         assert_eq!(
-            resume_decision(d, &spec(), "cc", "24.0.0.1"),
+            resume_decision(d, &spec(), "cc", &sim("24.0.0.1", "b1")),
             Decision::Run("the guest image changed".into())
         );
         assert!(
-            matches!(resume_decision(d, &spec(), "aa", "25.0"), Decision::Run(r) if r.contains("simulator"))
+            matches!(resume_decision(d, &spec(), "aa", &sim("25.0", "b1")), Decision::Run(r) if r.contains("simulator"))
+        );
+        assert!(
+            matches!(resume_decision(d, &spec(), "aa", &sim("24.0.0.1", "b2")), Decision::Run(r) if r.contains("built b1 → 24.0.0.1 built b2"))
         );
     }
 }

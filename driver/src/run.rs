@@ -36,10 +36,10 @@ pub const CYCLES: &str = "system.cpu_cluster.cpus*.numCycles";
 /// Per-CPU committed instructions (`simInsts` is not reset by `m5_reset_stats` in gem5 v24.0).
 pub const INSTS: &str = "system.cpu_cluster.cpus*.commitStats0.numInsts";
 /// Stats copied from each dump into `result.json`; everything else stays in `stats.txt`.
+/// Only simulated quantities: host times would make equal runs differ.
 pub const SELECTED_STATS: &[&str] = &[
     "simTicks",
     "simFreq",
-    "hostSeconds",
     CYCLES,
     INSTS,
     "system.cpu_cluster.cpus*.ipc",
@@ -112,11 +112,13 @@ impl Simulator {
                 name: "gem5".into(),
                 binary: gem5.binary.clone(),
                 version: gem5.version.clone(),
+                build: gem5.compiled.clone(),
             },
             Simulator::Qemu { binary, version } => SimulatorInfo {
                 name: "qemu".into(),
                 binary: binary.clone(),
                 version: version.clone(),
+                build: version.clone(),
             },
         }
     }

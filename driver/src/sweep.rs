@@ -61,10 +61,10 @@ pub struct SweepConfig<'a> {
 
 /// Runs the points of a sweep on the simulator; outcomes come back in point order.
 pub fn run_sweep(cfg: &SweepConfig<'_>, points: &[Point]) -> Vec<PointOutcome> {
-    let version = cfg.simulator.info().version;
+    let simulator = cfg.simulator.info();
     let decide = |p: &Point, dir: &Path| {
         if cfg.resume {
-            results::resume_decision(dir, &p.spec, &cfg.image_id.sha256, &version)
+            results::resume_decision(dir, &p.spec, &cfg.image_id.sha256, &simulator)
         } else {
             Decision::Run("fresh run".into())
         }
@@ -265,6 +265,7 @@ mod tests {
                     name: "gem5".into(),
                     binary: "g".into(),
                     version: "v".into(),
+                    build: "b".into(),
                 },
                 guest: GuestInfo {
                     source_elf: "e".into(),
@@ -299,7 +300,13 @@ mod tests {
     }
 
     fn decide(p: &Point, dir: &Path) -> Decision {
-        results::resume_decision(dir, &p.spec, "sha", "v")
+        let sim = SimulatorInfo {
+            name: "gem5".into(),
+            binary: "g".into(),
+            version: "v".into(),
+            build: "b".into(),
+        };
+        results::resume_decision(dir, &p.spec, "sha", &sim)
     }
 
     #[test]

@@ -234,6 +234,7 @@ mod tests {
                     name: "gem5".into(),
                     binary: "g".into(),
                     version: "24.0.0.1".into(),
+                    build: "b".into(),
                 },
                 guest: GuestInfo {
                     source_elf: "e".into(),
