@@ -318,9 +318,27 @@ pub fn execute(req: &RunRequest<'_>) -> Result<RunResult> {
 
 /// [`execute`] with the image identity already known.
 pub fn execute_with(req: &RunRequest<'_>, id: &ImageId) -> Result<RunResult> {
-    let dir_ctx = || format!("run directory {}", req.dir.display());
+    // A RunError names the directory and log itself; anything else (setup, I/O) gets them here.
+    make_run(req, id).map_err(|e| {
+        if e.is::<RunError>() {
+            e
+        } else {
+            let log = req.dir.join(req.simulator.log_name());
+            e.context(format!(
+                "run dir: {}, log: {}",
+                req.dir.display(),
+                log.display()
+            ))
+        }
+    })
+}
+
+fn make_run(req: &RunRequest<'_>, id: &ImageId) -> Result<RunResult> {
     fs::create_dir_all(req.dir).with_context(|| format!("creating {}", req.dir.display()))?;
-    let dir = req.dir.canonicalize().with_context(dir_ctx)?;
+    let dir = req
+        .dir
+        .canonicalize()
+        .with_context(|| format!("resolving {}", req.dir.display()))?;
     for name in OUTPUTS {
         match fs::remove_file(dir.join(name)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {

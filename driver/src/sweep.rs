@@ -130,21 +130,16 @@ pub fn run_points(
                     let p = &points[*i];
                     println!("[start] {:<27} {} ({reason})", p.id, p.spec.label());
                     let start = Instant::now();
-                    let outcome = match runner(p, dir) {
-                        Ok(result) => PointOutcome {
-                            point: p.clone(),
-                            dir: dir.clone(),
-                            status: Status::Done,
-                            result: Some(result),
-                            wall_secs: start.elapsed().as_secs_f64(),
-                        },
-                        Err(e) => PointOutcome {
-                            point: p.clone(),
-                            dir: dir.clone(),
-                            status: Status::Failed(format!("{e:#}")),
-                            result: None,
-                            wall_secs: start.elapsed().as_secs_f64(),
-                        },
+                    let (status, result) = match runner(p, dir) {
+                        Ok(result) => (Status::Done, Some(result)),
+                        Err(e) => (Status::Failed(format!("{e:#}")), None),
+                    };
+                    let outcome = PointOutcome {
+                        point: p.clone(),
+                        dir: dir.clone(),
+                        status,
+                        result,
+                        wall_secs: start.elapsed().as_secs_f64(),
                     };
                     let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
                     match &outcome.status {

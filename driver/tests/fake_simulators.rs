@@ -606,3 +606,37 @@ fn doctor_reports_gem5_and_fails_only_when_required() {
             .and(contains("[OK  ] qemu")),
     );
 }
+
+#[test]
+fn image_with_a_wrong_block_is_refused_before_the_simulator_runs() {
+    let env = setup();
+    let mut block = runconfig::RunConfig::DEFAULT.to_bytes();
+    block[..8].copy_from_slice(b"NOTMAGIC");
+    let bad = env.base.join("bad-guest");
+    fs::write(
+        &bad,
+        ElfFixture {
+            block: block.to_vec(),
+            ..Default::default()
+        }
+        .build(),
+    )
+    .unwrap();
+    let out = env.base.join("runs/bad");
+    env.driver("ok")
+        .args(["run", "--app", "selftest", "--out"])
+        .arg(&out)
+        .arg("--elf")
+        .arg(&bad)
+        .assert()
+        .failure()
+        .stderr(
+            contains("(\"CORORUN1\")")
+                .and(contains("run dir: "))
+                .and(contains("patching RUN_CONFIG")),
+        );
+    assert!(
+        !out.join("gem5.log").exists(),
+        "the simulator must not start"
+    );
+}
