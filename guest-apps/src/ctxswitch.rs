@@ -49,18 +49,25 @@ impl Probe {
     }
 
     /// Called by worker `me` once per loop iteration.
+    ///
+    /// IRQs are masked for the stamp, so a preemption cannot split it (a thread preempted
+    /// between reading the counter and recording would later record a stale time); a timer
+    /// interrupt that arrives meanwhile is taken at the unmask, right after `last_t` is set.
+    /// The mask and unmask are part of every mechanism's probe, and of `probe_overhead`.
     #[inline(always)]
     fn stamp(&self, me: usize) {
-        let t = kernel::cycles();
-        let last = self.last_who.load(Relaxed);
-        if last != me {
-            if last != NOBODY {
-                self.samples.push(t - self.last_t.load(Relaxed));
+        kernel::arch::cpu::without_irqs(|| {
+            let t = kernel::cycles();
+            let last = self.last_who.load(Relaxed);
+            if last != me {
+                if last != NOBODY {
+                    self.samples.push(t - self.last_t.load(Relaxed));
+                }
+                self.last_who.store(me, Relaxed);
             }
-            self.last_who.store(me, Relaxed);
-        }
-        // Stamp again so the bookkeeping above is not counted in the next switch.
-        self.last_t.store(kernel::cycles(), Relaxed);
+            // Stamp again so the bookkeeping above is not counted in the next switch.
+            self.last_t.store(kernel::cycles(), Relaxed);
+        });
     }
 
     fn done(&self) -> bool {
@@ -153,13 +160,19 @@ extern "C" fn spin_worker(me: usize) -> ! {
     }
 }
 
-/// Median cycles between two back-to-back stamps.
+/// Median cycles a switch sample includes that are not the switch: from the `last_t` stamp,
+/// through the unmask, to the next stamp's counter read, with nothing in between.
 fn probe_overhead() -> u64 {
     let s = Samples::with_capacity(256);
-    for _ in 0..256 {
-        let a = kernel::cycles();
-        let b = kernel::cycles();
-        s.push(b - a);
+    let mut last = 0;
+    for i in 0..257 {
+        kernel::arch::cpu::without_irqs(|| {
+            let t = kernel::cycles();
+            if i > 0 {
+                s.push(t - last);
+            }
+            last = kernel::cycles();
+        });
     }
     s.summary().p50 as u64
 }
