@@ -8,6 +8,7 @@ extern crate alloc;
 mod ctxswitch;
 mod samples;
 mod selftest;
+mod wake;
 
 use runconfig::App;
 
@@ -17,6 +18,7 @@ pub fn main(core: usize) -> ! {
     match cfg.app() {
         Some(App::SelfTest) => selftest::run(core, &cfg),
         Some(App::ContextSwitch) => ctxswitch::run(core, &cfg),
+        Some(App::Wake) => wake::run(core, &cfg),
         None => panic!("unknown app index {} in the run config", cfg.app),
     }
     finish(core)

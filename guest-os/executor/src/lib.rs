@@ -1,1 +1,69 @@
+//! The guest's async executor: tasks that are one pointer, per-core run queues, timers and a
+//! cooperative budget, with the hardware left to the kernel.
+//!
+//! This crate is half of the project's research subject: the scheduling device replaces parts
+//! of it (the wake path, the ready queue, the quantum check), and the experiments compare the
+//! two. It is therefore small, explicit about every atomic, and host-tested.
+//!
+//! # Shape
+//!
+//! | module | what |
+//! |---|---|
+//! | [`platform`] | the seam to the kernel: [`Platform`] (core id, pend, clock) and [`ReadySource`] (the device's ready queue) |
+//! | [`task`] | task storage, [`TaskRef`]; tasks are allocated once and never freed |
+//! | [`state`] | the task's state bits and its life cycle (with the state diagram) |
+//! | [`waker`] | the waker is the task pointer: [`task_from_waker`], [`wake_task`], [`wake_task_ptr`] |
+//! | [`run_queue`] | the per-core lock-free MPSC run queue and why batches are fair |
+//! | [`timer`] | [`sleep`], [`sleep_until`] and the per-core timer list |
+//! | [`coop`] | the operation budget: [`poll_proceed`], [`consume_budget`], [`unconstrained`], [`yield_now`] |
+//! | [`executor`] | [`Executor`]: one per core, and its [`run_once`](Executor::run_once) step |
+//!
+//! # Use
+//!
+//! ```
+//! use executor::{Executor, Next, Platform};
+//!
+//! struct Machine;
+//! impl Platform for Machine {
+//!     fn core_id(&self) -> usize { 0 }
+//!     fn pend(&self, _core: usize) {}
+//!     fn now(&self) -> u64 { 0 }
+//! }
+//! static MACHINE: Machine = Machine;
+//! static EXECUTORS: [Executor; 1] = Executor::per_core(&MACHINE);
+//!
+//! EXECUTORS[0].spawn(async {
+//!     executor::yield_now().await;
+//! });
+//! while EXECUTORS[0].run_once() == Next::Run {}
+//! ```
+//!
+//! Style anchors: embassy-executor's raw executor (static tasks, waker = task pointer,
+//! `RUN_QUEUED` bit, take-all run queue, the `__pender` seam) and Tokio's `task::coop` (the
+//! budget, `poll_proceed`, `RestoreOnPending`, deferred yields).
 #![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+
+pub mod coop;
+pub mod executor;
+pub mod platform;
+pub mod run_queue;
+mod spin;
+pub mod state;
+pub mod task;
+pub mod timer;
+pub mod waker;
+
+#[cfg(test)]
+mod tests;
+
+pub use coop::{
+    ConsumeBudget, Cooperative, DEFAULT_BUDGET, RestoreOnPending, Unconstrained, YieldNow,
+    consume_budget, cooperative, has_budget_remaining, poll_proceed, unconstrained, yield_now,
+};
+pub use executor::{Executor, MAX_EXTERNAL_PER_STEP, Next, Stats};
+pub use platform::{Platform, PlatformFns, ReadySource};
+pub use task::TaskRef;
+pub use timer::{Sleep, sleep, sleep_until};
+pub use waker::{task_from_waker, wake_task, wake_task_ptr};

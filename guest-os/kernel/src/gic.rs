@@ -71,7 +71,10 @@ pub fn enable(intid: u32, core: usize, trigger: Trigger) {
     let gic = guard.as_mut().expect("gic::init not called");
     let cpu = id.is_private().then_some(core);
     gic.set_interrupt_priority(id, cpu, DEFAULT_PRIORITY).expect("GIC priority");
-    gic.set_trigger(id, cpu, trigger).expect("GIC trigger");
+    if intid >= 16 {
+        // SGIs are always edge-triggered; their configuration register is read-only.
+        gic.set_trigger(id, cpu, trigger).expect("GIC trigger");
+    }
     if !id.is_private() {
         gic.distributor().set_routing(id, Some(core as u64)).expect("GIC routing");
     }

@@ -12,6 +12,7 @@ extern crate alloc;
 pub mod arch;
 pub mod config;
 pub mod console;
+pub mod coro_sched;
 pub mod gic;
 pub mod heap;
 pub mod m5;
@@ -23,6 +24,7 @@ pub mod smp;
 pub mod syscall;
 pub mod thread;
 pub mod timer;
+pub mod wake;
 
 pub use arch::pmu::cycles;
 pub use arch::cpu::core_id;

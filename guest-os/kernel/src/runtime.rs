@@ -7,7 +7,7 @@
 //! interrupt. So the check "nothing ready" and the WFE need no interrupt masking between them.
 
 use core::future::Future;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use alloc::sync::Arc;
 use executor::{Executor, Next, PlatformFns, TaskRef};
@@ -31,6 +31,24 @@ fn pend(core: usize) {
 
 pub(crate) fn init_core(_core: usize) {}
 
+/// How each core waits when its executor has nothing to do (WFE unless a wake path installs
+/// its own, see `wake`).
+static IDLE: [AtomicUsize; crate::MAX_CORES] = [const { AtomicUsize::new(0) }; crate::MAX_CORES];
+
+/// Installs `core`'s idle wait (`cpu::wfe` restores the default).
+pub fn set_idle(core: usize, idle: fn()) {
+    IDLE[core].store(idle as usize, Ordering::Release);
+}
+
+#[inline(always)]
+fn idle(core: usize) {
+    match IDLE[core].load(Ordering::Acquire) {
+        0 => cpu::wfe(),
+        // SAFETY: only `set_idle` stores here, always a valid `fn()`.
+        f => unsafe { core::mem::transmute::<usize, fn()>(f)() },
+    }
+}
+
 /// The calling core's executor.
 pub fn executor() -> &'static Executor {
     &EXECUTORS[cpu::core_id()]
@@ -46,25 +64,71 @@ pub fn spawn_on<F: Future<Output = ()> + Send + 'static>(core: usize, future: F)
     EXECUTORS[core].spawn(future)
 }
 
-/// Runs this core's executor until `done()` holds, waiting in WFE when there is nothing to do.
+/// Runs this core's executor until `done()` holds, waiting when there is nothing to do.
 pub fn run_until(done: impl Fn() -> bool) {
     let ex = executor();
+    let core = ex.core();
     while !done() {
         match ex.run_once() {
             Next::Run => {}
             Next::WaitUntil(deadline) => {
                 timer::set_deadline(Some(deadline));
                 if !ex.has_ready() && !done() {
-                    cpu::wfe();
+                    idle(core);
                 }
             }
             Next::Wait => {
                 if !ex.has_ready() && !done() {
-                    cpu::wfe();
+                    idle(core);
                 }
             }
         }
     }
+}
+
+/// The run stalled: `progress` did not change for the allowed time.
+#[derive(Debug, Clone, Copy)]
+pub struct Stalled {
+    pub progress: u64,
+    pub idle_ticks: u64,
+}
+
+/// Like [`run_until`], but gives up when `progress` has not changed for `timeout_ticks` of the
+/// system counter (a lost wake, for instance). The check costs one counter read per step; an
+/// idle core arms its timer for the give-up time, so a core that would wait forever is woken.
+pub fn run_until_or_stall(done: impl Fn() -> bool, progress: &AtomicU64, timeout_ticks: u64) -> Result<(), Stalled> {
+    let ex = executor();
+    let core = ex.core();
+    let mut seen = progress.load(Ordering::Relaxed);
+    let mut since = timer::now();
+    while !done() {
+        let next = ex.run_once();
+        let now = timer::now();
+        let p = progress.load(Ordering::Relaxed);
+        if p != seen {
+            seen = p;
+            since = now;
+        } else if now - since > timeout_ticks {
+            return Err(Stalled { progress: p, idle_ticks: now - since });
+        }
+        let give_up = since + timeout_ticks + 1;
+        match next {
+            Next::Run => {}
+            Next::WaitUntil(deadline) => {
+                timer::set_deadline(Some(deadline.min(give_up)));
+                if !ex.has_ready() && !done() {
+                    idle(core);
+                }
+            }
+            Next::Wait => {
+                timer::set_deadline(Some(give_up));
+                if !ex.has_ready() && !done() {
+                    idle(core);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Runs `future` to completion on this core's executor (other tasks run too) and returns its

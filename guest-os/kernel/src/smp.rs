@@ -39,6 +39,7 @@ extern "C" fn kernel_main_el1(core: usize) -> ! {
         heap::init();
         ROOT_TABLE.store(mmu::build(machine), Ordering::Relaxed);
         gic::init(machine, cores);
+        crate::coro_sched::init(cfg.device_base);
         KERNEL_READY.store(1, Ordering::Release);
         arch::cpu::sev();
     } else {

@@ -18,9 +18,11 @@ pub const SYMBOL: &str = "RUN_CONFIG";
 /// "CORORUN1", little-endian: tells the driver it found the right bytes.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"CORORUN1");
 /// Bumped whenever the layout of [`RunConfig`] changes.
-pub const VERSION: u64 = 1;
+pub const VERSION: u64 = 2;
 /// Number of app-specific parameter slots.
 pub const NUM_PARAMS: usize = 8;
+/// Words before the app parameters.
+const FIXED_WORDS: usize = 9;
 /// Size of the block in the image, in bytes.
 pub const SIZE: usize = core::mem::size_of::<RunConfig>();
 
@@ -51,6 +53,9 @@ pub struct RunConfig {
     pub iterations: u64,
     /// Seed of every pseudo-random choice in the guest.
     pub seed: u64,
+    /// Physical base address of the CoroSched device, 0 if the machine has none (the driver
+    /// sets it from the gem5 configuration's placement of the device).
+    pub device_base: u64,
     /// App-specific parameters, named by [`App::params`]; unnamed slots are 0.
     pub params: [u64; NUM_PARAMS],
 }
@@ -66,6 +71,7 @@ impl RunConfig {
         cores: 1,
         iterations: 1000,
         seed: 1,
+        device_base: 0,
         params: [0; NUM_PARAMS],
     };
 
@@ -90,7 +96,7 @@ impl RunConfig {
         };
         let mut params = [0u64; NUM_PARAMS];
         for (i, p) in params.iter_mut().enumerate() {
-            *p = w(8 + i);
+            *p = w(FIXED_WORDS + i);
         }
         let cfg = RunConfig {
             magic: w(0),
@@ -101,6 +107,7 @@ impl RunConfig {
             cores: w(5),
             iterations: w(6),
             seed: w(7),
+            device_base: w(8),
             params,
         };
         (cfg.magic == MAGIC && cfg.version == VERSION).then_some(cfg)
@@ -108,7 +115,7 @@ impl RunConfig {
 
     fn words(&self) -> [u64; SIZE / 8] {
         let mut w = [0u64; SIZE / 8];
-        w[..8].copy_from_slice(&[
+        w[..FIXED_WORDS].copy_from_slice(&[
             self.magic,
             self.version,
             self.platform,
@@ -117,8 +124,9 @@ impl RunConfig {
             self.cores,
             self.iterations,
             self.seed,
+            self.device_base,
         ]);
-        w[8..].copy_from_slice(&self.params);
+        w[FIXED_WORDS..].copy_from_slice(&self.params);
         w
     }
 
@@ -153,6 +161,7 @@ mod tests {
         cfg.app = App::ContextSwitch as u64;
         cfg.mechanism = 2;
         cfg.params[0] = 0xdead_beef;
+        cfg.device_base = 0x2d00_0000;
         let back = RunConfig::from_bytes(&cfg.to_bytes()).unwrap();
         assert_eq!(back, cfg);
         assert_eq!(back.mechanism(), Some(Mechanism::ThreadPreempt));

@@ -51,6 +51,8 @@ named_enum! {
         SelfTest = "selftest",
         /// E3: cycles per context switch.
         ContextSwitch = "ctxswitch",
+        /// E1/E2: event-to-resume latency and background cycles lost per wake, by wake path.
+        Wake = "wake",
     }
 }
 
@@ -65,6 +67,16 @@ named_enum! {
         ThreadCoop = "thread-coop",
         /// Two stackful threads switched by a timer interrupt (full context with FP/SIMD).
         ThreadPreempt = "thread-preempt",
+        /// Wake path: the event raises an SPI; the interrupt handler wakes the task.
+        Irq = "irq",
+        /// Wake path: a poller coroutine reads the event status and wakes the task.
+        Poll = "poll",
+        /// Wake path: the device pushes the task pointer into its hardware ready queue; the core
+        /// pops it through MMIO.
+        Hwq = "hwq",
+        /// Wake path: the device DMA-writes the task pointer into a ready ring in DRAM; an idle
+        /// core waits in WFE and is woken without an interrupt.
+        Ring = "ring",
     }
 }
 
@@ -86,6 +98,7 @@ impl App {
                 Mechanism::ThreadCoop,
                 Mechanism::ThreadPreempt,
             ],
+            App::Wake => &[Mechanism::Irq, Mechanism::Poll, Mechanism::Hwq, Mechanism::Ring],
         }
     }
 
@@ -102,6 +115,28 @@ impl App {
                 default: 4,
                 help: "thread-preempt: timer quantum in generic-timer ticks",
             }],
+            App::Wake => &[
+                ParamSpec {
+                    name: "busy",
+                    default: 0,
+                    help: "0: the waiter's core is otherwise idle (E1 idle); 1: it runs background work (E1 busy, E2)",
+                },
+                ParamSpec {
+                    name: "interval",
+                    default: 20_000,
+                    help: "mean CPU cycles between events (uniform in [interval/2, 3*interval/2], seeded)",
+                },
+                ParamSpec {
+                    name: "chunk",
+                    default: 64,
+                    help: "busy: background work units per poll of the background task before it yields",
+                },
+                ParamSpec {
+                    name: "ring_wait",
+                    default: 0,
+                    help: "ring: how an idle core waits: 0 = WFE woken by the device's event wire, 1 = WFE on the exclusive monitor of the ring slot",
+                },
+            ],
         }
     }
 }

@@ -1,0 +1,235 @@
+//! E1 and E2: what it costs to wake a coroutine, by wake path (`irq`, `poll`, `hwq`, `ring`).
+//!
+//! A waiter task on core 0 waits for events of one source, `wakes` times after a warm-up. The
+//! device's generator fires the events at seeded random intervals (uniform in
+//! `[interval/2, 3·interval/2]` CPU cycles). The waiter's first action after each `.await` is
+//! the device's `RESUME` write, and the device records the event→resume latency of every wake
+//! (E1) in its samples file; the driver reads it.
+//!
+//! With `busy = 1` the core also runs a background task that does work in chunks and yields
+//! after each chunk. E2 is the background work the wakes cost:
+//! first the background task runs alone for as long as the measured phase will take (its rate
+//! without events), then beside the waiter; the cycles lost per wake are
+//! `(cycles_with − units_with × cycles_without / units_without) / wakes`, i.e. the measured
+//! window minus the time the background work done in it would have taken alone, shared by the
+//! wakes. This charges each path everything it adds on the core: interrupts, the poller, the
+//! ready-source checks, and the waiter's own resumption.
+//!
+//! Without the device (QEMU) only `irq` and `poll` run, with core 1 firing the events in
+//! software; that checks the paths work, not their timing.
+
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+
+use kernel::{m5, result, runtime, timer, wake};
+use kernel::wake::{EventWait, RingWait, SoftEvents, WakePath};
+use runconfig::RunConfig;
+
+/// The event source the waiter waits on.
+const SOURCE: usize = 0;
+
+static WOKEN: AtomicU64 = AtomicU64::new(0);
+static DONE: AtomicBool = AtomicBool::new(false);
+static SETUP_DONE: AtomicBool = AtomicBool::new(false);
+static STOP_BACKGROUND: AtomicBool = AtomicBool::new(false);
+static BG_UNITS: AtomicU64 = AtomicU64::new(0);
+/// Measured window of the event phase: cycles and background units at its start and end.
+static WINDOW: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
+
+struct Params {
+    path: WakePath,
+    wakes: u64,
+    warmup: u64,
+    busy: bool,
+    interval: u64,
+    chunk: u64,
+    ring_wait: RingWait,
+    seed: u64,
+}
+
+impl Params {
+    fn of(cfg: &RunConfig) -> Params {
+        let mechanism = cfg.mechanism().expect("mechanism index out of range for wake");
+        let wakes = cfg.iterations.max(1);
+        Params {
+            path: WakePath::from_mechanism(mechanism).expect("wake runs wake paths only"),
+            wakes,
+            warmup: (wakes / 10).clamp(10, 100),
+            busy: cfg.param("busy").unwrap_or(0) != 0,
+            interval: cfg.param("interval").filter(|&i| i >= 2).unwrap_or(20_000),
+            chunk: cfg.param("chunk").filter(|&c| c > 0).unwrap_or(64),
+            ring_wait: if cfg.param("ring_wait").unwrap_or(0) == 0 { RingWait::EventWire } else { RingWait::Monitor },
+            seed: cfg.seed,
+        }
+    }
+}
+
+pub fn run(core: usize, cfg: &RunConfig) {
+    let p = Params::of(cfg);
+    let device = kernel::coro_sched::device();
+    if device.is_none() && core == 1 {
+        soft_generator(&p);
+        return;
+    }
+    if core != 0 {
+        return;
+    }
+    if device.is_none() {
+        assert!(
+            kernel::smp::cores() >= 2,
+            "without the CoroSched device the events come from core 1: run with at least 2 cores"
+        );
+    }
+    wake::setup(p.path, core, &[SOURCE], p.ring_wait);
+    SETUP_DONE.store(true, Relaxed);
+
+    let baseline = p.busy.then(|| background_alone(p.wakes * p.interval, p.chunk));
+
+    let total = p.warmup + p.wakes;
+    let warmup = p.warmup;
+    runtime::spawn(async move {
+        for i in 0..total {
+            if i == warmup {
+                m5::reset_stats();
+                WINDOW[0].store(kernel::cycles(), Relaxed);
+                WINDOW[1].store(BG_UNITS.load(Relaxed), Relaxed);
+            }
+            EventWait::new(SOURCE).await;
+            wake::resumed(SOURCE);
+            WOKEN.fetch_add(1, Relaxed);
+        }
+        WINDOW[2].store(kernel::cycles(), Relaxed);
+        WINDOW[3].store(BG_UNITS.load(Relaxed), Relaxed);
+        m5::dump_stats();
+        DONE.store(true, Relaxed);
+    });
+    if p.path == WakePath::Poll {
+        runtime::spawn(wake::poller(|| DONE.load(Relaxed)));
+    }
+    if p.busy {
+        STOP_BACKGROUND.store(false, Relaxed);
+        runtime::spawn(background(p.chunk));
+    }
+    if let Some(dev) = device {
+        let half = p.interval / 2;
+        dev.start_generator(SOURCE, coro_sched_regs::gen_mode::UNIFORM, half, p.interval + half, p.seed, total);
+    }
+
+    // A wake that never comes stops the run: no progress for 10 ms of counter time (or 2000
+    // mean intervals on QEMU's slower software events) is a lost wake.
+    let freq = timer::frequency();
+    let stall = (freq / 100).max(2000 * soft_interval_ticks());
+    if let Err(s) = runtime::run_until_or_stall(|| DONE.load(Relaxed), &WOKEN, stall) {
+        panic!(
+            "lost wake on path {:?}: {} of {} wakes arrived, then none for {} counter ticks \
+             (device generator fired {} events; events that arrive before the previous one \
+             was consumed are merged)",
+            p.path,
+            s.progress,
+            total,
+            s.idle_ticks,
+            device.map_or(0, |d| d.generator_fired())
+        );
+    }
+    STOP_BACKGROUND.store(true, Relaxed);
+    if let Some(dev) = device {
+        dev.check_errors("during the wake experiment");
+    }
+    let fallbacks = device.map_or(0, |d| d.fallbacks());
+    wake::teardown();
+
+    let window_cycles = WINDOW[2].load(Relaxed) - WINDOW[0].load(Relaxed);
+    let mut e2 = alloc::string::String::new();
+    if let Some((units0, cycles0)) = baseline {
+        let units1 = WINDOW[3].load(Relaxed) - WINDOW[1].load(Relaxed);
+        let alone = units1 as f64 * cycles0 as f64 / units0 as f64;
+        let lost = (window_cycles as f64 - alone) / p.wakes as f64;
+        e2 = alloc::format!(
+            ",\"bg_units_without\":{units0},\"bg_cycles_without\":{cycles0},\"bg_units_with\":{units1},\"bg_cycles_with\":{window_cycles},\"lost_cycles_per_wake\":{lost:.2}"
+        );
+    }
+    result!(
+        "{{\"bench\":\"wake\",\"path\":\"{}\",\"busy\":{},\"wakes\":{},\"warmup\":{},\"timeouts\":0,\"interval\":{},\"chunk\":{},\"window_cycles\":{},\"irq_wakes\":{},\"poll_wakes\":{},\"fallbacks\":{},\"device\":{}{}}}",
+        path_name(p.path),
+        p.busy as u8,
+        p.wakes,
+        p.warmup,
+        p.interval,
+        p.chunk,
+        window_cycles,
+        wake::IRQ_WAKES.load(Relaxed),
+        wake::POLL_WAKES.load(Relaxed),
+        fallbacks,
+        device.is_some(),
+        e2
+    );
+}
+
+fn path_name(p: WakePath) -> &'static str {
+    match p {
+        WakePath::Irq => "irq",
+        WakePath::Poll => "poll",
+        WakePath::Hwq => "hwq",
+        WakePath::Ring => "ring",
+    }
+}
+
+/// One unit of background work: a step of a 64-bit LCG, kept from being folded away.
+#[inline(always)]
+fn work(units: u64, state: &mut u64) {
+    for _ in 0..units {
+        *state = core::hint::black_box(
+            state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407),
+        );
+    }
+}
+
+async fn background(chunk: u64) {
+    let mut x = 1u64;
+    while !STOP_BACKGROUND.load(Relaxed) {
+        work(chunk, &mut x);
+        BG_UNITS.fetch_add(chunk, Relaxed);
+        executor::yield_now().await;
+    }
+}
+
+/// E2's reference: the background task alone on the core for about `cycles`; returns the
+/// units it did and the cycles it took.
+fn background_alone(cycles: u64, chunk: u64) -> (u64, u64) {
+    STOP_BACKGROUND.store(false, Relaxed);
+    BG_UNITS.store(0, Relaxed);
+    runtime::spawn(background(chunk));
+    let t0 = kernel::cycles();
+    let u0 = BG_UNITS.load(Relaxed);
+    // At least one chunk: under QEMU the counter runs in host time and a short baseline can
+    // end before the task was first polled.
+    runtime::run_until(|| kernel::cycles() - t0 >= cycles && BG_UNITS.load(Relaxed) > u0);
+    let result = (BG_UNITS.load(Relaxed) - u0, kernel::cycles() - t0);
+    STOP_BACKGROUND.store(true, Relaxed);
+    // Let the task see the flag and finish before the measured phase.
+    runtime::block_on(executor::yield_now());
+    result
+}
+
+/// QEMU's stand-in for the device's generator: core 1 fires the events for core 0.
+fn soft_interval_ticks() -> u64 {
+    (timer::frequency() / 2_000).max(1) // 500 µs
+}
+
+fn soft_generator(p: &Params) {
+    while !SETUP_DONE.load(Relaxed) {
+        core::hint::spin_loop();
+    }
+    let total = p.warmup + p.wakes;
+    let ticks = soft_interval_ticks();
+    runtime::block_on(async move {
+        for fired in 0..total {
+            // One event in flight, as on the device (whose events are spaced far beyond a
+            // wake): fire the next only after the previous one was consumed.
+            while WOKEN.load(Relaxed) < fired {
+                executor::yield_now().await;
+            }
+            executor::sleep(ticks).await;
+            SoftEvents::fire(SOURCE, 0);
+        }
+    });
+}

@@ -1,0 +1,126 @@
+//! The seams between this crate and the machine: what the kernel provides ([`Platform`]) and
+//! where a second source of ready tasks plugs in ([`ReadySource`]).
+//!
+//! Like embassy's `__pender`, the seam is thin on purpose. The executor never touches a register:
+//! it asks the platform which core it runs on, tells it that a core has work (`pend`), and reads
+//! the time. Everything else (WFI/WFE, SEV, SGIs, the generic timer, the scheduling device) stays
+//! in the kernel, so this crate builds and tests on the host.
+
+use crate::task::TaskRef;
+
+/// What the kernel provides to every [`Executor`](crate::Executor).
+///
+/// An executor holds a `&'static dyn Platform`, so the kernel can build its executors in
+/// `static`s with [`Executor::new`](crate::Executor::new) (a `const fn`):
+///
+/// ```
+/// # use executor::{Executor, Platform};
+/// struct Machine;
+/// impl Platform for Machine {
+///     fn core_id(&self) -> usize { 0 /* MPIDR_EL1.Aff0 */ }
+///     fn pend(&self, _core: usize) { /* SEV, or an SGI to `core` */ }
+///     fn now(&self) -> u64 { 0 /* CNTPCT_EL0 */ }
+/// }
+/// static MACHINE: Machine = Machine;
+/// static EXECUTORS: [Executor; 4] = Executor::per_core(&MACHINE);
+/// ```
+///
+/// [`PlatformFns`] is the same seam as a struct of function pointers.
+pub trait Platform: Sync {
+    /// Index of the calling core, the same numbering as [`Executor::core`](crate::Executor::core).
+    ///
+    /// Called once per [`run_once`](crate::Executor::run_once) step (to check that an executor
+    /// runs on its own core) and by [`spawn_local`](crate::Executor::spawn_local).
+    fn core_id(&self) -> usize;
+
+    /// Core `core` has work: its run queue went from empty to non-empty.
+    ///
+    /// Called from any context: a task on any core, an interrupt handler, the executor itself.
+    /// It must not block, must not allocate and must never run an executor step itself; it only
+    /// makes sure that `core` calls [`run_once`](crate::Executor::run_once) soon. In particular
+    /// it must make `core`'s next wait return if `core` is about to wait or waiting (`SEV` for
+    /// a WFE-based idle loop, an SGI for a WFI-based one). It may be called for the calling core
+    /// itself; [`run_once`](crate::Executor::run_once) already reports such work as
+    /// [`Next::Run`](crate::Next::Run), so for the calling core it can be a no-op unless an
+    /// interrupt handler may wake tasks between that report and the wait (see
+    /// [`Executor::has_ready`](crate::Executor::has_ready)).
+    fn pend(&self, core: usize);
+
+    /// Monotonic time in timer ticks (the generic timer's `CNTPCT_EL0` on the guest).
+    ///
+    /// [`sleep`](crate::sleep) deadlines and [`Next::WaitUntil`](crate::Next::WaitUntil) are in
+    /// these ticks. Called once per step while this core has timers, and by every poll of a
+    /// [`Sleep`](crate::Sleep).
+    fn now(&self) -> u64;
+}
+
+/// A [`Platform`] made of three function pointers, for a kernel that prefers free functions.
+///
+/// ```
+/// # use executor::{Executor, PlatformFns};
+/// fn core_id() -> usize { 0 }
+/// fn pend(_core: usize) {}
+/// fn now() -> u64 { 0 }
+/// static PLATFORM: PlatformFns = PlatformFns { core_id, pend, now };
+/// static EXECUTOR: Executor = Executor::new(0, &PLATFORM);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct PlatformFns {
+    /// See [`Platform::core_id`].
+    pub core_id: fn() -> usize,
+    /// See [`Platform::pend`].
+    pub pend: fn(usize),
+    /// See [`Platform::now`].
+    pub now: fn() -> u64,
+}
+
+impl Platform for PlatformFns {
+    fn core_id(&self) -> usize {
+        (self.core_id)()
+    }
+    fn pend(&self, core: usize) {
+        (self.pend)(core)
+    }
+    fn now(&self) -> u64 {
+        (self.now)()
+    }
+}
+
+/// A second queue of ready tasks that the executor drains besides its own run queue.
+///
+/// This is where the scheduling device plugs in: the device receives an interrupt, pushes the
+/// pointer of the task waiting on it ([`TaskRef::as_ptr`]) into its hardware ready queue, and
+/// the core pops it here without taking an interrupt. A ready ring in DRAM, or a software queue
+/// standing in for the device in a baseline, fits the same trait. Install one per executor with
+/// [`Executor::set_ready_source`](crate::Executor::set_ready_source).
+///
+/// # How the executor uses it
+///
+/// Every [`run_once`](crate::Executor::run_once) step, *after* the software batch, the executor
+/// calls [`pop`](ReadySource::pop) until it returns `None`, at most
+/// [`MAX_EXTERNAL_PER_STEP`](crate::MAX_EXTERNAL_PER_STEP) times. So the source is polled as
+/// soon as the software queue is empty (an idle core asks it every step), and a busy core still
+/// gives it one turn per batch: a task that keeps re-waking itself in software cannot starve
+/// tasks that the device made ready, and a device that keeps producing cannot starve the
+/// software queue or the timers.
+///
+/// For each popped task the executor:
+/// - skips it if it has completed (a late event for a finished task);
+/// - forwards it with [`wake_task`](crate::wake_task) if another core's executor owns it (it is
+///   then polled there, through that core's run queue);
+/// - otherwise polls it directly, with the budget reset, without touching the task's
+///   `RUN_QUEUED` bit or its run-queue link. The hardware queue is not intrusive, so the two
+///   queues cannot corrupt each other; a task that sits in both (woken in software *and* by the
+///   device) is polled once from each, and a future must tolerate such a spurious poll anyway.
+///
+/// `pop` is called only on the executor's own core, outside any task poll.
+pub trait ReadySource: Sync {
+    /// The next task that is ready on `core`, or `None` if there is none right now.
+    ///
+    /// The pointer usually comes back from hardware, so the implementation turns it into a
+    /// [`TaskRef`] with the `unsafe` [`TaskRef::from_ptr`]. It must also order the task's
+    /// wake-up data before the poll, as the software wake path's `Release`/`Acquire` pair does
+    /// (on aarch64: a `DMB` after the MMIO read, unless the device is mapped so that the read
+    /// is ordered already).
+    fn pop(&self, core: usize) -> Option<TaskRef>;
+}

@@ -1,0 +1,389 @@
+//! The four ways a task blocked on an event is made ready again (BRIEF: wake path):
+//!
+//! | path | event → task ready | how the core learns of it |
+//! |---|---|---|
+//! | `irq` | the event raises an SPI; the handler reads the pending bits and wakes the tasks | the interrupt (exception entry, GIC acknowledge/EOI, return) |
+//! | `poll` | the event sets a pending bit; a poller coroutine reads the bits and wakes the tasks | the poller, which runs every executor step |
+//! | `hwq` | the device pushes the task pointer into the core's hardware ready queue | the executor pops the queue (MMIO) each step; an idle core is woken by the device's event wire |
+//! | `ring` | the device DMA-writes the task pointer into the core's ready ring in DRAM | the executor reads the next slot (cached load) each step; an idle core waits in WFE, woken by the event wire or by the exclusive monitor on the slot |
+//!
+//! A task waits with [`EventWait`]: on its first poll it registers its task pointer (its waker)
+//! in the software table and, on `hwq`/`ring`, binds it in the device; the device then wakes it
+//! with no CPU involvement until the executor finds it ready.
+//!
+//! The `irq` handler also serves the device's fallback (a full queue or ring raises the SPI),
+//! so no wake is lost on any path. Events that arrive before their task registered are latched
+//! (by the device on `hwq`/`ring`, in [`LATCHED`] on the software paths) and complete the next
+//! wait at once.
+//!
+//! Without the device (QEMU), [`SoftEvents`] stands in for it on the software paths: another
+//! core sets the pending bit and, for `irq`, sends an SGI.
+
+use alloc::{boxed::Box, vec::Vec};
+use core::future::Future;
+use core::pin::Pin;
+use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use core::task::{Context, Poll};
+
+use arm_gic::Trigger;
+use coro_sched_regs::{NUM_SOURCES, wake_mode};
+use executor::{ReadySource, TaskRef, task_from_waker};
+
+use crate::arch::cpu;
+use crate::arch::exceptions::{Frame, set_irq_handler};
+use crate::coro_sched::{self, CoroSched};
+
+/// The wake path of this run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum WakePath {
+    Irq = 0,
+    Poll = 1,
+    Hwq = 2,
+    Ring = 3,
+}
+
+impl WakePath {
+    pub fn from_mechanism(m: runconfig::Mechanism) -> Option<WakePath> {
+        use runconfig::Mechanism::*;
+        match m {
+            Irq => Some(WakePath::Irq),
+            Poll => Some(WakePath::Poll),
+            Hwq => Some(WakePath::Hwq),
+            Ring => Some(WakePath::Ring),
+            _ => None,
+        }
+    }
+
+    /// Whether the path needs the CoroSched device.
+    pub fn needs_device(self) -> bool {
+        matches!(self, WakePath::Hwq | WakePath::Ring)
+    }
+}
+
+/// How an idle core waits for a `ring` entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RingWait {
+    /// WFE; the device signals the core's event input after its DMA write.
+    EventWire,
+    /// LDXR on the next slot, then WFE: the device's coherent write to the slot's line clears
+    /// the exclusive monitor, which wakes WFE, with no signal from the device.
+    Monitor,
+}
+
+/// INTID of the device's SPI (configs/baremetal.py: `ArmSPI(num=200)`).
+pub const DEVICE_INTID: u32 = 200;
+/// SGI the software event source sends on QEMU.
+const SOFT_SGI: u32 = 9;
+
+static PATH: AtomicU8 = AtomicU8::new(WakePath::Irq as u8);
+/// Software binding table: source → task pointer (irq, poll, and the fallback of hwq/ring).
+static TABLE: [AtomicPtr<()>; NUM_SOURCES] = [const { AtomicPtr::new(core::ptr::null_mut()) }; NUM_SOURCES];
+/// Software-path events that arrived while their source had no task registered.
+pub static LATCHED: AtomicU64 = AtomicU64::new(0);
+/// Wakes made by the interrupt handler (irq path, and fallbacks of hwq/ring).
+pub static IRQ_WAKES: AtomicU64 = AtomicU64::new(0);
+/// Wakes made by the poller.
+pub static POLL_WAKES: AtomicU64 = AtomicU64::new(0);
+
+fn path() -> WakePath {
+    match PATH.load(Ordering::Relaxed) {
+        0 => WakePath::Irq,
+        1 => WakePath::Poll,
+        2 => WakePath::Hwq,
+        _ => WakePath::Ring,
+    }
+}
+
+/// Sets up `path` for events of `sources`, woken on `core` (call on `core`, before any wait).
+/// Panics if the path needs the device and there is none.
+pub fn setup(path: WakePath, core: usize, sources: &[usize], ring_wait: RingWait) {
+    PATH.store(path as u8, Ordering::Relaxed);
+    let dev = coro_sched::device();
+    if path.needs_device() && dev.is_none() {
+        panic!(
+            "wake path {path:?} needs the CoroSched device, and this machine has none (QEMU has \
+             only the irq and poll paths)"
+        );
+    }
+    match dev {
+        Some(dev) => {
+            dev.clear_errors();
+            dev.set_wake_mode(match path {
+                WakePath::Irq => wake_mode::IRQ,
+                WakePath::Poll => wake_mode::POLL,
+                WakePath::Hwq => wake_mode::HWQ,
+                WakePath::Ring => wake_mode::RING,
+            });
+            dev.set_event_wire(path.needs_device());
+            for &s in sources {
+                dev.route(s, core);
+            }
+            // The SPI serves the irq path and every fallback.
+            set_irq_handler(DEVICE_INTID, on_event_irq);
+            crate::gic::enable(DEVICE_INTID, core, Trigger::Level);
+            match path {
+                WakePath::Hwq => crate::runtime::executor().set_ready_source(Some(&HWQ)),
+                WakePath::Ring => {
+                    let ring = Box::leak(Box::new(Ring::new(dev, core, RING_SLOTS)));
+                    RINGS[core].store(ring, Ordering::Release);
+                    crate::runtime::executor().set_ready_source(Some(ring));
+                    if ring_wait == RingWait::Monitor {
+                        crate::runtime::set_idle(core, ring_monitor_idle);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None => {
+            set_irq_handler(SOFT_SGI, on_event_irq);
+            crate::gic::enable(SOFT_SGI, core, Trigger::Edge);
+        }
+    }
+}
+
+/// Undoes [`setup`]'s ready source and idle hook on the calling core.
+pub fn teardown() {
+    let core = cpu::core_id();
+    crate::runtime::executor().set_ready_source(None);
+    crate::runtime::set_idle(core, cpu::wfe);
+    if let Some(dev) = coro_sched::device() {
+        dev.stop_generator();
+        dev.set_event_wire(false);
+    }
+}
+
+/// The pending event bits, from the device or from the software source.
+#[inline(always)]
+fn take_pending() -> u64 {
+    match coro_sched::device() {
+        Some(dev) => {
+            let bits = dev.pending();
+            if bits != 0 {
+                dev.acknowledge(bits);
+            }
+            bits
+        }
+        None => SOFT_PENDING.swap(0, Ordering::AcqRel),
+    }
+}
+
+/// Wakes the registered task of every source in `bits`; latches the others.
+#[inline(always)]
+fn wake_sources(bits: u64, counter: &AtomicU64) {
+    let mut rest = bits;
+    while rest != 0 {
+        let s = rest.trailing_zeros() as usize;
+        rest &= rest - 1;
+        let task = TABLE[s].swap(core::ptr::null_mut(), Ordering::AcqRel);
+        if task.is_null() {
+            LATCHED.fetch_or(1 << s, Ordering::AcqRel);
+        } else {
+            counter.fetch_add(1, Ordering::Relaxed);
+            // SAFETY: only `EventWait` stores into TABLE, always a live task's pointer (tasks
+            // are never freed).
+            unsafe { executor::wake_task_ptr(task) };
+        }
+    }
+}
+
+fn on_event_irq(_intid: u32, frame: *mut Frame) -> *mut Frame {
+    wake_sources(take_pending(), &IRQ_WAKES);
+    frame
+}
+
+/// The `poll` path's poller: a coroutine that reads the pending bits every time it runs and
+/// yields, until `stop` returns true. Spawn it on the waiters' core.
+pub async fn poller(stop: impl Fn() -> bool) {
+    while !stop() {
+        let bits = take_pending();
+        if bits != 0 {
+            wake_sources(bits, &POLL_WAKES);
+        }
+        executor::yield_now().await;
+    }
+}
+
+/// Waits for one event of `source` (see the module docs).
+pub struct EventWait {
+    source: usize,
+    armed: bool,
+}
+
+impl EventWait {
+    pub fn new(source: usize) -> EventWait {
+        assert!(source < NUM_SOURCES, "event source {source} out of range (< {NUM_SOURCES})");
+        EventWait { source, armed: false }
+    }
+}
+
+impl Future for EventWait {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.armed {
+            // Only the wake paths wake a waiting task (the apps never wake it otherwise), so
+            // the next poll is the event's.
+            return Poll::Ready(());
+        }
+        let s = self.source;
+        let task = task_from_waker(cx.waker()).expect("EventWait polled outside an executor task");
+        let p = path();
+        // The software paths' latch and table are shared with the interrupt handler on this
+        // core: check and register with IRQs masked.
+        let latched = cpu::without_irqs(|| {
+            if LATCHED.fetch_and(!(1 << s), Ordering::AcqRel) & (1 << s) != 0 {
+                return true;
+            }
+            TABLE[s].store(task.as_ptr().cast_mut(), Ordering::Release);
+            false
+        });
+        if latched {
+            return Poll::Ready(());
+        }
+        if p.needs_device()
+            && let Some(dev) = coro_sched::device()
+        {
+            dev.bind(s, task.as_ptr());
+        }
+        self.armed = true;
+        Poll::Pending
+    }
+}
+
+/// Reports `source`'s resumption to the device, which records the event→resume latency. The
+/// woken task calls it first thing after its `.await`.
+#[inline(always)]
+pub fn resumed(source: usize) {
+    if let Some(dev) = coro_sched::device() {
+        dev.resume(cpu::core_id(), source);
+    }
+}
+
+// ---- hwq ------------------------------------------------------------------------------------
+
+struct HwqSource;
+static HWQ: HwqSource = HwqSource;
+
+impl ReadySource for HwqSource {
+    #[inline(always)]
+    fn pop(&self, core: usize) -> Option<TaskRef> {
+        let dev = coro_sched::device()?;
+        let task = dev.pop(core);
+        if task.is_null() {
+            return None;
+        }
+        // Order the task's memory after the Device-memory read that produced its pointer.
+        // SAFETY: a barrier has no other effect.
+        unsafe { core::arch::asm!("dmb ld", options(nostack)) };
+        // SAFETY: the device only hands back pointers `EventWait` bound, which are live tasks.
+        Some(unsafe { TaskRef::from_ptr(task) })
+    }
+}
+
+// ---- ring -----------------------------------------------------------------------------------
+
+/// Slots of each core's ready ring.
+const RING_SLOTS: usize = 64;
+
+static RINGS: [AtomicPtr<Ring>; crate::MAX_CORES] =
+    [const { AtomicPtr::new(core::ptr::null_mut()) }; crate::MAX_CORES];
+
+#[repr(C, align(64))]
+struct Line([AtomicU64; 8]);
+
+/// One core's ready ring: the device writes task pointers into consecutive slots (0 = empty);
+/// the core consumes them in order and gives the slots back.
+struct Ring {
+    lines: Vec<Line>,
+    mask: usize,
+    /// Consumer index (free running); only the owning core touches it.
+    cons: AtomicUsize,
+    /// Last `cons` reported to the device.
+    reported: AtomicUsize,
+    dev: &'static CoroSched,
+}
+
+impl Ring {
+    fn new(dev: &'static CoroSched, core: usize, slots: usize) -> Ring {
+        assert!(slots.is_power_of_two() && slots >= 8);
+        let lines = (0..slots / 8).map(|_| Line([const { AtomicU64::new(0) }; 8])).collect::<Vec<_>>();
+        let ring = Ring {
+            lines,
+            mask: slots - 1,
+            cons: AtomicUsize::new(0),
+            reported: AtomicUsize::new(0),
+            dev,
+        };
+        dev.set_ring(core, ring.lines.as_ptr() as usize, slots);
+        ring
+    }
+
+    fn slot(&self, i: usize) -> &AtomicU64 {
+        let i = i & self.mask;
+        &self.lines[i / 8].0[i % 8]
+    }
+}
+
+impl ReadySource for Ring {
+    #[inline(always)]
+    fn pop(&self, core: usize) -> Option<TaskRef> {
+        let cons = self.cons.load(Ordering::Relaxed);
+        let slot = self.slot(cons);
+        let task = slot.load(Ordering::Acquire);
+        if task == 0 {
+            return None;
+        }
+        slot.store(0, Ordering::Relaxed);
+        let cons = cons + 1;
+        self.cons.store(cons, Ordering::Relaxed);
+        // Report consumption in batches of half a ring: the device needs it only before the
+        // ring fills, and each report is an MMIO store.
+        if cons - self.reported.load(Ordering::Relaxed) >= (self.mask + 1) / 2 {
+            self.dev.set_ring_consumed(core, cons as u64);
+            self.reported.store(cons, Ordering::Relaxed);
+        }
+        // SAFETY: the device only writes pointers `EventWait` bound, which are live tasks.
+        Some(unsafe { TaskRef::from_ptr(task as *const ()) })
+    }
+}
+
+/// Idle wait for the `ring` path without the event wire: arm the exclusive monitor on the next
+/// slot, and WFE unless the slot is already full. The device's write to the slot's line clears
+/// the monitor, which ends the WFE.
+fn ring_monitor_idle() {
+    let ring = RINGS[cpu::core_id()].load(Ordering::Acquire);
+    if ring.is_null() {
+        cpu::wfe();
+        return;
+    }
+    // SAFETY: rings are leaked at setup and never freed.
+    let ring = unsafe { &*ring };
+    let slot = ring.slot(ring.cons.load(Ordering::Relaxed)).as_ptr();
+    let value: u64;
+    // SAFETY: `ldxr` reads the slot (a valid, aligned u64) and arms the monitor; `clrex` is not
+    // needed after WFE because the next exclusive sequence re-arms it.
+    unsafe {
+        core::arch::asm!("ldxr {v}, [{p}]", v = out(reg) value, p = in(reg) slot, options(nostack));
+    }
+    if value == 0 {
+        cpu::wfe();
+    }
+}
+
+// ---- software event source (no device) --------------------------------------------------------
+
+static SOFT_PENDING: AtomicU64 = AtomicU64::new(0);
+
+/// Fires events without the device (QEMU): sets the pending bit of `source` and, on the `irq`
+/// path, sends an SGI to `core`. Runs on another core than the waiters.
+pub struct SoftEvents;
+
+impl SoftEvents {
+    pub fn fire(source: usize, core: usize) {
+        SOFT_PENDING.fetch_or(1 << source, Ordering::AcqRel);
+        if path() == WakePath::Irq {
+            crate::gic::send_sgi(SOFT_SGI, core);
+        }
+    }
+}
