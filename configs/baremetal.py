@@ -64,6 +64,13 @@ CPU_TYPES = {
 # PMU overflow interrupt (a PPI the guest leaves disabled: it only reads the cycle counter).
 PMU_PPI = 23
 
+# The CoroSched device (gem5-devices/coro_sched): where it sits and its interrupt. On-chip it
+# hangs off the coherent membus in the unused "GPU reserved" window, next to the cores and the
+# GIC; off-chip it sits on the I/O bus in the CS5 window gem5 reserves for its own devices
+# (behind the 50 ns I/O bridge). The driver passes the same base to the guest.
+CORO_BASE = {"on-chip": 0x2D000000, "off-chip": 0x10030000}
+CORO_SPI = 200
+
 EXIT_OK, EXIT_GUEST_FAILED, EXIT_TICK_LIMIT, EXIT_OTHER = 0, 1, 2, 3
 
 
@@ -78,6 +85,29 @@ def parse_args():
     p.add_argument("--l1i-size", default=None, help="override the CPU model's L1I size")
     p.add_argument("--l1d-size", default=None, help="override the CPU model's L1D size")
     p.add_argument("--l2-size", default=None, help="override the CPU model's L2 size")
+    p.add_argument(
+        "--coro-sched",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="add the CoroSched device (default: if this gem5 has it)",
+    )
+    p.add_argument(
+        "--coro-placement",
+        choices=list(CORO_BASE),
+        default="on-chip",
+        help="on-chip: coherent membus; off-chip: the I/O bus",
+    )
+    p.add_argument(
+        "--coro-pio-latency",
+        default="2ns",
+        help="the device's own latency per MMIO access",
+    )
+    p.add_argument(
+        "--coro-queue-depth",
+        type=int,
+        default=16,
+        help="entries per hardware ready queue",
+    )
     p.add_argument(
         "--max-ticks",
         type=int,
@@ -114,11 +144,46 @@ def build_system(args):
     for cluster in system.cpu_cluster:
         cluster.addPMUs([PMU_PPI] * len(cluster))
 
+    add_coro_sched(system, args)
+
     system.auto_reset_addr = True
     system.realview.gic.gicv4 = False  # GICv3: 128 KiB redistributor frames
     system.highest_el_is_64 = True
     system.workload = ArmFsWorkload(object_file=args.kernel, dtb_addr=0)
     return system
+
+
+def add_coro_sched(system, args):
+    have = hasattr(m5.objects, "CoroSched")
+    want = have if args.coro_sched is None else args.coro_sched
+    if not want:
+        print("coro-sched: absent", flush=True)
+        return
+    if not have:
+        print(
+            "error: this gem5 has no CoroSched SimObject; rebuild gem5 with the project's "
+            "gem5-devices/ directory as EXTRAS (see README)",
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_OTHER)
+    rv = system.realview
+    rv.coro_sched = m5.objects.CoroSched(
+        pio_addr=CORO_BASE[args.coro_placement],
+        pio_latency=args.coro_pio_latency,
+        num_cores=args.cores,
+        queue_depth=args.coro_queue_depth,
+        cpu_clock=args.cpu_freq,
+        interrupt=m5.objects.ArmSPI(num=CORO_SPI),
+    )
+    bus = system.membus if args.coro_placement == "on-chip" else system.iobus
+    rv.coro_sched.pio = bus.mem_side_ports
+    rv.coro_sched.dma = bus.cpu_side_ports
+    print(
+        f"coro-sched: base={CORO_BASE[args.coro_placement]:#x} "
+        f"placement={args.coro_placement} pio_latency={args.coro_pio_latency} "
+        f"queue_depth={args.coro_queue_depth}",
+        flush=True,
+    )
 
 
 def sized(cache_class, size):
