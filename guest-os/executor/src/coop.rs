@@ -296,14 +296,13 @@ impl<F: Future> Future for Unconstrained<F> {
         let Some(executor) = executor_of(cx) else {
             return inner.poll(cx);
         };
-        let saved = executor
-            .budget
-            .remaining
-            .swap(UNCONSTRAINED, Ordering::Relaxed);
+        // Single writer (this core): a load and a store, no RMW.
+        let word = &executor.budget.remaining;
         let _restore = PutBack {
-            word: &executor.budget.remaining,
-            value: saved,
+            word,
+            value: word.load(Ordering::Relaxed),
         };
+        word.store(UNCONSTRAINED, Ordering::Relaxed);
         inner.poll(cx)
     }
 }

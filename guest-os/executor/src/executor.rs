@@ -17,11 +17,26 @@
 //!
 //! # The kernel's loop
 //!
-//! ```ignore
+//! ```no_run
+//! # use executor::{Executor, Next, Platform};
+//! # struct Machine;
+//! # impl Platform for Machine {
+//! #     fn core_id(&self) -> usize { 0 }
+//! #     fn pend(&self, _: usize) {}
+//! #     fn now(&self) -> u64 { 0 }
+//! # }
+//! # static MACHINE: Machine = Machine;
+//! # static EXECUTORS: [Executor; 1] = Executor::per_core(&MACHINE);
+//! # mod timer { pub fn arm(_deadline: u64) {} }
+//! # mod arch { pub fn wait() {} }
+//! # let core = 0;
 //! loop {
 //!     match EXECUTORS[core].run_once() {
 //!         Next::Run => {}
-//!         Next::WaitUntil(deadline) => { timer::arm(deadline); arch::wait() }
+//!         Next::WaitUntil(deadline) => {
+//!             timer::arm(deadline);
+//!             arch::wait(); // WFE or WFI
+//!         }
 //!         Next::Wait => arch::wait(),
 //!     }
 //! }

@@ -29,8 +29,8 @@ use crate::task::TaskRef;
 pub trait Platform: Sync {
     /// Index of the calling core, the same numbering as [`Executor::core`](crate::Executor::core).
     ///
-    /// Called once per [`run_once`](crate::Executor::run_once) step (to check that an executor
-    /// runs on its own core) and by [`spawn_local`](crate::Executor::spawn_local).
+    /// Called once per [`run_once`](crate::Executor::run_once) step, to check that an executor
+    /// runs on its own core.
     fn core_id(&self) -> usize;
 
     /// Core `core` has work: its run queue went from empty to non-empty.

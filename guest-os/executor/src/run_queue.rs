@@ -3,20 +3,20 @@
 //!
 //! # Operations
 //!
-//! - [`push`](RunQueue::push) (any core, any context, including interrupt handlers): link the
+//! - `push` (any core, any context, including interrupt handlers): link the
 //!   task in front of the head and publish it with a `compare_exchange` (a Treiber stack push).
 //!   It never blocks and never allocates: the link lives in the task header. An interrupt that
 //!   arrives in the middle of a push on the same core can push too; the interrupted push's CAS
 //!   then fails and retries. It returns whether the queue was empty, so that the caller pends
 //!   the core once per empty → non-empty transition, not once per wake.
-//! - [`take_all`](RunQueue::take_all) (the owning core only): swap the head with null, taking
+//! - `take_all` (the owning core only): swap the head with null, taking
 //!   every queued task at once, then reverse the list in place so the batch is in wake order
 //!   (FIFO), which embassy does not do.
 //!
 //! The stack is safe against ABA without tags: there is no single-element pop, and a push's CAS
 //! succeeding means that its task's `next` is the current head, whatever happened in between.
 //! A task is in at most one queue at a time because only the waker that flips its `RUN_QUEUED`
-//! bit 0 → 1 may push it (it holds the [`EnqueueToken`]); a second push of a queued task would
+//! bit 0 → 1 may push it (it holds the `EnqueueToken`); a second push of a queued task would
 //! make a cycle.
 //!
 //! # Why batches are fair
@@ -36,7 +36,7 @@
 //! The push's `Release` CAS publishes the link it wrote; the take's `Acquire` swap sees every
 //! link pushed before it (each later push's CAS is an RMW that continues the release sequence).
 //! The consumer reads a task's link before it clears the task's `RUN_QUEUED` bit
-//! ([`Batch::next`] returns a task only after stepping past it), and that clear is `Release`,
+//! (`Batch::next` returns a task only after stepping past it), and that clear is `Release`,
 //! so the next waker's write to the link cannot race with the read.
 
 use core::ptr;

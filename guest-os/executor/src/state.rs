@@ -23,24 +23,24 @@
 //!
 //! 1. [`Executor::spawn`](crate::Executor::spawn) writes the future, sets `S`, then wakes the
 //!    task: `S → S|Q` and the task is pushed onto its core's run queue.
-//! 2. `Waker::wake` → [`wake_task`](crate::wake_task) → [`State::run_enqueue`]: a `fetch_or`
+//! 2. `Waker::wake` → [`wake_task`](crate::wake_task) → `State::run_enqueue`: a `fetch_or`
 //!    of `Q`. Only the caller that flips `Q` from 0 to 1 pushes the task; every other wake
 //!    finds `Q` set and does nothing. So a task is never in a queue twice, which is what makes
 //!    the intrusive link safe, and *n* wakes before a poll cost one poll.
-//! 3. The owning executor takes a batch and, for each task, [`State::run_dequeue`]: `S|Q → S`,
+//! 3. The owning executor takes a batch and, for each task, `State::run_dequeue`: `S|Q → S`,
 //!    then polls. `Q` is cleared *before* the poll, so that a wake that arrives while the poll
 //!    runs is not lost: it enqueues the task again (5).
 //! 4. The poll returns `Pending`: nothing changes. The task waits for a wake (2).
 //! 5. A wake during the poll (from the task itself, an interrupt handler or another core):
 //!    `S → S|Q`, pushed; it runs again in the next batch, exactly once however many wakes came.
-//! 6. The poll returns `Ready`: the future is dropped in place and [`State::complete`] sets
+//! 6. The poll returns `Ready`: the future is dropped in place and `State::complete` sets
 //!    `C|Q` and clears `S`. `Q` stays set forever, so every later wake's `fetch_or` finds it
 //!    set: a late wake of a finished task neither enqueues nor polls it.
 //! 7. If the task was woken during its last poll (5 then 6), it is still in the run queue. The
 //!    executor dequeues it, sees `C` and skips it, leaving `Q` set.
 //!
 //! `C` is written only by the owning core (in the poll), and read by that core to decide (7),
-//! so that check needs no ordering; [`State::is_completed`] for other cores is `Acquire`.
+//! so that check needs no ordering; `State::is_completed` for other cores is `Acquire`.
 
 use core::sync::atomic::{AtomicU32, Ordering};
 

@@ -27,7 +27,10 @@ impl Firehose {
         restore.made_progress();
         let served = self.served.fetch_add(1, Ordering::SeqCst);
         // Turn "the budget never stopped it" into a failure instead of a hung test.
-        assert!(served < 1_000_000, "the greedy task was never made to yield");
+        assert!(
+            served < 1_000_000,
+            "the greedy task was never made to yield"
+        );
         Poll::Ready(served)
     }
 
