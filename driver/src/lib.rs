@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod console;
+pub mod coro_sched;
 pub mod doctor;
 #[doc(hidden)]
 pub mod elf_fixture;

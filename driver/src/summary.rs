@@ -145,8 +145,17 @@ impl Summary {
     /// An HdrHistogram of the samples with 5 significant figures (the most it offers), sized
     /// to their maximum, e.g. to merge runs before [`Summary::from_histogram`].
     pub fn histogram_of(samples: &[u64]) -> Result<hdrhistogram::Histogram<u64>, SummaryError> {
+        Self::histogram_with_precision(samples, 5)
+    }
+
+    /// [`Summary::histogram_of`] with `sigfig` significant figures (0 to 5): values up to
+    /// 2·10^`sigfig` are exact, larger ones within one part in 10^`sigfig`.
+    pub fn histogram_with_precision(
+        samples: &[u64],
+        sigfig: u8,
+    ) -> Result<hdrhistogram::Histogram<u64>, SummaryError> {
         let max = samples.iter().copied().max().unwrap_or(1).max(2);
-        let mut h = hdrhistogram::Histogram::<u64>::new_with_bounds(1, max, 5)
+        let mut h = hdrhistogram::Histogram::<u64>::new_with_bounds(1, max, sigfig)
             .map_err(|e| SummaryError::Histogram(format!("{e:?}")))?;
         for &v in samples {
             h.record(v)
@@ -272,6 +281,26 @@ mod tests {
         ] {
             assert!(a >= e && (a - e) as f64 <= e as f64 * 1e-4, "{a} vs {e}");
         }
+    }
+
+    #[test]
+    fn three_significant_figures() {
+        // Exact below 2048 (unit buckets), within 0.1 % above; zero is recorded too.
+        let mut v: Vec<u64> = (0..=1000).collect();
+        v.extend([10_007, 123_456]);
+        let h = Summary::histogram_with_precision(&v, 3).unwrap();
+        let s = Summary::from_histogram(&h).unwrap();
+        let exact = Summary::from_samples(&v).unwrap();
+        assert_eq!(
+            (s.count, s.min, s.p50, s.p90),
+            (exact.count, 0, exact.p50, exact.p90)
+        );
+        assert!(
+            s.max >= 123_456 && s.max as f64 <= 123_456.0 * 1.001,
+            "{}",
+            s.max
+        );
+        assert!(Summary::histogram_with_precision(&v, 6).is_err());
     }
 
     #[test]
