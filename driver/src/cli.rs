@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use runconfig::App;
 
+use crate::coro_sched::{self, CoroSchedSpec, Latency, Placement};
 use crate::experiments::Profile;
 use crate::spec::{self, Cpu, Sim};
 use crate::test_tier::Tier;
@@ -89,6 +90,39 @@ pub struct RunArgs {
     /// gem5: simulated ticks after which the guest counts as hung [default: 10^12]
     #[arg(long, value_parser = spec::parse_u64)]
     pub max_ticks: Option<u64>,
+    /// gem5: give the machine the CoroSched device [default: if the gem5 binary has the
+    /// CoroSched SimObject]
+    #[arg(long, conflicts_with = "no_coro_sched")]
+    pub coro_sched: bool,
+    /// gem5: a machine without the CoroSched device (the guest gets device_base 0)
+    #[arg(long)]
+    pub no_coro_sched: bool,
+    /// gem5: where the device sits: on-chip (membus, 0x2D00_0000) or off-chip (I/O bus,
+    /// 0x1003_0000); implies --coro-sched [default: on-chip]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "PLACEMENT",
+        conflicts_with = "no_coro_sched"
+    )]
+    pub coro_placement: Option<Placement>,
+    /// gem5: the device's own latency per access (gem5 latency: 2ns, 500ps, …); implies
+    /// --coro-sched [default: 2ns]
+    #[arg(
+        long,
+        value_parser = coro_sched::parse_latency,
+        value_name = "LATENCY",
+        conflicts_with = "no_coro_sched"
+    )]
+    pub coro_pio_latency: Option<Latency>,
+    /// gem5: entries per hardware ready queue; implies --coro-sched [default: 16]
+    #[arg(
+        long,
+        value_parser = coro_sched::parse_queue_depth,
+        value_name = "N",
+        conflicts_with = "no_coro_sched"
+    )]
+    pub coro_queue_depth: Option<u64>,
     /// Wall-clock seconds after which the simulator is killed and the guest counts as hung
     #[arg(long, default_value_t = 3600.0, value_name = "SECS")]
     pub timeout: f64,
@@ -96,6 +130,44 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub elf: Option<PathBuf>,
 }
+
+/// What `driver run` was told about the CoroSched device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceRequest {
+    /// `--no-coro-sched`.
+    Absent,
+    /// `--coro-sched` or any `--coro-*` option: the device with these settings (defaults for
+    /// the options not given).
+    Present(CoroSchedSpec),
+    /// Nothing said: the device with default settings if the gem5 binary has it.
+    Auto,
+}
+
+impl RunArgs {
+    /// The device options as given.
+    pub fn device_request(&self) -> DeviceRequest {
+        if self.no_coro_sched {
+            return DeviceRequest::Absent;
+        }
+        let explicit = self.coro_sched
+            || self.coro_placement.is_some()
+            || self.coro_pio_latency.is_some()
+            || self.coro_queue_depth.is_some();
+        if !explicit {
+            return DeviceRequest::Auto;
+        }
+        let d = CoroSchedSpec::default();
+        DeviceRequest::Present(CoroSchedSpec {
+            placement: self.coro_placement.unwrap_or(d.placement),
+            pio_latency: self.coro_pio_latency.unwrap_or(d.pio_latency),
+            queue_depth: self.coro_queue_depth.unwrap_or(d.queue_depth),
+        })
+    }
+}
+
+/// The `driver run` options that configure the CoroSched device (gem5 only).
+pub const DEVICE_OPTIONS: &str =
+    "--coro-sched, --no-coro-sched, --coro-placement, --coro-pio-latency and --coro-queue-depth";
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
@@ -195,7 +267,7 @@ mod tests {
     fn unknown_names_list_the_choices() {
         let e = parse(&["run", "--app", "nope", "--out", "x"]).unwrap_err();
         assert!(
-            e.contains("unknown app 'nope'; valid apps: selftest, ctxswitch"),
+            e.contains("unknown app 'nope'; valid apps: selftest, ctxswitch, wake"),
             "{e}"
         );
         let e = parse(&["run", "--app", "selftest", "--cpu", "timing", "--out", "x"]).unwrap_err();
@@ -249,6 +321,51 @@ mod tests {
         assert_eq!(r.params, vec![("quantum_ticks".to_string(), 8)]);
         assert_eq!(r.max_ticks, Some(5000));
         assert_eq!(r.sim, Sim::Gem5);
+    }
+
+    #[test]
+    fn device_options() {
+        let run = |extra: &[&str]| {
+            let mut args = vec!["run", "--app", "wake", "--mechanism", "hwq", "--out", "x"];
+            args.extend_from_slice(extra);
+            parse(&args).map(|cli| match cli.command {
+                Command::Run(r) => r.device_request(),
+                _ => panic!(),
+            })
+        };
+        assert_eq!(run(&[]).unwrap(), DeviceRequest::Auto);
+        assert_eq!(run(&["--no-coro-sched"]).unwrap(), DeviceRequest::Absent);
+        assert_eq!(
+            run(&["--coro-sched"]).unwrap(),
+            DeviceRequest::Present(CoroSchedSpec::default())
+        );
+        assert_eq!(
+            run(&[
+                "--coro-placement",
+                "off-chip",
+                "--coro-pio-latency",
+                "225ns",
+                "--coro-queue-depth",
+                "4"
+            ])
+            .unwrap(),
+            DeviceRequest::Present(CoroSchedSpec {
+                placement: Placement::OffChip,
+                pio_latency: Latency::from_ns(225),
+                queue_depth: 4,
+            })
+        );
+        let e = run(&["--coro-placement", "l3"]).unwrap_err();
+        assert!(
+            e.contains("invalid value 'l3'") && e.contains("[possible values: on-chip, off-chip]"),
+            "{e}"
+        );
+        let e = run(&["--coro-pio-latency", "2"]).unwrap_err();
+        assert!(e.contains("has no unit"), "{e}");
+        let e = run(&["--coro-queue-depth", "0"]).unwrap_err();
+        assert!(e.contains("at least 1"), "{e}");
+        assert!(run(&["--no-coro-sched", "--coro-sched"]).is_err());
+        assert!(run(&["--no-coro-sched", "--coro-pio-latency", "1ns"]).is_err());
     }
 
     #[test]

@@ -186,20 +186,13 @@ fn sim_objects_check(root: &Path, binary: &Path, missing: Level) -> Check {
             "gem5-devices/ declares no SimObjects yet",
         );
     }
-    let out = match Command::new(binary).arg("--list-sim-objects").output() {
-        Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
-        Err(e) => {
-            return check(
-                "gem5 SimObjects",
-                missing,
-                format!("--list-sim-objects failed: {e}"),
-            );
-        }
+    let listed = match gem5::list_sim_objects(binary) {
+        Ok(listed) => listed,
+        Err(e) => return check("gem5 SimObjects", missing, e.to_string()),
     };
-    let listed: Vec<&str> = out.lines().map(str::trim).collect();
     let absent: Vec<_> = wanted
         .iter()
-        .filter(|w| !listed.contains(&w.as_str()))
+        .filter(|w| !listed.contains(w))
         .cloned()
         .collect();
     if absent.is_empty() {

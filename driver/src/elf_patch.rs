@@ -285,7 +285,10 @@ mod tests {
                 found: SIZE as u64 - 8
             }
         );
-        assert!(err.to_string().contains("expected 128"), "{err}");
+        assert!(
+            err.to_string().contains(&format!("expected {SIZE}")),
+            "{err}"
+        );
         assert_eq!(bytes, before, "nothing may be written on failure");
     }
 
@@ -300,7 +303,13 @@ mod tests {
         let mut bytes = fx.build();
         let err = patch(&mut bytes, &RunConfig::DEFAULT).unwrap_err();
         assert!(
-            matches!(err, ImageError::BadBlock { version: 1, .. }),
+            matches!(
+                err,
+                ImageError::BadBlock {
+                    version: runconfig::VERSION,
+                    ..
+                }
+            ),
             "{err:?}"
         );
         assert!(err.to_string().contains("CORORUN1"));

@@ -12,6 +12,7 @@ use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
+use crate::coro_sched::{self, CoroSchedSpec};
 use crate::spec::Cpu;
 
 /// What the driver needs, said the same way by every error and by `driver doctor`.
@@ -213,13 +214,17 @@ pub struct Invocation<'a> {
     pub cpu: Cpu,
     pub cores: u64,
     pub max_ticks: u64,
+    /// The CoroSched device, or `None` for a machine without it.
+    pub coro_sched: Option<&'a CoroSchedSpec>,
 }
 
 impl Invocation<'_> {
     /// `$GEM5 -d <dir> --listener-mode=off configs/baremetal.py --kernel <elf> --cpu <cpu>
-    /// --cores <n> --max-ticks <t>`
+    /// --cores <n> --max-ticks <t>`, then the device's options ([`coro_sched::gem5_args`]):
+    /// `--coro-sched --coro-placement <p> --coro-pio-latency <l> --coro-queue-depth <n>` or
+    /// `--no-coro-sched`.
     pub fn argv(&self) -> Vec<OsString> {
-        vec![
+        let mut argv: Vec<OsString> = vec![
             self.gem5.into(),
             "-d".into(),
             self.run_dir.into(),
@@ -233,8 +238,47 @@ impl Invocation<'_> {
             self.cores.to_string().into(),
             "--max-ticks".into(),
             self.max_ticks.to_string().into(),
-        ]
+        ];
+        argv.extend(
+            coro_sched::gem5_args(self.coro_sched)
+                .into_iter()
+                .map(OsString::from),
+        );
+        argv
     }
+}
+
+/// The SimObject names `binary --list-sim-objects` prints (one per line, indented; their
+/// parameters follow on more deeply indented lines, which may be listed here too).
+pub fn list_sim_objects(binary: &Path) -> Result<Vec<String>, Gem5Error> {
+    let out = Command::new(binary)
+        .arg("--list-sim-objects")
+        .output()
+        .map_err(|e| Gem5Error::NotRunnable {
+            binary: binary.into(),
+            reason: format!("`--list-sim-objects`: {e}"),
+        })?;
+    if !out.status.success() {
+        return Err(Gem5Error::NotRunnable {
+            binary: binary.into(),
+            reason: format!(
+                "`--list-sim-objects` exited with {}: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect())
+}
+
+/// Whether the binary knows the SimObject `name` (e.g. [`coro_sched::SIM_OBJECT`]).
+pub fn has_sim_object(binary: &Path, name: &str) -> Result<bool, Gem5Error> {
+    Ok(list_sim_objects(binary)?.iter().any(|l| l == name))
 }
 
 /// The `gem5-exit: cause=<cause> code=<code> tick=<tick>` line the config prints.
@@ -267,6 +311,90 @@ pub fn parse_exit_line(log: &str) -> Option<ExitLine> {
             tick: tick.trim().parse().ok()?,
         })
     })
+}
+
+/// What the config says about the CoroSched device on its `coro-sched:` line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeviceLine {
+    /// `coro-sched: absent`.
+    Absent,
+    /// `coro-sched: base=0x2d000000 placement=on-chip pio_latency=2ns queue_depth=16`: every
+    /// `key=value` pair of the line.
+    Present(std::collections::BTreeMap<String, String>),
+}
+
+pub const DEVICE_PREFIX: &str = "coro-sched: ";
+
+/// The last `coro-sched:` line of a log, if the config printed one.
+pub fn parse_device_line(log: &str) -> Option<DeviceLine> {
+    let rest = log
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix(DEVICE_PREFIX))?
+        .trim();
+    if rest == "absent" {
+        return Some(DeviceLine::Absent);
+    }
+    Some(DeviceLine::Present(
+        rest.split_whitespace()
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    ))
+}
+
+/// Checks the config's `coro-sched:` line against the device the run asked for; `Err` says
+/// what differs. A log without the line (an older config) passes.
+pub fn check_device_line(log: &str, want: Option<&CoroSchedSpec>) -> Result<(), String> {
+    let Some(line) = parse_device_line(log) else {
+        return Ok(());
+    };
+    match (line, want) {
+        (DeviceLine::Absent, None) => Ok(()),
+        (DeviceLine::Absent, Some(d)) => Err(format!(
+            "the run asked for the CoroSched device ({}), the config says \"coro-sched: absent\"",
+            d.describe()
+        )),
+        (DeviceLine::Present(_), None) => Err(
+            "the run asked for no CoroSched device (--no-coro-sched), the config attached one"
+                .into(),
+        ),
+        (DeviceLine::Present(kv), Some(d)) => {
+            let base = kv
+                .get("base")
+                .and_then(|b| u64::from_str_radix(b.trim_start_matches("0x"), 16).ok());
+            let mut diffs = Vec::new();
+            if base != Some(d.base()) {
+                diffs.push(format!(
+                    "base {} (the driver gives the guest {:#x})",
+                    kv.get("base").map_or("missing", String::as_str),
+                    d.base()
+                ));
+            }
+            let expect = [
+                ("placement", d.placement.name().to_string()),
+                ("pio_latency", d.pio_latency.to_string()),
+                ("queue_depth", d.queue_depth.to_string()),
+            ];
+            for (key, want) in expect {
+                match kv.get(key) {
+                    Some(v) if *v == want => {}
+                    got => diffs.push(format!(
+                        "{key} {} (asked for {want})",
+                        got.map_or("missing", String::as_str)
+                    )),
+                }
+            }
+            if diffs.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "the config's CoroSched device differs from the run's: {}",
+                    diffs.join(", ")
+                ))
+            }
+        }
+    }
 }
 
 /// gem5's own `configs/` directory, which `configs/baremetal.py` needs for the HPI and O3 core
@@ -387,13 +515,60 @@ mod tests {
             cpu: Cpu::O3,
             cores: 4,
             max_ticks: 1000,
-        }
-        .argv();
-        let s: Vec<_> = argv.iter().map(|a| a.to_str().unwrap()).collect();
+            coro_sched: None,
+        };
+        let line = |inv: &Invocation<'_>| {
+            inv.argv()
+                .iter()
+                .map(|a| a.to_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
         assert_eq!(
-            s.join(" "),
+            line(&argv),
             "/g/gem5.fast -d /r --listener-mode=off /repo/configs/baremetal.py --kernel /r/guest.elf \
-             --cpu o3 --cores 4 --max-ticks 1000"
+             --cpu o3 --cores 4 --max-ticks 1000 --no-coro-sched"
+        );
+        let device = CoroSchedSpec {
+            placement: coro_sched::Placement::OffChip,
+            pio_latency: coro_sched::Latency::from_ns(225),
+            queue_depth: 8,
+        };
+        assert!(
+            line(&Invocation {
+                coro_sched: Some(&device),
+                ..argv
+            })
+            .ends_with(
+                "--max-ticks 1000 --coro-sched --coro-placement off-chip --coro-pio-latency 225ns \
+                 --coro-queue-depth 8"
+            )
+        );
+    }
+
+    #[test]
+    fn device_line_is_checked_against_the_run() {
+        let d = CoroSchedSpec::default();
+        let line = "coro-sched: base=0x2d000000 placement=on-chip pio_latency=2ns queue_depth=16\n";
+        assert_eq!(check_device_line(line, Some(&d)), Ok(()));
+        assert_eq!(check_device_line("no line here", Some(&d)), Ok(()));
+        assert_eq!(check_device_line("coro-sched: absent\n", None), Ok(()));
+        assert!(
+            check_device_line("coro-sched: absent\n", Some(&d))
+                .unwrap_err()
+                .contains("coro-sched: absent")
+        );
+        assert!(
+            check_device_line(line, None)
+                .unwrap_err()
+                .contains("attached one")
+        );
+        let other = "coro-sched: base=0x10030000 placement=off-chip pio_latency=2ns queue_depth=8";
+        assert_eq!(
+            check_device_line(other, Some(&d)).unwrap_err(),
+            "the config's CoroSched device differs from the run's: base 0x10030000 (the driver \
+             gives the guest 0x2d000000), placement off-chip (asked for on-chip), queue_depth 8 \
+             (asked for 16)"
         );
     }
 

@@ -6,12 +6,15 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use driver::cli::{self, Cli, Command};
+use driver::cli::{self, Cli, Command, DeviceRequest};
+use driver::coro_sched::samples::Samples;
+use driver::coro_sched::{self, CoroSchedSpec};
 use driver::experiments::{self, RunOptions};
 use driver::results::RunResult;
 use driver::run::{RunRequest, Simulator};
 use driver::spec::{Cpu, RunSpec, Sim, SimSpec, SpecRequest};
 use driver::stats::StatsFile;
+use driver::summary::Summary;
 use driver::{doctor, guest_image, run, test_tier, workspace};
 
 fn main() -> ExitCode {
@@ -108,19 +111,30 @@ fn execute(cli: Cli) -> Result<ExitCode> {
 }
 
 fn run_one(root: &Path, args: cli::RunArgs) -> Result<()> {
+    let device = args.device_request();
     let sim = match args.sim {
         Sim::Gem5 => SimSpec::Gem5 {
             cpu: args.cpu.unwrap_or(Cpu::Atomic),
             max_ticks: args.max_ticks.unwrap_or(cli::DEFAULT_MAX_TICKS),
+            coro_sched: match device {
+                DeviceRequest::Present(d) => Some(d),
+                DeviceRequest::Absent | DeviceRequest::Auto => None,
+            },
         },
         Sim::Qemu => {
             if args.cpu.is_some() || args.max_ticks.is_some() {
                 bail!("--cpu and --max-ticks apply to gem5 only (this run is --sim qemu)");
             }
+            if device != DeviceRequest::Auto {
+                bail!(
+                    "{} apply to gem5 only (this run is --sim qemu, which has no CoroSched device)",
+                    cli::DEVICE_OPTIONS
+                );
+            }
             SimSpec::Qemu
         }
     };
-    let spec = RunSpec::new(SpecRequest {
+    let mut spec = RunSpec::new(SpecRequest {
         app: args.app,
         mechanism: args.mechanism.as_deref(),
         cores: args.cores,
@@ -131,6 +145,24 @@ fn run_one(root: &Path, args: cli::RunArgs) -> Result<()> {
     })?;
     let image = guest_image::resolve(root, args.elf.as_deref())?;
     let simulator = Simulator::find(args.sim, root)?;
+    if let SimSpec::Gem5 { coro_sched, .. } = &mut spec.sim {
+        let why_none = match device {
+            DeviceRequest::Present(_) => {
+                simulator.require_coro_sched()?;
+                ""
+            }
+            DeviceRequest::Auto if simulator.has_coro_sched()? => {
+                *coro_sched = Some(CoroSchedSpec::default());
+                ""
+            }
+            DeviceRequest::Auto => "gem5 has no CoroSched SimObject",
+            DeviceRequest::Absent => "--no-coro-sched",
+        };
+        match coro_sched {
+            Some(d) => println!("device: CoroSched {}", d.describe()),
+            None => println!("device: none ({why_none})"),
+        }
+    }
     println!("run {} into {}", spec.label(), args.out.display());
     let result = run::execute(&RunRequest {
         spec: &spec,
@@ -162,5 +194,36 @@ fn report(r: &RunResult) {
             num(d.cycles),
             num(d.insts)
         );
+    }
+    report_wake_samples(&r.run_dir);
+}
+
+/// The CoroSched samples of a run, by stats dump and path (exact summaries).
+fn report_wake_samples(run_dir: &Path) {
+    let path = run_dir.join(coro_sched::SAMPLES_FILE);
+    if !path.exists() {
+        return;
+    }
+    let file = match Samples::read(&path) {
+        Ok(f) => f,
+        Err(e) => {
+            println!("  warning: {e}");
+            return;
+        }
+    };
+    println!(
+        "  {} wake samples in {}",
+        file.samples.len(),
+        path.display()
+    );
+    for (dump, window) in file.dump_windows().into_iter().enumerate() {
+        for (p, cycles) in Samples::cycles_by_path(&file.samples[window]) {
+            if let Ok(s) = Summary::from_samples(&cycles) {
+                println!(
+                    "    stats dump {dump}: {p}: {} samples, mean {:.1}, p50 {}, p99 {}, max {}",
+                    s.count, s.mean, s.p50, s.p99, s.max
+                );
+            }
+        }
     }
 }

@@ -312,10 +312,7 @@ mod tests {
             iterations: 10,
             seed: 1,
             params: [("quantum_ticks".to_string(), 4)].into(),
-            sim: SimSpec::Gem5 {
-                cpu: Cpu::Minor,
-                max_ticks: 100,
-            },
+            sim: SimSpec::gem5(Cpu::Minor, 100),
         }
     }
 

@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 
 use crate::console::Console;
+use crate::coro_sched;
 use crate::elf_patch;
 use crate::gem5::{self, Gem5};
 use crate::guest_image;
@@ -46,6 +47,7 @@ pub const SELECTED_STATS: &[&str] = &[
     "system.cpu_cluster.cpus*.cpi",
     "system.cpu_cluster.cpus*.numWorkItemsStarted",
     "system.cpu_cluster.cpus*.numWorkItemsCompleted",
+    crate::coro_sched::STATS_PATTERN,
 ];
 /// Files a run (re)writes; removed before a run starts so nothing stale is read afterwards.
 const OUTPUTS: &[&str] = &[
@@ -58,6 +60,7 @@ const OUTPUTS: &[&str] = &[
     "qemu.log",
     "config.ini",
     "config.json",
+    crate::coro_sched::SAMPLES_FILE,
 ];
 
 /// A simulator found and identified, ready to run many runs.
@@ -123,6 +126,34 @@ impl Simulator {
         }
     }
 
+    /// Whether runs can have the CoroSched device: gem5 built with it (asked once per call
+    /// with `--list-sim-objects`); never QEMU.
+    pub fn has_coro_sched(&self) -> Result<bool> {
+        match self {
+            Simulator::Gem5 { gem5, .. } => {
+                Ok(gem5::has_sim_object(&gem5.binary, coro_sched::SIM_OBJECT)?)
+            }
+            Simulator::Qemu { .. } => Ok(false),
+        }
+    }
+
+    /// Fails, saying how to fix it, unless runs can have the CoroSched device.
+    pub fn require_coro_sched(&self) -> Result<()> {
+        if self.has_coro_sched()? {
+            return Ok(());
+        }
+        match self {
+            Simulator::Gem5 { gem5, .. } => bail!(
+                "gem5 at {} has no {} SimObject (`--list-sim-objects` does not list it): rebuild \
+                 gem5 with this repo's gem5-devices/ as EXTRAS (docs/coro-sched-device.md), or run \
+                 without the device (--no-coro-sched)",
+                gem5.binary.display(),
+                coro_sched::SIM_OBJECT
+            ),
+            Simulator::Qemu { .. } => bail!("the CoroSched device exists only on gem5"),
+        }
+    }
+
     /// The simulator's log in a run directory.
     pub fn log_name(&self) -> &'static str {
         match self {
@@ -138,7 +169,11 @@ impl Simulator {
                     gem5,
                     config_script,
                 },
-                SimSpec::Gem5 { cpu, max_ticks },
+                SimSpec::Gem5 {
+                    cpu,
+                    max_ticks,
+                    coro_sched,
+                },
             ) => gem5::Invocation {
                 gem5: &gem5.binary,
                 run_dir: dir,
@@ -147,6 +182,7 @@ impl Simulator {
                 cpu: *cpu,
                 cores: spec.cores,
                 max_ticks: *max_ticks,
+                coro_sched: coro_sched.as_ref(),
             }
             .argv(),
             (Simulator::Qemu { binary, .. }, SimSpec::Qemu) => qemu::argv(binary, elf, spec.cores),
@@ -428,6 +464,16 @@ fn make_run(req: &RunRequest<'_>, id: &ImageId) -> Result<RunResult> {
         &exit,
         outcome.timed_out,
     )?;
+    if let Simulator::Gem5 { .. } = req.simulator {
+        // The guest was given the device's base; the config must have put it there.
+        gem5::check_device_line(&log_text, req.spec.sim.coro_sched()).map_err(|detail| {
+            RunError::BadOutput {
+                detail,
+                dir: dir.clone(),
+                log: log.clone(),
+            }
+        })?;
+    }
 
     let stats = match req.simulator {
         Simulator::Gem5 { .. } => {

@@ -10,6 +10,8 @@ use std::fmt;
 use runconfig::{App, Choice, Mechanism, NUM_PARAMS, Platform, RunConfig};
 use serde::{Deserialize, Serialize};
 
+use crate::coro_sched::CoroSchedSpec;
+
 /// The simulator a run uses; decides the guest's platform field and how the run is launched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -65,15 +67,36 @@ pub enum SimSpec {
         cpu: Cpu,
         /// `--max-ticks` of the config: reaching it means the guest hung.
         max_ticks: u64,
+        /// The CoroSched device and its configuration, or `None` (`null`) for a machine
+        /// without it. Runs recorded before the device existed read as `None`.
+        #[serde(default)]
+        coro_sched: Option<CoroSchedSpec>,
     },
     Qemu,
 }
 
 impl SimSpec {
+    /// gem5 with this CPU and tick limit and without the CoroSched device.
+    pub fn gem5(cpu: Cpu, max_ticks: u64) -> SimSpec {
+        SimSpec::Gem5 {
+            cpu,
+            max_ticks,
+            coro_sched: None,
+        }
+    }
+
     pub fn sim(&self) -> Sim {
         match self {
             SimSpec::Gem5 { .. } => Sim::Gem5,
             SimSpec::Qemu => Sim::Qemu,
+        }
+    }
+
+    /// The CoroSched device of the run, if it has one (never on QEMU).
+    pub fn coro_sched(&self) -> Option<&CoroSchedSpec> {
+        match self {
+            SimSpec::Gem5 { coro_sched, .. } => coro_sched.as_ref(),
+            SimSpec::Qemu => None,
         }
     }
 }
@@ -291,18 +314,27 @@ impl RunSpec {
             cores: self.cores,
             iterations: self.iterations,
             seed: self.seed,
+            device_base: self.sim.coro_sched().map_or(0, CoroSchedSpec::base),
             params,
             ..RunConfig::DEFAULT
         })
     }
 
-    /// A short name for logs and tables, e.g. `ctxswitch/thread-coop minor×1`.
+    /// A short name for logs and tables, e.g. `ctxswitch/thread-coop minor×1`, or
+    /// `wake/hwq o3×1 cs:on-chip,2ns,q16` with the CoroSched device.
     pub fn label(&self) -> String {
         let sim = match &self.sim {
             SimSpec::Gem5 { cpu, .. } => cpu.name().to_string(),
             SimSpec::Qemu => "qemu".into(),
         };
-        format!("{}/{} {}×{}", self.app, self.mechanism, sim, self.cores)
+        let mut label = format!("{}/{} {}×{}", self.app, self.mechanism, sim, self.cores);
+        if let Some(d) = self.sim.coro_sched() {
+            label.push_str(&format!(
+                " cs:{},{},q{}",
+                d.placement, d.pio_latency, d.queue_depth
+            ));
+        }
+        label
     }
 }
 
@@ -318,10 +350,7 @@ mod tests {
             iterations: 10,
             seed: 7,
             params,
-            sim: SimSpec::Gem5 {
-                cpu: Cpu::Minor,
-                max_ticks: 1000,
-            },
+            sim: SimSpec::gem5(Cpu::Minor, 1000),
         })
     }
 
@@ -402,6 +431,47 @@ mod tests {
         };
         let back: RunSpec = serde_json::from_str(&serde_json::to_string(&qemu).unwrap()).unwrap();
         assert_eq!(back, qemu);
+    }
+
+    #[test]
+    fn device_is_recorded_and_gives_the_guest_its_base() {
+        use crate::coro_sched::{Latency, Placement};
+        let spec = req(App::SelfTest, None, &[]).unwrap();
+        assert_eq!(spec.run_config().unwrap().device_base, 0);
+        let json = serde_json::to_value(&spec).unwrap();
+        assert_eq!(json["coro_sched"], serde_json::Value::Null);
+        // A spec written before the device existed has no field: it reads as no device.
+        let mut old = json.clone();
+        old.as_object_mut().unwrap().remove("coro_sched");
+        assert_eq!(serde_json::from_value::<RunSpec>(old).unwrap(), spec);
+
+        let device = CoroSchedSpec {
+            placement: Placement::OffChip,
+            pio_latency: Latency::from_ns(10),
+            queue_depth: 4,
+        };
+        let with = RunSpec {
+            sim: SimSpec::Gem5 {
+                cpu: Cpu::O3,
+                max_ticks: 1,
+                coro_sched: Some(device),
+            },
+            ..spec.clone()
+        };
+        assert_eq!(with.run_config().unwrap().device_base, 0x1003_0000);
+        let json = serde_json::to_value(&with).unwrap();
+        assert_eq!(
+            json["coro_sched"],
+            serde_json::json!({"placement":"off-chip","pio_latency":"10ns","queue_depth":4})
+        );
+        assert_eq!(serde_json::from_value::<RunSpec>(json).unwrap(), with);
+        assert_eq!(with.label(), "selftest/default o3×1 cs:off-chip,10ns,q4");
+        assert_ne!(with, spec, "the device is part of what a run is");
+        let qemu = RunSpec {
+            sim: SimSpec::Qemu,
+            ..spec
+        };
+        assert_eq!(qemu.run_config().unwrap().device_base, 0);
     }
 
     #[test]

@@ -238,10 +238,7 @@ mod tests {
                 iterations,
                 seed: 1,
                 params: BTreeMap::new(),
-                sim: SimSpec::Gem5 {
-                    cpu: Cpu::Minor,
-                    max_ticks: 1,
-                },
+                sim: SimSpec::gem5(Cpu::Minor, 1),
             },
             labels: BTreeMap::new(),
         }

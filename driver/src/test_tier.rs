@@ -118,23 +118,11 @@ pub fn run(tier: Tier, opts: &TierOptions<'_>) -> Result<()> {
             let mut points = vec![
                 point(
                     "selftest-atomic".into(),
-                    selftest(
-                        SimSpec::Gem5 {
-                            cpu: Cpu::Atomic,
-                            max_ticks,
-                        },
-                        2,
-                    ),
+                    selftest(SimSpec::gem5(Cpu::Atomic, max_ticks), 2),
                 ),
                 point(
                     "selftest-minor".into(),
-                    selftest(
-                        SimSpec::Gem5 {
-                            cpu: Cpu::Minor,
-                            max_ticks,
-                        },
-                        2,
-                    ),
+                    selftest(SimSpec::gem5(Cpu::Minor, max_ticks), 2),
                 ),
             ];
             let e3 = ContextSwitch.points(Profile::Smoke);

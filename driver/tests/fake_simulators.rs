@@ -17,31 +17,106 @@ use predicates::prelude::*;
 use predicates::str::contains;
 use runconfig::{App, Choice, Mechanism, Platform};
 
-const FAKE_GEM5: &str = r#"#!/bin/sh
+const FAKE_GEM5: &str = r##"#!/bin/sh
 # A fake gem5: behaves as $FAKE_GEM5_MODE says.
 if [ "$1" = "--build-info" ]; then
   printf 'Build information:\n\ngem5 version 24.0.0.1\ncompiled today\nbuild options:\n    USE_ARM_ISA = %s\n' "${FAKE_GEM5_ARM:-True}"
   exit 0
 fi
+if [ "$1" = "--list-sim-objects" ]; then
+  printf 'SimObjects:\n    BaseCPU\n        clk_domain\n'
+  [ -z "$FAKE_GEM5_NO_CORO" ] && printf '    CoroSched\n        pio_latency\n            default: 2ns\n'
+  exit 0
+fi
 dir=""
+lat=2
+coro=""
+place=on-chip
+depth=16
 while [ $# -gt 0 ]; do
   case "$1" in
     -d) dir="$2"; shift 2 ;;
+    --coro-sched) coro=yes; shift ;;
+    --no-coro-sched) coro=no; shift ;;
+    --coro-placement) place="$2"; shift 2 ;;
+    --coro-pio-latency) lat="${2%ns}"; shift 2 ;;
+    --coro-queue-depth) depth="$2"; shift 2 ;;
     *) shift ;;
   esac
 done
 echo "gem5 Simulator System.  https://www.gem5.org"
 echo "gem5 version 24.0.0.1"
+# The config's line about the device (FAKE_GEM5_BASE: a config that disagrees with the driver).
+base=0x2d000000
+[ "$place" = off-chip ] && base=0x10030000
+if [ "$coro" = no ]; then
+  echo "coro-sched: absent"
+else
+  echo "coro-sched: base=${FAKE_GEM5_BASE:-$base} placement=$place pio_latency=${lat}ns queue_depth=$depth"
+fi
 term="$dir/system.terminal"
+dev=system.realview.coro_sched
 dump() {
   printf '\n---------- Begin Simulation Statistics ----------\n'
   printf 'simTicks %s # Number of ticks simulated (Tick)\n' "$1"
   printf 'system.cpu_cluster.cpus.numCycles %s # Number of cpu cycles simulated (Cycle)\n' "$2"
   printf 'system.cpu_cluster.cpus.commitStats0.numInsts %s # Number of instructions committed (Count)\n' "$3"
+  if [ -n "$4" ]; then
+    printf '%s.events %s # Source events (Count)\n' $dev "$4"
+    printf '%s.fallbacks 0 # hwq/ring wakes that fell back (Count)\n' $dev
+    printf '%s.wakes::%s %s 100.00%% 100.00%% # Wakes delivered, by path (Count)\n' $dev "$5" "$4"
+    printf '%s.wakes::total %s # Wakes delivered, by path (Count)\n' $dev "$4"
+    printf '%s.resumesByPath::%s %s 100.00%% 100.00%% # Latency samples, by path (Count)\n' $dev "$5" "$4"
+    printf '%s.queueDepth::samples %s # Hardware ready-queue depth after each push (Count)\n' $dev "$4"
+    printf '%s.queueDepth::1 %s 100.00%% 100.00%% # Hardware ready-queue depth after each push (Count)\n' $dev "$4"
+    printf '%s.queueDepth::max_value 1 # Hardware ready-queue depth after each push (Count)\n' $dev
+  fi
   printf '\n---------- End Simulation Statistics   ----------\n'
+}
+# The wake app, as the guest and the device would answer the run in run.json: N measured wakes
+# of cycles base+1 … base+N (base by path; hwq and irq grow with the device latency), two
+# warm-up wakes before the measured phase's stats reset, busy runs lose 50 cycles per wake.
+wake() {
+  mech=$(sed -n 's/.*"mechanism": "\([a-z-]*\)".*/\1/p' "$dir/run.json" | head -n 1)
+  busy=$(sed -n 's/.*"busy": \([0-9]*\).*/\1/p' "$dir/run.json" | head -n 1)
+  n=$(sed -n 's/.*"iterations": \([0-9]*\).*/\1/p' "$dir/run.json" | head -n 1)
+  case "$mech" in
+    irq) base=$((300 + lat)) ;;
+    poll) base=0 ;;
+    hwq) base=$((100 + 4 * lat)) ;;
+    *) base=50 ;;
+  esac
+  bg=""
+  [ "$busy" = 1 ] && bg=$(printf ',"bg_units_without":1000,"bg_cycles_without":10000,"bg_units_with":900,"bg_cycles_with":%s,"lost_cycles_per_wake":50' $((9000 + 50 * n)))
+  printf 'boot: EL3\n@app-start\n@result {"bench":"wake","path":"%s","busy":%s,"wakes":%s,"timeouts":0%s}\n@done\n' "$mech" "$busy" "$n" "$bg" > "$term"
+  csv="$dir/coro_sched_wakes.csv"
+  {
+    echo "# CoroSched wake samples of $dev: cycles = (resume_tick - fire_tick) / 250 ticks"
+    echo "# lines '# reset tick=T' and '# dump tick=T' mark gem5 stats resets and dumps"
+    echo "seq,path,core,source,fire_tick,resume_tick,cycles"
+    echo "# reset tick=0"
+    echo "# dump tick=1000"
+    echo "# reset tick=1000"
+    echo "0,$mech,0,0,2000,252000,1000"
+    echo "1,$mech,0,0,300000,550000,1000"
+    echo "# reset tick=600000"
+    i=0
+    while [ $i -lt "$n" ]; do
+      c=$((base + i + 1)); f=$((1000000 + i * 1000000))
+      echo "$((i + 2)),$mech,0,0,$f,$((f + c * 250)),$c"
+      i=$((i + 1))
+    done
+    echo "# dump tick=$((1000000 + n * 1000000))"
+    [ "$FAKE_GEM5_BAD_CSV" = 1 ] && echo "$((n + 2)),$mech,0,0,5,oops,7"
+    echo "# dump tick=$((2000000 + n * 1000000))"
+  } > "$csv"
+  { dump 25000000 100000 40000; dump 12500000 50000 20000 "$n" "$mech"; dump 2500 10 5; } > "$dir/stats.txt"
+  echo "gem5-exit: cause='m5_exit instruction encountered' code=0 tick=37502500"
+  exit 0
 }
 case "$FAKE_GEM5_MODE" in
   ok)
+    grep -q '"app": "wake"' "$dir/run.json" && wake
     printf 'boot: EL3\n@app-start\n%s\nbye\n@done\n' "$CTXSWITCH_RECORD" > "$term"
     { dump 25000000 100000 40000; dump 12500000 50000 20000; dump 2500 10 5; } > "$dir/stats.txt"
     echo "gem5-exit: cause='m5_exit instruction encountered' code=0 tick=37502500"
@@ -70,7 +145,7 @@ case "$FAKE_GEM5_MODE" in
 esac
 echo "unknown FAKE_GEM5_MODE" >&2
 exit 99
-"#;
+"##;
 
 const CTXSWITCH_RECORD: &str = r#"@result {"bench":"ctxswitch","switches":2000,"total_cycles":49000,"probe_overhead":3,"quantum_ticks":0,"count":2000,"mean":24.5,"min":20,"p50":24,"p90":27,"p99":31,"max":80}"#;
 
@@ -381,7 +456,7 @@ fn wrong_names_list_the_valid_choices() {
         cmd.assert().failure()
     };
     run(&["--app", "kv"]).stderr(contains(
-        "unknown app 'kv'; valid apps: selftest, ctxswitch",
+        "unknown app 'kv'; valid apps: selftest, ctxswitch, wake",
     ));
     run(&["--app", "ctxswitch", "--mechanism", "hwq"]).stderr(contains(
         "unknown mechanism 'hwq' for app 'ctxswitch'; valid mechanisms: coro-yield, thread-coop, thread-preempt",
@@ -398,6 +473,30 @@ fn wrong_names_list_the_valid_choices() {
         .assert()
         .failure()
         .stderr(contains("valid experiments: context-switch"));
+    run(&[
+        "--app",
+        "wake",
+        "--mechanism",
+        "hwq",
+        "--coro-placement",
+        "l3",
+    ])
+    .stderr(
+        contains("invalid value 'l3' for '--coro-placement <PLACEMENT>'")
+            .and(contains("[possible values: on-chip, off-chip]")),
+    );
+    run(&[
+        "--app",
+        "wake",
+        "--mechanism",
+        "hwq",
+        "--coro-pio-latency",
+        "5",
+    ])
+    .stderr(contains("latency '5' has no unit; write e.g. 2ns"));
+    run(&["--app", "wake", "--mechanism", "tlb"]).stderr(contains(
+        "unknown mechanism 'tlb' for app 'wake'; valid mechanisms: irq, poll, hwq, ring",
+    ));
 }
 
 #[test]
@@ -639,4 +738,141 @@ fn image_with_a_wrong_block_is_refused_before_the_simulator_runs() {
         !out.join("gem5.log").exists(),
         "the simulator must not start"
     );
+}
+
+#[test]
+fn run_device_options() {
+    let env = setup();
+    let run = |extra: &[&str], no_coro: bool| {
+        let out = env.base.join("runs/dev");
+        let mut cmd = env.driver("ok");
+        if no_coro {
+            cmd.env("FAKE_GEM5_NO_CORO", "1");
+        }
+        cmd.args([
+            "run",
+            "--app",
+            "wake",
+            "--mechanism",
+            "ring",
+            "--cpu",
+            "o3",
+            "--iterations",
+            "20",
+        ])
+        .args(extra)
+        .arg("--out")
+        .arg(&out)
+        .arg("--elf")
+        .arg(&env.elf);
+        (cmd.assert(), out)
+    };
+    let device_base = |out: &Path| {
+        let bytes = fs::read(out.join("guest.elf")).unwrap();
+        elf_patch::read_block(&bytes, &elf_patch::locate(&bytes).unwrap())
+            .unwrap()
+            .device_base
+    };
+
+    // Explicit options: recorded in run.json and result.json, passed to gem5, base off-chip.
+    let (a, out) = run(
+        &[
+            "--coro-placement",
+            "off-chip",
+            "--coro-pio-latency",
+            "10ns",
+            "--coro-queue-depth",
+            "4",
+        ],
+        false,
+    );
+    a.success().stdout(
+        contains("device: CoroSched off-chip at 0x10030000, pio latency 10ns, queue depth 4").and(
+            contains("stats dump 1: ring: 20 samples, mean 60.5, p50 60, p99 70, max 70"),
+        ),
+    );
+    let manifest: serde_json::Value = read(&out.join("run.json"));
+    let want =
+        serde_json::json!({"placement": "off-chip", "pio_latency": "10ns", "queue_depth": 4});
+    assert_eq!(manifest["spec"]["coro_sched"], want);
+    let result: serde_json::Value = read(&out.join("result.json"));
+    assert_eq!(result["spec"]["coro_sched"], want);
+    assert!(result["provenance"]["command_line"].as_str().unwrap().ends_with(
+        "--coro-sched --coro-placement off-chip --coro-pio-latency 10ns --coro-queue-depth 4"
+    ));
+    assert_eq!(device_base(&out), 0x1003_0000);
+    let result: RunResult = read(&out.join("result.json"));
+    assert_eq!(result.results[0]["wakes"], 20);
+
+    // Default: the device when gem5 has it, none when it has not.
+    let (a, out) = run(&[], false);
+    a.success().stdout(contains(
+        "device: CoroSched on-chip at 0x2d000000, pio latency 2ns",
+    ));
+    assert_eq!(device_base(&out), 0x2D00_0000);
+    let (a, out) = run(&[], true);
+    a.success()
+        .stdout(contains("device: none (gem5 has no CoroSched SimObject)"));
+    let result: serde_json::Value = read(&out.join("run.json"));
+    assert_eq!(result["spec"]["coro_sched"], serde_json::Value::Null);
+    assert!(
+        result["provenance"]["command_line"]
+            .as_str()
+            .unwrap()
+            .ends_with("--no-coro-sched")
+    );
+    assert_eq!(device_base(&out), 0);
+    // A config that puts the device elsewhere than the driver told the guest: the run fails.
+    env.driver("ok")
+        .env("FAKE_GEM5_BASE", "0x2e000000")
+        .args([
+            "run",
+            "--app",
+            "wake",
+            "--mechanism",
+            "hwq",
+            "--cpu",
+            "o3",
+            "--iterations",
+            "5",
+        ])
+        .arg("--out")
+        .arg(env.base.join("runs/elsewhere"))
+        .arg("--elf")
+        .arg(&env.elf)
+        .assert()
+        .failure()
+        .stderr(contains(
+            "the config's CoroSched device differs from the run's: base 0x2e000000 (the driver \
+             gives the guest 0x2d000000)",
+        ));
+    // Asked for but missing from gem5: refused before anything runs.
+    run(&["--coro-sched"], true)
+        .0
+        .failure()
+        .stderr(contains("has no CoroSched SimObject"));
+    run(&["--no-coro-sched", "--coro-pio-latency", "1ns"], false)
+        .0
+        .failure()
+        .stderr(contains("cannot be used with"));
+
+    // QEMU has no device: the options are refused.
+    for opt in [
+        &["--coro-sched"][..],
+        &["--no-coro-sched"],
+        &["--coro-placement", "on-chip"],
+        &["--coro-queue-depth", "2"],
+    ] {
+        env.driver("ok")
+            .args(["run", "--sim", "qemu", "--app", "selftest"])
+            .args(opt)
+            .args(["--out", "/nonexistent/never-created", "--elf"])
+            .arg(&env.elf)
+            .assert()
+            .failure()
+            .stderr(contains(
+                "--coro-sched, --no-coro-sched, --coro-placement, --coro-pio-latency and \
+                 --coro-queue-depth apply to gem5 only",
+            ));
+    }
 }

@@ -51,10 +51,8 @@ pub fn spec(cpu: Cpu, mechanism: &str, iterations: u64) -> RunSpec {
         iterations,
         seed: SEED,
         params: &[],
-        sim: SimSpec::Gem5 {
-            cpu,
-            max_ticks: MAX_TICKS,
-        },
+        // E3 does not use the device: the machine has none (`--no-coro-sched`).
+        sim: SimSpec::gem5(cpu, MAX_TICKS),
     })
     .expect("the mechanisms come from the app's own list")
 }
