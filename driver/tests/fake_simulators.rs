@@ -469,10 +469,12 @@ fn wrong_names_list_the_valid_choices() {
     run(&["--app", "selftest", "--cpu", "timing"])
         .stderr(contains("possible values: atomic, minor, hpi, o3"));
     env.driver("ok")
-        .args(["experiment", "wake-latency"])
+        .args(["experiment", "e9"])
         .assert()
         .failure()
-        .stderr(contains("valid experiments: context-switch"));
+        .stderr(contains(
+            "valid experiments: wake, wake-latency, context-switch",
+        ));
     run(&[
         "--app",
         "wake",
@@ -738,6 +740,153 @@ fn image_with_a_wrong_block_is_refused_before_the_simulator_runs() {
         !out.join("gem5.log").exists(),
         "the simulator must not start"
     );
+}
+
+fn metric(r: &driver::experiments::Record, pointer: &str) -> serde_json::Value {
+    r.metrics
+        .pointer(pointer)
+        .unwrap_or_else(|| panic!("{} has no {pointer}: {}", r.id, r.metrics))
+        .clone()
+}
+
+#[test]
+fn every_experiment_gathers_summarises_and_draws() {
+    use serde_json::json;
+    let env = setup();
+    env.driver("ok")
+        .args(["experiment", "all", "--jobs", "2", "--elf"])
+        .arg(&env.elf)
+        .assert()
+        .success()
+        .stdout(
+            contains("[16/16]")
+                .and(contains("E1 cycles"))
+                .and(contains("E2 lost"))
+                .and(contains(
+                    "o3: hwq stops beating irq at ≈ 66.7 ns (between 50 ns and 225 ns)",
+                ))
+                .and(contains("cycles/switch"))
+                .and(contains("wake-cost.svg")),
+        );
+    let results = env.root.join("results");
+
+    // E1/E2: 16 points, every number traceable to its run and device configuration.
+    let file: ResultsFile = read(&results.join("wake.json"));
+    assert_eq!(file.records.len(), 16);
+    for r in &file.records {
+        assert_eq!(r.seed, 1);
+        assert_eq!(r.spec.iterations, 1000);
+        assert!(r.command_line.contains(
+            "--coro-sched --coro-placement on-chip --coro-pio-latency 2ns --coro-queue-depth 16"
+        ));
+        let spec = serde_json::to_value(&r.spec).unwrap();
+        assert_eq!(
+            spec["coro_sched"],
+            json!({"placement": "on-chip", "pio_latency": "2ns", "queue_depth": 16})
+        );
+        assert_eq!(metric(r, "/samples/selection"), json!("stats-dump-window"));
+        assert_eq!(metric(r, "/samples/dumps"), json!([1]));
+        assert_eq!(metric(r, "/coro_sched/base"), json!("0x2d000000"));
+        // The patched image tells the guest where the device is.
+        let bytes = fs::read(r.run_dir.join("guest.elf")).unwrap();
+        let cfg = elf_patch::read_block(&bytes, &elf_patch::locate(&bytes).unwrap()).unwrap();
+        assert_eq!(cfg.device_base, 0x2D00_0000);
+        assert_eq!(cfg.app(), Some(App::Wake));
+    }
+    // The fake's o3 hwq run: 1000 samples 109..=1108 after two warm-up samples of 1000 that
+    // must not count; busy runs lose 50 cycles per wake.
+    let hwq = file.records.iter().find(|r| r.id == "o3-hwq-busy").unwrap();
+    let exact = json!({"count": 1000, "mean": 608.5, "min": 109, "max": 1108,
+                       "p50": 608, "p90": 1008, "p99": 1098, "p999": 1107});
+    assert_eq!(metric(hwq, "/latency"), exact);
+    assert_eq!(
+        metric(hwq, "/latency_hdr"),
+        exact,
+        "exact below 2048 at 3 digits"
+    );
+    assert_eq!(metric(hwq, "/latency_by_path/hwq/exact"), exact);
+    assert_eq!(metric(hwq, "/lost_cycles_per_wake"), json!(50));
+    assert_eq!(metric(hwq, "/e2/lost_cycles_per_wake_guest"), json!(50));
+    assert_eq!(metric(hwq, "/device/events"), json!(1000));
+    assert_eq!(metric(hwq, "/device/wakes"), json!({"hwq": 1000}));
+    assert_eq!(metric(hwq, "/device/queue_depth/mean"), json!(1));
+    assert_eq!(metric(hwq, "/device_stats/1/wakes::total"), json!(1000));
+    let idle = file
+        .records
+        .iter()
+        .find(|r| r.id == "minor-irq-idle")
+        .unwrap();
+    assert_eq!(metric(idle, "/latency/p50"), json!(802));
+    assert!(idle.metrics.get("lost_cycles_per_wake").is_none());
+    let svg = fs::read_to_string(results.join("wake.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("o3 busy") && svg.contains("ring"));
+    let cost = fs::read_to_string(results.join("wake-cost.svg")).unwrap();
+    assert!(cost.contains("E2: background cycles lost per wake") && cost.contains("poll"));
+
+    // The latency sweep: the crossover of the fake's linear latencies, interpolated.
+    let file: ResultsFile = read(&results.join("wake-latency.json"));
+    assert_eq!(file.records.len(), 8);
+    let cross = &file.analysis["crossover"][0];
+    assert_eq!(
+        (&cross["cpu"], &cross["path"], &cross["status"]),
+        (&json!("o3"), &json!("hwq"), &json!("crossed"))
+    );
+    let at = cross["latency_ns"].as_f64().unwrap();
+    assert!((at - 200.0 / 3.0).abs() < 1e-9, "{at}");
+    assert_eq!(cross["bracket_ns"], json!([50.0, 225.0]));
+    let r225 = file
+        .records
+        .iter()
+        .find(|r| r.id == "o3-hwq-225ns")
+        .unwrap();
+    assert!(r225.command_line.contains("--coro-pio-latency 225ns"));
+    assert_eq!(metric(r225, "/coro_sched/pio_latency_ns"), json!(225));
+    let svg = fs::read_to_string(results.join("wake-latency.svg")).unwrap();
+    assert!(
+        svg.contains("o3 hwq = irq: 66.7 ns"),
+        "the crossover marker"
+    );
+
+    // E3 runs without the device.
+    let file: ResultsFile = read(&results.join("context-switch.json"));
+    assert!(
+        file.records
+            .iter()
+            .all(|r| r.command_line.ends_with("--no-coro-sched"))
+    );
+
+    // `driver figures` redraws all four figures from the results files alone.
+    for name in ["wake.svg", "wake-cost.svg", "wake-latency.svg"] {
+        fs::remove_file(results.join(name)).unwrap();
+    }
+    env.driver("ok")
+        .arg("figures")
+        .assert()
+        .success()
+        .stdout(contains("wake-cost.svg").and(contains("wake-latency.svg")));
+    assert!(results.join("wake-cost.svg").exists());
+}
+
+#[test]
+fn wake_experiment_needs_the_device_and_a_well_formed_samples_file() {
+    let env = setup();
+    env.driver("ok")
+        .env("FAKE_GEM5_NO_CORO", "1")
+        .args(["experiment", "wake", "--elf"])
+        .arg(&env.elf)
+        .assert()
+        .failure()
+        .stderr(contains("has no CoroSched SimObject").and(contains("EXTRAS")));
+    assert!(!env.root.join("runs/wake").exists(), "nothing may run");
+    env.driver("ok")
+        .env("FAKE_GEM5_BAD_CSV", "1")
+        .args(["experiment", "wake-latency", "--elf"])
+        .arg(&env.elf)
+        .assert()
+        .failure()
+        .stderr(contains(
+            "coro_sched_wakes.csv:1011: column resume_tick is 'oops', not a non-negative integer",
+        ));
 }
 
 #[test]

@@ -5,10 +5,12 @@
 //! shared flow is here: sweep the points ([`crate::sweep`]), gather every run into
 //! `results/<name>.json` (one traceable [`Record`] per run: run dir, spec, command, versions,
 //! seed, the guest's records, the measured-window stats, the experiment's numbers), then draw
-//! `results/<name>.svg`. Adding E1/E2/… is one new file with one `impl Experiment` and a line
-//! in [`ALL`].
+//! `results/<name>.svg` (and any further figures the experiment draws). Adding an experiment is
+//! one new file with one `impl Experiment` and a line in [`ALL`].
 
 pub mod context_switch;
+pub mod wake;
+pub mod wake_latency;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -48,12 +50,29 @@ pub trait Experiment: Sync {
     fn measure(&self, point: &Point, result: &RunResult) -> Result<Value>;
     /// Draws the figure from the gathered file.
     fn figure(&self, file: &ResultsFile, svg: &Path) -> Result<()>;
+    /// Draws every figure of the experiment into `results_dir` and returns their paths; by
+    /// default the one [`Experiment::figure`] as `<name>.svg`.
+    fn figures(&self, file: &ResultsFile, results_dir: &Path) -> Result<Vec<PathBuf>> {
+        let svg = ResultsFile::svg_path(results_dir, self.name());
+        self.figure(file, &svg)
+            .with_context(|| format!("drawing {}", svg.display()))?;
+        Ok(vec![svg])
+    }
+    /// Numbers derived from all the records together (e.g. a crossover point), stored as
+    /// `analysis` in the results file; `null` (the default) for none.
+    fn analyse(&self, _file: &ResultsFile) -> Result<Value> {
+        Ok(Value::Null)
+    }
     /// A plain-text table of the gathered numbers, printed after a sweep.
     fn summary(&self, file: &ResultsFile) -> String;
 }
 
-/// Every experiment, in the order of the brief.
-pub static ALL: &[&dyn Experiment] = &[&context_switch::ContextSwitch];
+/// Every experiment, in the order of the brief: E1/E2, the E1 sensitivity sweep, E3.
+pub static ALL: &[&dyn Experiment] = &[
+    &wake::Wake,
+    &wake_latency::WakeLatency,
+    &context_switch::ContextSwitch,
+];
 
 /// An experiment name that does not exist, with the valid names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,6 +149,9 @@ pub struct ResultsFile {
     pub guest_sha256: String,
     pub guest_git_describe: String,
     pub records: Vec<Record>,
+    /// What [`Experiment::analyse`] derived from the records; absent when nothing.
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub analysis: Value,
 }
 
 impl ResultsFile {
@@ -182,6 +204,7 @@ pub fn gather(
         guest_sha256: image.sha256.clone(),
         guest_git_describe: image.git_describe.clone(),
         records,
+        analysis: Value::Null,
     })
 }
 
@@ -212,6 +235,9 @@ pub fn run(exp: &dyn Experiment, opts: &RunOptions<'_>) -> Result<ResultsFile> {
         "an experiment's points must use one simulator"
     );
     let simulator = Simulator::find(sim, opts.root)?;
+    if points.iter().any(|p| p.spec.sim.coro_sched().is_some()) {
+        simulator.require_coro_sched()?;
+    }
     let image_id = ImageId::of(opts.root, opts.image)?;
     println!(
         "{}: {} points on {} {} ({}), guest {} ({}…), {} jobs",
@@ -237,16 +263,16 @@ pub fn run(exp: &dyn Experiment, opts: &RunOptions<'_>) -> Result<ResultsFile> {
     let outcomes = sweep::run_sweep(&cfg, &points);
     println!("\n{}", sweep::table(&outcomes));
     let runs = sweep::require_all(&outcomes)?;
-    let file = gather(exp, opts.profile, &runs, simulator.info(), &image_id)?;
+    let mut file = gather(exp, opts.profile, &runs, simulator.info(), &image_id)?;
+    file.analysis = exp.analyse(&file)?;
     std::fs::create_dir_all(&opts.results_dir)
         .with_context(|| format!("creating {}", opts.results_dir.display()))?;
     let json = ResultsFile::path(&opts.results_dir, exp.name());
     results::write_json_atomic(&json, &file)?;
-    let svg = ResultsFile::svg_path(&opts.results_dir, exp.name());
-    exp.figure(&file, &svg)
-        .with_context(|| format!("drawing {}", svg.display()))?;
+    let svgs = exp.figures(&file, &opts.results_dir)?;
     println!("{}", exp.summary(&file));
-    println!("wrote {} and {}", json.display(), svg.display());
+    let svgs: Vec<String> = svgs.iter().map(|p| p.display().to_string()).collect();
+    println!("wrote {} and {}", json.display(), svgs.join(", "));
     Ok(file)
 }
 
@@ -260,10 +286,10 @@ pub fn redraw_all(results_dir: &Path) -> Result<Vec<PathBuf>> {
             continue;
         }
         let file: ResultsFile = results::read_json(&json)?;
-        let svg = ResultsFile::svg_path(results_dir, exp.name());
-        exp.figure(&file, &svg)
-            .with_context(|| format!("drawing {} from {}", svg.display(), json.display()))?;
-        written.push(svg);
+        let svgs = exp
+            .figures(&file, results_dir)
+            .with_context(|| format!("drawing the figures of {}", json.display()))?;
+        written.extend(svgs);
     }
     Ok(written)
 }
@@ -285,12 +311,14 @@ mod tests {
 
     #[test]
     fn unknown_experiment_lists_the_valid_ones() {
-        let msg = parse_name("wake-latency").unwrap_err().to_string();
+        let msg = parse_name("e9").unwrap_err().to_string();
         assert_eq!(
             msg,
-            "unknown experiment 'wake-latency'; valid experiments: context-switch (or all for every one)"
+            "unknown experiment 'e9'; valid experiments: wake, wake-latency, context-switch (or all \
+             for every one)"
         );
         assert_eq!(parse_name("context-switch").unwrap(), "context-switch");
+        assert_eq!(parse_name("wake-latency").unwrap(), "wake-latency");
         assert_eq!(select("all").unwrap().len(), ALL.len());
     }
 
