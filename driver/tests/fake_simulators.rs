@@ -87,8 +87,8 @@ wake() {
     *) base=50 ;;
   esac
   bg=""
-  [ "$busy" = 1 ] && bg=$(printf ',"bg_units_without":1000,"bg_cycles_without":10000,"bg_units_with":900,"bg_cycles_with":%s,"lost_cycles_per_wake":50' $((9000 + 50 * n)))
-  printf 'boot: EL3\n@app-start\n@result {"bench":"wake","path":"%s","busy":%s,"wakes":%s,"timeouts":0%s}\n@done\n' "$mech" "$busy" "$n" "$bg" > "$term"
+  [ "$busy" = 1 ] && bg=$(printf ',"bg_units_without":1000,"bg_cycles_without":10000,"bg_units_with":900,"bg_cycles_with":%s,"lost_cycles_per_wake":50.00' $((9000 + 50 * n)))
+  printf 'boot: EL3\n@app-start\n@result {"bench":"wake","path":"%s","busy":%s,"wakes":%s,"warmup":2,"timeouts":0,"interval":20000,"chunk":64,"window_cycles":%s,"irq_wakes":0,"poll_wakes":0,"fallbacks":0,"device":true%s}\n@done\n' "$mech" "$busy" "$n" $((9000 + 50 * n)) "$bg" > "$term"
   csv="$dir/coro_sched_wakes.csv"
   {
     echo "# CoroSched wake samples of $dev: cycles = (resume_tick - fire_tick) / 250 ticks"
@@ -808,6 +808,11 @@ fn every_experiment_gathers_summarises_and_draws() {
     assert_eq!(metric(hwq, "/lost_cycles_per_wake"), json!(50));
     assert_eq!(metric(hwq, "/e2/lost_cycles_per_wake_guest"), json!(50));
     assert_eq!(metric(hwq, "/device/events"), json!(1000));
+    assert_eq!(
+        metric(hwq, "/guest"),
+        json!({"warmup": 2, "interval": 20000, "chunk": 64, "window_cycles": 59000,
+               "irq_wakes": 0, "poll_wakes": 0, "fallbacks": 0})
+    );
     assert_eq!(metric(hwq, "/device/wakes"), json!({"hwq": 1000}));
     assert_eq!(metric(hwq, "/device/queue_depth/mean"), json!(1));
     assert_eq!(metric(hwq, "/device_stats/1/wakes::total"), json!(1000));
