@@ -3,6 +3,9 @@
 //! - **qemu**: build the guest, boot the self-test on QEMU with 1 and 4 cores, and check its
 //!   `@result` records: every record with a `test` field must have `"ok": true`, and each of
 //!   [`SELFTEST_CHECKS`] must be there (`cores_up` with `"cores": N` when it reports a count).
+//!   Then the software wake paths (`irq`, `poll`; QEMU has no CoroSched device), idle and busy,
+//!   must deliver every wake, and each E3 mechanism must make its switches (QEMU's cycle
+//!   counts mean nothing; only that the mechanisms work is checked).
 //! - **gem5**: the same self-test on the `atomic` and `minor` CPUs, and a tiny E3 (a few
 //!   switches per mechanism on `minor`) whose runs must yield cycles per switch. Without `GEM5`
 //!   the tier is skipped (gem5 is an hour's build the user makes).
@@ -25,7 +28,14 @@ use crate::spec::{Cpu, RunSpec, Sim, SimSpec, SpecRequest};
 use crate::sweep::{self, Point, SweepConfig};
 
 /// Self-test records that must be present and ok (`{"test": NAME, "ok": true, …}`).
-pub const SELFTEST_CHECKS: &[&str] = &["cores_up", "timer_fires", "sleep", "budget"];
+pub const SELFTEST_CHECKS: &[&str] = &["cores_up", "timer_fires", "sleep", "budget", "preempt", "svc"];
+
+/// Wakes per QEMU wake-path run (the events come from core 1, one every 500 µs).
+const QEMU_WAKES: u64 = 40;
+/// Switches per QEMU E3 run; the preemptive one gets a 1 ms quantum (QEMU's counter runs at
+/// 62.5 MHz and its vCPUs in host time).
+const QEMU_SWITCHES: u64 = 200;
+const QEMU_QUANTUM_TICKS: u64 = 62_500;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Tier {
@@ -53,6 +63,78 @@ fn selftest(sim: SimSpec, cores: u64) -> RunSpec {
         sim,
     })
     .expect("the self-test spec is valid")
+}
+
+fn qemu_app(app: App, mechanism: &str, cores: u64, iterations: u64, params: &[(String, u64)]) -> RunSpec {
+    RunSpec::new(SpecRequest {
+        app,
+        mechanism: Some(mechanism),
+        cores,
+        iterations,
+        seed: 1,
+        params,
+        sim: SimSpec::Qemu,
+    })
+    .expect("the QEMU tier's specs are valid")
+}
+
+/// The QEMU tier's runs.
+fn qemu_points() -> Vec<Point> {
+    let mut points: Vec<Point> = [1, 4]
+        .map(|n| point(format!("selftest-{n}core"), selftest(SimSpec::Qemu, n)))
+        .to_vec();
+    for path in ["irq", "poll"] {
+        for busy in [0, 1] {
+            let params = [("busy".to_string(), busy)];
+            let spec = qemu_app(App::Wake, path, 2, QEMU_WAKES, &params);
+            let kind = if busy == 1 { "busy" } else { "idle" };
+            points.push(point(format!("wake-{path}-{kind}"), spec));
+        }
+    }
+    for mechanism in App::ContextSwitch.mechanisms() {
+        let params = [("quantum_ticks".to_string(), QEMU_QUANTUM_TICKS)];
+        let spec = qemu_app(App::ContextSwitch, mechanism.name(), 1, QEMU_SWITCHES, &params);
+        points.push(point(format!("ctxswitch-{}", mechanism.name()), spec));
+    }
+    points
+}
+
+/// A wake-path run on QEMU delivered every wake through its own path.
+pub fn check_wake(results: &[Value], path: &str, wakes: u64) -> Result<(), String> {
+    let r = results
+        .iter()
+        .find(|r| r.get("bench").and_then(Value::as_str) == Some("wake"))
+        .ok_or("no @result record with \"bench\":\"wake\"")?;
+    let field = |name: &str| r.get(name).and_then(number).unwrap_or(f64::NAN);
+    let mut problems = Vec::new();
+    if r.get("path").and_then(Value::as_str) != Some(path) {
+        problems.push(format!("path is not {path}"));
+    }
+    if field("wakes") != wakes as f64 {
+        problems.push(format!("wakes is not {wakes}"));
+    }
+    if field("timeouts") != 0.0 {
+        problems.push("timeouts is not 0".to_string());
+    }
+    // Every wake, warm-up included, must have come through the run's own path.
+    let by_path = field(if path == "irq" { "irq_wakes" } else { "poll_wakes" });
+    if by_path != wakes as f64 + field("warmup") {
+        problems.push(format!("{path} made {by_path} wakes, expected wakes + warmup"));
+    }
+    if problems.is_empty() { Ok(()) } else { Err(format!("{}: {r}", problems.join(", "))) }
+}
+
+/// An E3 run on QEMU made its switches (no gem5 stats there, and no meaningful cycles).
+pub fn check_ctxswitch_functional(results: &[Value], mechanism: &str, switches: u64) -> Result<(), String> {
+    let r = results
+        .iter()
+        .find(|r| r.get("bench").and_then(Value::as_str) == Some("ctxswitch"))
+        .ok_or("no @result record with \"bench\":\"ctxswitch\"")?;
+    let made = r.get("switches").and_then(number).unwrap_or(f64::NAN);
+    if r.get("mechanism").and_then(Value::as_str) != Some(mechanism) || made < switches as f64 {
+        return Err(format!("expected {switches} switches of {mechanism}: {r}"));
+    }
+    Ok(())
 }
 
 fn point(id: String, spec: RunSpec) -> Point {
@@ -108,11 +190,7 @@ pub fn run(tier: Tier, opts: &TierOptions<'_>) -> Result<()> {
         None => crate::guest_image::build(opts.root, true)?,
     };
     let (sim, name, points, timeout) = match tier {
-        Tier::Qemu => {
-            let points =
-                [1, 4].map(|n| point(format!("selftest-{n}core"), selftest(SimSpec::Qemu, n)));
-            (Sim::Qemu, "qemu", points.to_vec(), Duration::from_secs(300))
-        }
+        Tier::Qemu => (Sim::Qemu, "qemu", qemu_points(), Duration::from_secs(300)),
         Tier::Gem5 => {
             let max_ticks = crate::experiments::context_switch::MAX_TICKS;
             let mut points = vec![
@@ -182,6 +260,10 @@ pub fn run(tier: Tier, opts: &TierOptions<'_>) -> Result<()> {
 fn check_point(point: &Point, result: &RunResult) -> Result<(), String> {
     if point.spec.app == App::SelfTest.name() {
         check_selftest(&result.results, point.spec.cores)
+    } else if point.spec.app == App::Wake.name() {
+        check_wake(&result.results, &point.spec.mechanism, point.spec.iterations)
+    } else if matches!(point.spec.sim, SimSpec::Qemu) {
+        check_ctxswitch_functional(&result.results, &point.spec.mechanism, point.spec.iterations)
     } else {
         ContextSwitch
             .measure(point, result)
@@ -209,7 +291,21 @@ mod tests {
             json!({"test":"timer_fires","ok":true}),
             json!({"test":"sleep","ok":true}),
             json!({"test":"budget","ok":true}),
+            json!({"test":"preempt","ok":true}),
+            json!({"test":"svc","ok":true}),
         ]
+    }
+
+    #[test]
+    fn wake_check_accepts_a_complete_run_and_names_each_problem() {
+        let good = json!({"bench":"wake","path":"irq","wakes":40,"warmup":10,"timeouts":0,"irq_wakes":50,"poll_wakes":0});
+        assert_eq!(check_wake(&[good], "irq", 40), Ok(()));
+        let bad = json!({"bench":"wake","path":"poll","wakes":39,"warmup":10,"timeouts":1,"irq_wakes":0,"poll_wakes":12});
+        let err = check_wake(&[bad], "irq", 40).unwrap_err();
+        for want in ["path is not irq", "wakes is not 40", "timeouts is not 0", "irq made 0 wakes"] {
+            assert!(err.contains(want), "{want} missing in {err}");
+        }
+        assert!(check_wake(&[], "irq", 40).unwrap_err().contains("no @result record"));
     }
 
     #[test]
@@ -221,7 +317,7 @@ mod tests {
     fn selftest_reports_failed_missing_and_wrong_core_count() {
         let mut r = all_ok(1);
         r[1] = json!({"test":"timer_fires","ok":false,"detail":"no tick"});
-        r.pop();
+        r.retain(|x| x["test"] != "budget");
         let err = check_selftest(&r, 4).unwrap_err();
         assert!(
             err.contains("failed: {\"detail\":\"no tick\",\"ok\":false,\"test\":\"timer_fires\"}"),

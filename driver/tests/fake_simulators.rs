@@ -150,31 +150,50 @@ exit 99
 const CTXSWITCH_RECORD: &str = r#"@result {"bench":"ctxswitch","switches":2000,"total_cycles":49000,"probe_overhead":3,"quantum_ticks":0,"count":2000,"mean":24.5,"min":20,"p50":24,"p90":27,"p99":31,"max":80}"#;
 
 const FAKE_QEMU: &str = r#"#!/bin/sh
-# A fake qemu-system-aarch64: the console is stdout; the self-test's records per core count.
+# A fake qemu-system-aarch64: the console is stdout. It reads the app, mechanism and iteration
+# count from the RUN_CONFIG block the driver patched into the -kernel image (magic CORORUN1,
+# then u64 words: version, platform, app, mechanism, cores, iterations, ...) and prints what
+# that app prints.
 if [ "$1" = "--version" ]; then
   echo "QEMU emulator version 7.2.0 (fake)"
   exit 0
 fi
 cores=1
+kernel=""
 while [ $# -gt 0 ]; do
   case "$1" in
     -smp) cores="$2"; shift 2 ;;
+    -kernel) kernel="$2"; shift 2 ;;
     *) shift ;;
   esac
 done
+word() { od -A n -t u8 -j $((magic + 8 * $1)) -N 8 "$kernel" | tr -d ' '; }
+magic=$(grep -obUa CORORUN1 "$kernel" | head -n 1 | cut -d: -f1)
+app=$(word 3); mech=$(word 4); iterations=$(word 6)
 echo "@app-start"
 if [ "$FAKE_QEMU_MODE" = "panic" ]; then
   echo "@panic timer never fired"
   exit 1
 fi
-echo "@result {\"test\":\"cores_up\",\"ok\":true,\"cores\":$cores}"
-echo '@result {"test":"timer_fires","ok":true}'
-echo '@result {"test":"sleep","ok":true}'
-if [ "$FAKE_QEMU_MODE" = "budget-fails" ]; then
-  echo '@result {"test":"budget","ok":false,"polls":0}'
-else
-  echo '@result {"test":"budget","ok":true}'
-fi
+case "$app" in
+  1)
+    if [ "$mech" = 0 ]; then m=coro-yield; elif [ "$mech" = 1 ]; then m=thread-coop; else m=thread-preempt; fi
+    echo "@result {\"bench\":\"ctxswitch\",\"mechanism\":\"$m\",\"switches\":$iterations,\"mean\":1}" ;;
+  2)
+    if [ "$mech" = 0 ]; then path=irq; irq=$((iterations + 10)); poll=0; else path=poll; irq=0; poll=$((iterations + 10)); fi
+    echo "@result {\"bench\":\"wake\",\"path\":\"$path\",\"busy\":0,\"wakes\":$iterations,\"warmup\":10,\"timeouts\":0,\"irq_wakes\":$irq,\"poll_wakes\":$poll}" ;;
+  *)
+    echo "@result {\"test\":\"cores_up\",\"ok\":true,\"cores\":$cores}"
+    echo '@result {"test":"timer_fires","ok":true}'
+    echo '@result {"test":"sleep","ok":true}'
+    echo '@result {"test":"preempt","ok":true}'
+    echo '@result {"test":"svc","ok":true}'
+    if [ "$FAKE_QEMU_MODE" = "budget-fails" ]; then
+      echo '@result {"test":"budget","ok":false,"polls":0}'
+    else
+      echo '@result {"test":"budget","ok":true}'
+    fi ;;
+esac
 echo "@done"
 exit 0
 "#;
@@ -578,7 +597,7 @@ fn qemu_run_reads_the_console_from_stdout() {
         .arg(&env.elf)
         .assert()
         .success()
-        .stdout(contains("4 @result record(s)"));
+        .stdout(contains("6 @result record(s)"));
     let result: RunResult = read(&out.join("result.json"));
     assert!(result.provenance.command_line.contains(
         "-M virt,gic-version=3,secure=on,virtualization=on -cpu cortex-a57 -smp 4 -m 2G -nographic -semihosting -kernel"
@@ -616,7 +635,7 @@ fn qemu_test_tier_checks_the_selftest_records() {
         .arg(&env.elf)
         .assert()
         .success()
-        .stdout(contains("qemu tier: 2 passed, 0 failed"));
+        .stdout(contains("qemu tier: 9 passed, 0 failed"));
     env.driver("ok")
         .env("FAKE_QEMU_MODE", "budget-fails")
         .args(["test-tier", "qemu", "--elf"])
@@ -625,7 +644,7 @@ fn qemu_test_tier_checks_the_selftest_records() {
         .failure()
         .stdout(
             contains("failed: {\"ok\":false,\"polls\":0,\"test\":\"budget\"}")
-                .and(contains("0 passed, 2 failed")),
+                .and(contains("7 passed, 2 failed")),
         );
 }
 
