@@ -22,7 +22,6 @@ use plotters::series::LineSeries as PlotLine;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -795,37 +794,7 @@ fn format_tick(v: f64) -> String {
 /// (created if missing), flushed to disk, then renamed over `path`. Readers see the old file
 /// or the new one, never a part.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FigureError> {
-    let io = |p: &Path| {
-        let p = p.to_path_buf();
-        move |source| FigureError::Io { path: p, source }
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-    let name = path.file_name().ok_or_else(|| FigureError::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "the path has no file name",
-        ),
-    })?;
-    let tmp = dir.join(format!(
-        ".{}.tmp.{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-        f.write_all(contents).map_err(io(&tmp))?;
-        f.sync_all().map_err(io(&tmp))?;
-        std::fs::rename(&tmp, path).map_err(io(path))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::atomic_file::write(path, contents).map_err(|(path, source)| FigureError::Io { path, source })
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod doctor;
 pub mod elf_fixture;
 pub mod elf_patch;
 pub mod experiments;
+pub mod atomic_file;
 pub mod figures;
 pub mod gem5;
 pub mod guest_image;
