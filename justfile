@@ -14,6 +14,8 @@ figures:
 
 # Everything that needs no gem5, then the gem5 tier when GEM5 is set (it says when it is skipped).
 test:
+    cargo clippy --workspace --exclude kernel --exclude guest-apps --all-targets -- -D warnings
+    cargo clippy -p kernel -p guest-apps --target aarch64-unknown-none --release -- -D warnings
     cargo test --workspace --exclude kernel --exclude guest-apps
     {{driver}} build
     {{driver}} test-tier qemu

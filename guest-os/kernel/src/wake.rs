@@ -339,7 +339,8 @@ impl ReadySource for Ring {
         self.cons.store(cons, Ordering::Relaxed);
         // Report consumption in batches of half a ring: the device needs it only before the
         // ring fills, and each report is an MMIO store.
-        if cons - self.reported.load(Ordering::Relaxed) >= (self.mask + 1) / 2 {
+        let half_ring = (self.mask >> 1) + 1;
+        if cons - self.reported.load(Ordering::Relaxed) >= half_ring {
             self.dev.set_ring_consumed(core, cons as u64);
             self.reported.store(cons, Ordering::Relaxed);
         }
