@@ -116,7 +116,7 @@ fn is_executable(p: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// What `gem5 --build-info` says.
+/// What gem5 says about its build (its banner, plus the build options the probe prints).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BuildInfo {
     pub version: Option<String>,
@@ -126,14 +126,18 @@ pub struct BuildInfo {
     pub arm: Option<bool>,
 }
 
-/// Parses `--build-info` output (also works on the banner at the top of a gem5 log).
+/// Parses gem5's banner (`gem5 version …`, `gem5 compiled …`) and `KEY = value` build-option
+/// lines; also reads `--build-info` output of gem5 versions where that option works.
 pub fn parse_build_info(text: &str) -> BuildInfo {
     let mut info = BuildInfo::default();
     for line in text.lines().map(str::trim) {
         if let Some(v) = line.strip_prefix("gem5 version ") {
             info.version.get_or_insert_with(|| v.trim().to_string());
         }
-        if let Some(v) = line.strip_prefix("compiled ") {
+        if let Some(v) = line
+            .strip_prefix("gem5 compiled ")
+            .or_else(|| line.strip_prefix("compiled "))
+        {
             info.compiled.get_or_insert_with(|| v.trim().to_string());
         }
         let Some((key, value)) = line.split_once('=') else {
@@ -149,11 +153,28 @@ pub fn parse_build_info(text: &str) -> BuildInfo {
     info
 }
 
-/// Runs `binary --build-info` and checks it is an ARM build. When the build options say nothing
-/// about the ISA, a binary under `build/ARM/` is taken as ARM.
+/// The probe script: gem5 prints its banner (version, compile time) before running it, and the
+/// script prints the ISA build option. (`--build-info` itself fails in gem5 v24.0.0.1: its
+/// `m5.defines` has no `gem5Version`.)
+const PROBE_SCRIPT: &str = "from m5.defines import buildEnv\nprint('USE_ARM_ISA = ' + str(buildEnv.get('USE_ARM_ISA')))\n";
+
+/// Runs `binary` on a two-line probe script and checks it is an ARM build. When the build
+/// options say nothing about the ISA, a binary under `build/ARM/` is taken as ARM.
 pub fn probe(binary: &Path) -> Result<Gem5, Gem5Error> {
+    let dir = tempfile::tempdir().map_err(|e| Gem5Error::NotRunnable {
+        binary: binary.into(),
+        reason: format!("cannot make a temporary directory for the probe: {e}"),
+    })?;
+    let script = dir.path().join("probe.py");
+    std::fs::write(&script, PROBE_SCRIPT).map_err(|e| Gem5Error::NotRunnable {
+        binary: binary.into(),
+        reason: format!("cannot write the probe script: {e}"),
+    })?;
     let out = Command::new(binary)
-        .arg("--build-info")
+        .arg("-d")
+        .arg(dir.path())
+        .arg("--listener-mode=off")
+        .arg(&script)
         .output()
         .map_err(|e| Gem5Error::NotRunnable {
             binary: binary.into(),
@@ -164,7 +185,7 @@ pub fn probe(binary: &Path) -> Result<Gem5, Gem5Error> {
         return Err(Gem5Error::NotRunnable {
             binary: binary.into(),
             reason: format!(
-                "`--build-info` exited with {}: {}",
+                "running a probe script exited with {}: {}",
                 out.status,
                 String::from_utf8_lossy(&out.stderr).trim()
             ),
@@ -184,13 +205,13 @@ pub fn probe(binary: &Path) -> Result<Gem5, Gem5Error> {
         None => {
             return Err(Gem5Error::NotArm {
                 binary: binary.into(),
-                detail: "`--build-info` names no ISA and the path has no build/ARM/".into(),
+                detail: "its build options name no ISA and the path has no build/ARM/".into(),
             });
         }
     }
     let version = info.version.ok_or_else(|| Gem5Error::NotRunnable {
         binary: binary.into(),
-        reason: "`--build-info` printed no \"gem5 version\" line".into(),
+        reason: "its banner has no \"gem5 version\" line".into(),
     })?;
     Ok(Gem5 {
         binary: binary.into(),

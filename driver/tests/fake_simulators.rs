@@ -19,10 +19,14 @@ use runconfig::{App, Choice, Mechanism, Platform};
 
 const FAKE_GEM5: &str = r##"#!/bin/sh
 # A fake gem5: behaves as $FAKE_GEM5_MODE says.
-if [ "$1" = "--build-info" ]; then
-  printf 'Build information:\n\ngem5 version 24.0.0.1\ncompiled today\nbuild options:\n    USE_ARM_ISA = %s\n' "${FAKE_GEM5_ARM:-True}"
-  exit 0
-fi
+for a in "$@"; do
+  case "$a" in
+    *probe.py)
+      # The driver's probe script: gem5's banner, then the ISA build option it prints.
+      printf 'gem5 Simulator System.  https://www.gem5.org\n\ngem5 version 24.0.0.1\ngem5 compiled today\nUSE_ARM_ISA = %s\n' "${FAKE_GEM5_ARM:-True}"
+      exit 0 ;;
+  esac
+done
 if [ "$1" = "--list-sim-objects" ]; then
   printf 'SimObjects:\n    BaseCPU\n        clk_domain\n'
   [ -z "$FAKE_GEM5_NO_CORO" ] && printf '    CoroSched\n        pio_latency\n            default: 2ns\n'
