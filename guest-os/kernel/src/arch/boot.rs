@@ -49,9 +49,16 @@ extern "C" fn el3_setup(core: usize) -> ! {
     }
     // SAFETY: these writes configure the lower exception levels before any code runs there;
     // the values are the documented reset-safe ones above. MDCR_EL2.HPMN keeps all PMU event
-    // counters visible to EL1 (the cycle counter is not affected by HPMN).
+    // counters visible to EL1 (the cycle counter is not affected by HPMN). With EL2
+    // implemented, EL1 reads of MPIDR_EL1 and MIDR_EL1 return VMPIDR_EL2 and VPIDR_EL2, whose
+    // reset values are unknown (gem5 leaves every core's VMPIDR the same; QEMU copies the real
+    // ones): boot firmware copies the real registers, or every core would think it is core 0.
     unsafe {
         asm!(
+            "mrs {tmp}, mpidr_el1",
+            "msr vmpidr_el2, {tmp}",
+            "mrs {tmp}, midr_el1",
+            "msr vpidr_el2, {tmp}",
             "msr scr_el3, {scr}",
             "msr hcr_el2, {hcr}",
             "msr cptr_el2, {cptr}",
