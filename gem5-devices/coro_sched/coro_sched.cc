@@ -162,16 +162,20 @@ CoroSched::setIrq(bool level)
 }
 
 void
-CoroSched::dmaWrite64(uint64_t addr, uint64_t value, int signal)
+CoroSched::writeMemory(uint64_t addr, uint64_t value, unsigned bytes, int signal,
+                    bool secure)
 {
     // The buffer must live until the DMA completes; the completion event frees it.
-    uint8_t *buf = new uint8_t[8];
-    for (int i = 0; i < 8; ++i)
+    uint8_t *buf = new uint8_t[bytes]();
+    for (unsigned i = 0; i < 8 && i < bytes; ++i)
         buf[i] = uint8_t(value >> (8 * i));
     auto *done = new EventFunctionWrapper(
         [this, buf, addr, signal]{ delete[] buf; dmaDone(addr, signal); },
         name() + ".dmaDone", true);
-    dmaWrite(addr, 8, done, buf);
+    // A Secure guest caches its ring as Secure lines; gem5's caches only snoop (update,
+    // invalidate, clear the exclusive monitor) for a write in the same security state.
+    dmaPort.dmaAction(MemCmd::WriteReq, addr, int(bytes), done, buf, 0,
+                      secure ? Request::Flags(Request::SECURE) : Request::Flags(0));
 }
 
 void

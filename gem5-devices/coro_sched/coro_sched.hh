@@ -51,7 +51,8 @@ class CoroSched : public DmaDevice, private coro_sched::Hooks
   private:
     // coro_sched::Hooks
     void setIrq(bool level) override;
-    void dmaWrite64(uint64_t addr, uint64_t value, int signalCore) override;
+    void writeMemory(uint64_t addr, uint64_t value, unsigned bytes, int signalCore,
+                  bool secure) override;
     void signalCore(unsigned core) override;
     void wake(coro_sched::Path path, unsigned core) override;
     void count(coro_sched::Count c) override;

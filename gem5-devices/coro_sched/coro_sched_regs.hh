@@ -22,6 +22,7 @@ constexpr uint64_t DEV_WINDOW_SIZE = 0x10000;
 constexpr unsigned DEV_NUM_SOURCES = 64;
 constexpr unsigned DEV_MAX_CORES = 32;
 constexpr uint64_t DEV_TASK_ALIGN = 8;
+constexpr uint64_t DEV_RING_SLOT = 64;
 
 /** Access type of a register. */
 enum class Access : uint8_t { RO, WO, RW, W1C };
@@ -71,6 +72,13 @@ constexpr uint64_t CTRL = 0x30;
 // does, for that core only), so that a core waiting in WFE wakes without an interrupt.
 constexpr uint64_t CTRL_EVENT_WIRE = 0x1ULL;
 constexpr unsigned CTRL_EVENT_WIRE_SHIFT = 0;
+// Make the device's DMA writes (ring entries, yield flag) Secure accesses. Set it when the
+// guest runs in Secure state (e.g. at EL3, or Secure EL1): gem5's caches tag lines with the
+// security state, so a Non-secure DMA write neither updates nor invalidates a line the guest
+// cached as Secure (its ring would look empty and an exclusive monitor on it would never
+// clear).
+constexpr uint64_t CTRL_DMA_SECURE = 0x2ULL;
+constexpr unsigned CTRL_DMA_SECURE_SHIFT = 1;
 // W1C 64-bit. Sticky error bits, bit n = error code n (see ErrorCode). Write 1s to clear. The
 // guest checks it after binding (or in self-tests after every step).
 constexpr uint64_t ERR_STATUS = 0x38;
@@ -183,8 +191,9 @@ constexpr uint64_t qDepth(unsigned i) { return PERCORE_BASE + i * PERCORE_STRIDE
 // A source with no outstanding wake sets SPURIOUS_RESUME; an id ≥ NUM_SOURCES sets BAD_SOURCE.
 constexpr uint64_t RESUME = 0x10; // within one instance
 constexpr uint64_t resume(unsigned i) { return PERCORE_BASE + i * PERCORE_STRIDE + RESUME; }
-// RW 64-bit. Physical address of this core's ready ring: RING_SIZE slots of 8 bytes (a slot
-// holds a task pointer, 0 = empty). Must be 64-byte aligned, else BAD_VALUE.
+// RW 64-bit. Physical address of this core's ready ring: RING_SIZE slots of RING_SLOT (64)
+// bytes, one cache line each. The device writes a whole slot: the task pointer in its first 8
+// bytes (0 = empty), zeros in the rest. Must be RING_SLOT-aligned, else BAD_VALUE.
 constexpr uint64_t RING_BASE = 0x18; // within one instance
 constexpr uint64_t ringBase(unsigned i) { return PERCORE_BASE + i * PERCORE_STRIDE + RING_BASE; }
 // RW 64-bit. Slots in the ring: 0 (no ring) or a power of two. Writing it resets RING_PROD and

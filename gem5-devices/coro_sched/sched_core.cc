@@ -268,7 +268,7 @@ SchedCore::writeGlobal(uint64_t off, uint64_t v, Tick now)
             wakeMode_ = v;
         break;
       case CTRL:
-        ctrl = v & CTRL_EVENT_WIRE;
+        ctrl = v & (CTRL_EVENT_WIRE | CTRL_DMA_SECURE);
         break;
       case ERR_STATUS:
         errStatus_ &= ~v;
@@ -449,7 +449,7 @@ SchedCore::writePerCore(unsigned c, uint64_t rel, uint64_t v, Tick now)
         resume(c, v, addr, now);
         break;
       case RING_BASE:
-        if (v % 64 != 0)
+        if (v % DEV_RING_SLOT != 0)
             error(ErrorCode::BAD_VALUE, addr);
         else
             core.ringBase = v;
@@ -577,7 +577,7 @@ SchedCore::hardwareWake(unsigned s, uint64_t task, unsigned c, Tick fireTick)
         softwareWake(s, fireTick, Path::Fallback, true, c);
         return;
     }
-    const uint64_t addr = core.ringBase + (core.ringProd & (core.ringSize - 1)) * 8;
+    const uint64_t addr = core.ringBase + (core.ringProd & (core.ringSize - 1)) * DEV_RING_SLOT;
     core.ringProd++;
     bump(Count::RingWrites);
     record(s, fireTick, Path::Ring);
@@ -585,7 +585,8 @@ SchedCore::hardwareWake(unsigned s, uint64_t task, unsigned c, Tick fireTick)
     traceLine("ring write core %u slot %llu addr %#llx task %#llx", c,
               (unsigned long long)((core.ringProd - 1) & (core.ringSize - 1)),
               (unsigned long long)addr, (unsigned long long)task);
-    hooks.dmaWrite64(addr, task, wire ? int(c) : -1);
+    hooks.writeMemory(addr, task, unsigned(DEV_RING_SLOT), wire ? int(c) : -1,
+                   (ctrl & CTRL_DMA_SECURE) != 0);
 }
 
 void
@@ -684,7 +685,7 @@ SchedCore::expireQuantum(unsigned c)
     bump(Count::QuantumExpiries);
     traceLine("quantum expired on core %u", c);
     if (core.yieldAddr)
-        hooks.dmaWrite64(core.yieldAddr, 1, -1);
+        hooks.writeMemory(core.yieldAddr, 1, 8, -1, (ctrl & CTRL_DMA_SECURE) != 0);
 }
 
 uint64_t

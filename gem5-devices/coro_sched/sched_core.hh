@@ -80,10 +80,13 @@ class Hooks
     /** Drive the SPI to this level (called only on a change). */
     virtual void setIrq(bool level) = 0;
     /**
-     * Write an 8-byte little-endian value to guest physical memory. If signalCore >= 0, signal
-     * that core's event input once the write is visible.
+     * Write `bytes` (8, or DEV_RING_SLOT for a ring slot) to guest physical memory at `addr`:
+     * `value` little-endian in the first 8 bytes, zeros after. A Secure access if `secure`
+     * (CTRL.DMA_SECURE). If signalCore >= 0, signal that core's event input once the write is
+     * visible.
      */
-    virtual void dmaWrite64(uint64_t addr, uint64_t value, int signalCore) = 0;
+    virtual void writeMemory(uint64_t addr, uint64_t value, unsigned bytes, int signalCore,
+                          bool secure) = 0;
     /** Signal one core's event input now (the per-core event wire, like a targeted SEV). */
     virtual void signalCore(unsigned core) = 0;
     /** A wake was delivered along `path` for `core`. */

@@ -72,7 +72,9 @@ struct Dma
 {
     uint64_t addr;
     uint64_t value;
+    unsigned bytes;
     int signalCore;
+    bool secure;
 };
 
 struct Mock : Hooks
@@ -88,7 +90,11 @@ struct Mock : Hooks
     bool traceOn = false;
 
     void setIrq(bool level) override { irqChanges.push_back(level); }
-    void dmaWrite64(uint64_t a, uint64_t v, int s) override { dmas.push_back({a, v, s}); }
+    void
+    writeMemory(uint64_t a, uint64_t v, unsigned n, int s, bool sec) override
+    {
+        dmas.push_back({a, v, n, s, sec});
+    }
     void signalCore(unsigned c) override { signals.push_back(c); }
     void wake(Path p, unsigned c) override { wakes.push_back({p, c}); }
     void count(Count c) override { counts[unsigned(c)]++; }
@@ -452,7 +458,8 @@ TEST(ring_entries_wrap_and_a_full_ring_falls_back)
     }
     CHECK_EQ(d.hooks.dmas.size(), 4);
     for (unsigned i = 0; i < 4; ++i) {
-        CHECK_EQ(d.hooks.dmas[i].addr, base + 8 * i);
+        CHECK_EQ(d.hooks.dmas[i].addr, base + DEV_RING_SLOT * i);
+        CHECK_EQ(d.hooks.dmas[i].bytes, DEV_RING_SLOT);
         CHECK_EQ(d.hooks.dmas[i].value, 0x1000 * (i + 1));
         CHECK_EQ(d.hooks.dmas[i].signalCore, 1);
     }
@@ -468,9 +475,19 @@ TEST(ring_entries_wrap_and_a_full_ring_falls_back)
     CHECK_EQ(d.hooks.dmas.size(), 6);
     CHECK_EQ(d.hooks.dmas[4].addr, base);
     CHECK_EQ(d.hooks.dmas[4].value, 0x6000);
-    CHECK_EQ(d.hooks.dmas[5].addr, base + 8);
+    CHECK_EQ(d.hooks.dmas[5].addr, base + DEV_RING_SLOT);
     CHECK_EQ(d.rd(ringProd(1)), 6);
     CHECK_EQ(d.cnt(Count::RingWrites), 6);
+    CHECK(!d.hooks.dmas[5].secure);
+    // CTRL.DMA_SECURE makes the ring writes Secure accesses.
+    d.wr(CTRL, CTRL_EVENT_WIRE | CTRL_DMA_SECURE);
+    CHECK_EQ(d.rd(CTRL), CTRL_EVENT_WIRE | CTRL_DMA_SECURE);
+    d.wr(ringCons(1), 6);
+    d.bind(1, 0x8000);
+    d.trigger(1);
+    CHECK(d.hooks.dmas.back().secure);
+    d.wr(CTRL, 0xf0); // reserved bits read as 0
+    CHECK_EQ(d.rd(CTRL), 0);
     CHECK_EQ(d.rd(ERR_STATUS), 0);
 }
 
@@ -484,7 +501,7 @@ TEST(ring_indices_are_free_running_across_many_laps)
     for (uint64_t i = 0; i < 100; ++i) {
         d.bind(0, 0x40 * (i + 1));
         d.trigger(0);
-        CHECK_EQ(d.hooks.dmas.back().addr, base + 8 * (i % 8));
+        CHECK_EQ(d.hooks.dmas.back().addr, base + DEV_RING_SLOT * (i % 8));
         CHECK_EQ(d.hooks.dmas.back().signalCore, -1); // event wire off
         d.wr(ringCons(0), i + 1);
         d.wr(resume(0), 0);
@@ -510,7 +527,7 @@ TEST(ring_configuration_errors)
     CHECK_EQ(d.rd(ERR_STATUS), bit(ErrorCode::BAD_VALUE));
     CHECK_EQ(d.rd(ringSize(0)), 0);
     d.wr(ERR_STATUS, ~uint64_t(0));
-    d.wr(ringBase(0), 0x8000'0008);
+    d.wr(ringBase(0), 0x8000'0020); // not slot-aligned
     CHECK_EQ(d.rd(ERR_STATUS), bit(ErrorCode::BAD_VALUE));
     d.wr(ERR_STATUS, ~uint64_t(0));
     d.wr(ringSize(0), 4);
@@ -551,6 +568,7 @@ TEST(quantum_expiry_sets_and_clears_the_yield_flag)
     CHECK_EQ(d.hooks.dmas.size(), 1);
     CHECK_EQ(d.hooks.dmas[0].addr, 0x8000'0100);
     CHECK_EQ(d.hooks.dmas[0].value, 1);
+    CHECK_EQ(d.hooks.dmas[0].bytes, 8);
     // Quantum 0 turns the timer off and clears the flag.
     d.wr(quantum(1), 0);
     CHECK_EQ(d.rd(yield(1)), 0);

@@ -46,6 +46,7 @@ pub struct Device {
     pub num_sources: u64,
     pub max_cores: u64,
     pub task_align: u64,
+    pub ring_slot: u64,
     pub doc: String,
 }
 
@@ -244,6 +245,9 @@ impl RegMap {
                 && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
                 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         };
+        if !d.ring_slot.is_power_of_two() || d.ring_slot < 8 {
+            return Err("device.ring_slot must be a power of two >= 8".into());
+        }
         if !d.task_align.is_power_of_two() {
             return Err("device.task_align must be a power of two".into());
         }
@@ -441,6 +445,7 @@ pub fn cpp_header(map: &RegMap) -> String {
     let _ = writeln!(s, "constexpr unsigned DEV_NUM_SOURCES = {};", d.num_sources);
     let _ = writeln!(s, "constexpr unsigned DEV_MAX_CORES = {};", d.max_cores);
     let _ = writeln!(s, "constexpr uint64_t DEV_TASK_ALIGN = {};", d.task_align);
+    let _ = writeln!(s, "constexpr uint64_t DEV_RING_SLOT = {};", d.ring_slot);
     s += "\n/** Access type of a register. */\nenum class Access : uint8_t { RO, WO, RW, W1C };\n\n";
     s += "/** One register of a block; offset is relative to the block instance. */\n";
     s += "struct RegInfo\n{\n    const char *name;\n    uint64_t offset;\n    unsigned width; // bits\n    Access access;\n};\n\n";
@@ -543,7 +548,8 @@ pub fn rust_module(map: &RegMap) -> String {
     let _ = writeln!(s, "/// Size of the MMIO window in bytes.\npub const WINDOW_SIZE: usize = {};", hex(d.window));
     let _ = writeln!(s, "/// Number of event sources (binding-table slots).\npub const NUM_SOURCES: usize = {};", d.num_sources);
     let _ = writeln!(s, "/// Largest number of per-core banks.\npub const MAX_CORES: usize = {};", d.max_cores);
-    let _ = writeln!(s, "/// Task pointers written to `SRC_TASK` must be multiples of this.\npub const TASK_ALIGN: u64 = {};\n", d.task_align);
+    let _ = writeln!(s, "/// Task pointers written to `SRC_TASK` must be multiples of this.\npub const TASK_ALIGN: u64 = {};", d.task_align);
+    let _ = writeln!(s, "/// Bytes per ready-ring slot (one cache line; the task pointer is its first 8 bytes).\npub const RING_SLOT: usize = {};\n", d.ring_slot);
     for b in &map.blocks {
         s += &wrap(&format!("{}.", b.title), "/// ", 100);
         if b.is_single() {
@@ -609,14 +615,15 @@ pub fn markdown_tables(map: &RegMap) -> String {
     let _ = writeln!(
         s,
         "Window {} bytes; ID {} (\"COROSCHD\"), VERSION {}; {} sources; up to {} cores; task \
-         pointers must be multiples of {}. Every register is 64 bits wide and must be accessed \
-         with one aligned 8-byte load or store.\n",
+         pointers must be multiples of {}; ready-ring slots are {} bytes. Every register is 64 \
+         bits wide and must be accessed with one aligned 8-byte load or store.\n",
         hex(d.window),
         hex(d.id),
         d.version,
         d.num_sources,
         d.max_cores,
-        d.task_align
+        d.task_align,
+        d.ring_slot
     );
     for b in &map.blocks {
         let inst = match &b.count {

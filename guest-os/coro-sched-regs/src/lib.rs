@@ -27,6 +27,8 @@ pub const NUM_SOURCES: usize = 64;
 pub const MAX_CORES: usize = 32;
 /// Task pointers written to `SRC_TASK` must be multiples of this.
 pub const TASK_ALIGN: u64 = 8;
+/// Bytes per ready-ring slot (one cache line; the task pointer is its first 8 bytes).
+pub const RING_SLOT: usize = 64;
 
 /// Global control.
 ///
@@ -70,6 +72,12 @@ pub mod global {
     /// input (as SEV does, for that core only), so that a core waiting in WFE wakes without an
     /// interrupt.
     pub const CTRL_EVENT_WIRE: u64 = 0x1;
+    /// Field of `CTRL`: Make the device's DMA writes (ring entries, yield flag) Secure accesses.
+    /// Set it when the guest runs in Secure state (e.g. at EL3, or Secure EL1): gem5's caches tag
+    /// lines with the security state, so a Non-secure DMA write neither updates nor invalidates a
+    /// line the guest cached as Secure (its ring would look empty and an exclusive monitor on it
+    /// would never clear).
+    pub const CTRL_DMA_SECURE: u64 = 0x2;
 
     /// W1C 64-bit, reset 0. Sticky error bits, bit n = error code n (see ErrorCode). Write 1s to
     /// clear. The guest checks it after binding (or in self-tests after every step).
@@ -214,8 +222,9 @@ pub mod percore {
         BASE + i * STRIDE + RESUME
     }
 
-    /// RW 64-bit, reset 0. Physical address of this core's ready ring: RING_SIZE slots of 8 bytes
-    /// (a slot holds a task pointer, 0 = empty). Must be 64-byte aligned, else BAD_VALUE.
+    /// RW 64-bit, reset 0. Physical address of this core's ready ring: RING_SIZE slots of RING_SLOT
+    /// (64) bytes, one cache line each. The device writes a whole slot: the task pointer in its
+    /// first 8 bytes (0 = empty), zeros in the rest. Must be RING_SLOT-aligned, else BAD_VALUE.
     pub const RING_BASE: usize = 0x18;
     /// Absolute offset of [`RING_BASE`] in instance `i`.
     pub const fn ring_base(i: usize) -> usize {
