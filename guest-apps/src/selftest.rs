@@ -56,8 +56,8 @@ pub fn run(core: usize, cfg: &RunConfig) {
 
 static TIMER_OK: [AtomicU64; kernel::MAX_CORES] = [const { AtomicU64::new(0) }; kernel::MAX_CORES];
 
-/// Arms this core's timer 10 µs ahead and waits in WFI for its interrupt handler to run (for at
-/// most one second of counter time).
+/// Arms this core's timer 10 µs ahead and waits (WFE, see `kernel::arch::cpu::wfi`) for its
+/// interrupt handler to run, for at most one second of counter time.
 fn timer_interrupt_arrives() -> bool {
     let core = kernel::core_id();
     let before = timer::FIRED[core].load(Relaxed);
@@ -68,7 +68,7 @@ fn timer_interrupt_arrives() -> bool {
         if timer::now() - start > limit {
             return false;
         }
-        kernel::arch::cpu::wfi();
+        kernel::arch::cpu::wfe();
     }
     true
 }

@@ -288,7 +288,8 @@ pub fn run_preemptive(entries: &[(Entry, usize)], stack_size: usize, quantum_tic
     // The first tick saves this context and switches to thread 0; the tick after
     // `preempt_stop` resumes here.
     while s.switches() == 0 || s.is_running() {
-        crate::arch::cpu::wfi();
+        // WFE, not WFI: see `cpu::wfi`.
+        crate::arch::cpu::wfe();
     }
     let switches = s.switches();
     crate::timer::set_hook(core, None);

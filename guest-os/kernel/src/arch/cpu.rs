@@ -48,6 +48,11 @@ pub fn wfe() {
     aarch64_cpu::asm::wfe();
 }
 
+/// Waits for an interrupt. Only for cores that park for good: code that waits for an interrupt
+/// and continues uses [`wfe`], which a pending interrupt also ends, because gem5 v24.0's O3
+/// CPU in this configuration never leaves WFI when the generic timer's PPI arrives (measured:
+/// the self-test's timer check hangs on O3 with WFI and passes with WFE; minor and atomic wake
+/// from both).
 #[inline(always)]
 pub fn wfi() {
     aarch64_cpu::asm::wfi();
