@@ -144,7 +144,7 @@ def build_system(args):
     for cluster in system.cpu_cluster:
         cluster.addPMUs([PMU_PPI] * len(cluster))
 
-    add_coro_sched(system, args)
+    add_coro_sched(system, args, want_caches)
 
     system.auto_reset_addr = True
     system.realview.gic.gicv4 = False  # GICv3: 128 KiB redistributor frames
@@ -153,7 +153,7 @@ def build_system(args):
     return system
 
 
-def add_coro_sched(system, args):
+def add_coro_sched(system, args, want_caches):
     have = hasattr(m5.objects, "CoroSched")
     want = have if args.coro_sched is None else args.coro_sched
     if not want:
@@ -175,9 +175,32 @@ def add_coro_sched(system, args):
         cpu_clock=args.cpu_freq,
         interrupt=m5.objects.ArmSPI(num=CORO_SPI),
     )
-    bus = system.membus if args.coro_placement == "on-chip" else system.iobus
-    rv.coro_sched.pio = bus.mem_side_ports
-    rv.coro_sched.dma = bus.cpu_side_ports
+    if args.coro_placement == "off-chip":
+        # Behind the I/O bridge; its DMA goes through the system's I/O cache, as any off-chip
+        # device's does.
+        rv.coro_sched.pio = system.iobus.mem_side_ports
+        rv.coro_sched.dma = system.iobus.cpu_side_ports
+    else:
+        rv.coro_sched.pio = system.membus.mem_side_ports
+        if want_caches:
+            # A small cache of its own makes the device a coherent on-chip agent: its
+            # whole-line ring write invalidates the core's copy (and clears the core's exclusive
+            # monitor). Straight onto membus, gem5's classic cache panics when a device write
+            # snoops a line a core holds Modified (docs/coro-sched-device.md).
+            system.coro_dma_cache = m5.objects.Cache(
+                size="1kB",
+                assoc=2,
+                tag_latency=2,
+                data_latency=2,
+                response_latency=2,
+                mshrs=4,
+                tgts_per_mshr=8,
+                write_buffers=8,
+            )
+            rv.coro_sched.dma = system.coro_dma_cache.cpu_side
+            system.coro_dma_cache.mem_side = system.membus.cpu_side_ports
+        else:
+            rv.coro_sched.dma = system.membus.cpu_side_ports
     print(
         f"coro-sched: base={CORO_BASE[args.coro_placement]:#x} "
         f"placement={args.coro_placement} pio_latency={args.coro_pio_latency} "

@@ -176,7 +176,7 @@ fn configs_check(binary: &Path, missing: Level) -> Check {
 }
 
 /// The hook for "does this gem5 carry our devices": every SimObject declared under
-/// `gem5-devices/` must be listed by `gem5 --list-sim-objects`.
+/// `gem5-devices/` must be SimObjects of the gem5 binary.
 fn sim_objects_check(root: &Path, binary: &Path, missing: Level) -> Check {
     let wanted = gem5::declared_sim_objects(&root.join("gem5-devices"));
     if wanted.is_empty() {

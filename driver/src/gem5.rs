@@ -153,6 +153,31 @@ pub fn parse_build_info(text: &str) -> BuildInfo {
     info
 }
 
+/// Runs `binary` on a small Python script (named `name`) in a temporary output directory and
+/// returns its stdout (gem5's banner, then what the script printed).
+fn run_probe(binary: &Path, name: &str, script_text: &str) -> Result<String, Gem5Error> {
+    let fail = |reason: String| Gem5Error::NotRunnable { binary: binary.into(), reason };
+    let dir = tempfile::tempdir()
+        .map_err(|e| fail(format!("cannot make a temporary directory for a probe: {e}")))?;
+    let script = dir.path().join(name);
+    std::fs::write(&script, script_text).map_err(|e| fail(format!("cannot write {name}: {e}")))?;
+    let out = Command::new(binary)
+        .arg("-d")
+        .arg(dir.path())
+        .arg("--listener-mode=off")
+        .arg(&script)
+        .output()
+        .map_err(|e| fail(e.to_string()))?;
+    if !out.status.success() {
+        return Err(fail(format!(
+            "running the probe script {name} exited with {}: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// The probe script: gem5 prints its banner (version, compile time) before running it, and the
 /// script prints the ISA build option. (`--build-info` itself fails in gem5 v24.0.0.1: its
 /// `m5.defines` has no `gem5Version`.)
@@ -161,36 +186,7 @@ const PROBE_SCRIPT: &str = "from m5.defines import buildEnv\nprint('USE_ARM_ISA 
 /// Runs `binary` on a two-line probe script and checks it is an ARM build. When the build
 /// options say nothing about the ISA, a binary under `build/ARM/` is taken as ARM.
 pub fn probe(binary: &Path) -> Result<Gem5, Gem5Error> {
-    let dir = tempfile::tempdir().map_err(|e| Gem5Error::NotRunnable {
-        binary: binary.into(),
-        reason: format!("cannot make a temporary directory for the probe: {e}"),
-    })?;
-    let script = dir.path().join("probe.py");
-    std::fs::write(&script, PROBE_SCRIPT).map_err(|e| Gem5Error::NotRunnable {
-        binary: binary.into(),
-        reason: format!("cannot write the probe script: {e}"),
-    })?;
-    let out = Command::new(binary)
-        .arg("-d")
-        .arg(dir.path())
-        .arg("--listener-mode=off")
-        .arg(&script)
-        .output()
-        .map_err(|e| Gem5Error::NotRunnable {
-            binary: binary.into(),
-            reason: e.to_string(),
-        })?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        return Err(Gem5Error::NotRunnable {
-            binary: binary.into(),
-            reason: format!(
-                "running a probe script exited with {}: {}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr).trim()
-            ),
-        });
-    }
+    let text = run_probe(binary, "probe.py", PROBE_SCRIPT)?;
     let info = parse_build_info(&text);
     let in_arm_build = binary.components().any(|c| c.as_os_str() == "ARM");
     match info.arm {
@@ -269,30 +265,16 @@ impl Invocation<'_> {
     }
 }
 
-/// The SimObject names `binary --list-sim-objects` prints (one per line, indented; their
-/// parameters follow on more deeply indented lines, which may be listed here too).
+/// Prints every SimObject class the binary has, one `SIMOBJECT <name>` line each. (gem5
+/// v24.0.0.1's own `--list-sim-objects` fails when stdout is not a terminal.)
+const SIM_OBJECTS_SCRIPT: &str = "import inspect\nimport m5.objects\nfrom m5.SimObject import SimObject\nfor n in dir(m5.objects):\n    o = getattr(m5.objects, n)\n    if inspect.isclass(o) and issubclass(o, SimObject):\n        print('SIMOBJECT ' + n)\n";
+
+/// The names of the SimObjects the binary has.
 pub fn list_sim_objects(binary: &Path) -> Result<Vec<String>, Gem5Error> {
-    let out = Command::new(binary)
-        .arg("--list-sim-objects")
-        .output()
-        .map_err(|e| Gem5Error::NotRunnable {
-            binary: binary.into(),
-            reason: format!("`--list-sim-objects`: {e}"),
-        })?;
-    if !out.status.success() {
-        return Err(Gem5Error::NotRunnable {
-            binary: binary.into(),
-            reason: format!(
-                "`--list-sim-objects` exited with {}: {}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr).trim()
-            ),
-        });
-    }
-    Ok(String::from_utf8_lossy(&out.stdout)
+    let text = run_probe(binary, "sim_objects.py", SIM_OBJECTS_SCRIPT)?;
+    Ok(text
         .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
+        .filter_map(|l| l.trim().strip_prefix("SIMOBJECT "))
         .map(String::from)
         .collect())
 }

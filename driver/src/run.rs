@@ -127,7 +127,7 @@ impl Simulator {
     }
 
     /// Whether runs can have the CoroSched device: gem5 built with it (asked once per call
-    /// with `--list-sim-objects`); never QEMU.
+    /// with a SimObject-listing probe script); never QEMU.
     pub fn has_coro_sched(&self) -> Result<bool> {
         match self {
             Simulator::Gem5 { gem5, .. } => {
@@ -144,7 +144,7 @@ impl Simulator {
         }
         match self {
             Simulator::Gem5 { gem5, .. } => bail!(
-                "gem5 at {} has no {} SimObject (`--list-sim-objects` does not list it): rebuild \
+                "gem5 at {} has no {} SimObject (its m5.objects has no such class): rebuild \
                  gem5 with this repo's gem5-devices/ as EXTRAS (docs/coro-sched-device.md), or run \
                  without the device (--no-coro-sched)",
                 gem5.binary.display(),

@@ -27,11 +27,15 @@ for a in "$@"; do
       exit 0 ;;
   esac
 done
-if [ "$1" = "--list-sim-objects" ]; then
-  printf 'SimObjects:\n    BaseCPU\n        clk_domain\n'
-  [ -z "$FAKE_GEM5_NO_CORO" ] && printf '    CoroSched\n        pio_latency\n            default: 2ns\n'
-  exit 0
-fi
+for a in "$@"; do
+  case "$a" in
+    *sim_objects.py)
+      # The driver's SimObject listing script.
+      printf 'gem5 Simulator System.\nSIMOBJECT BaseCPU\n'
+      [ -z "$FAKE_GEM5_NO_CORO" ] && printf 'SIMOBJECT CoroSched\nSIMOBJECT CoroSchedSource\n'
+      exit 0 ;;
+  esac
+done
 dir=""
 lat=2
 coro=""

@@ -289,13 +289,16 @@ const RING_SLOTS: usize = 64;
 static RINGS: [AtomicPtr<Ring>; crate::MAX_CORES] =
     [const { AtomicPtr::new(core::ptr::null_mut()) }; crate::MAX_CORES];
 
+/// One ring slot: a whole cache line. The device writes the line whole (the task pointer in the
+/// first word, zeros after), which invalidates the core's copy without fetching it, and the
+/// core and the device never share a line.
 #[repr(C, align(64))]
-struct Line([AtomicU64; 8]);
+struct Slot([AtomicU64; 8]);
 
 /// One core's ready ring: the device writes task pointers into consecutive slots (0 = empty);
 /// the core consumes them in order and gives the slots back.
 struct Ring {
-    lines: Vec<Line>,
+    slots: Vec<Slot>,
     mask: usize,
     /// Consumer index (free running); only the owning core touches it.
     cons: AtomicUsize,
@@ -306,22 +309,21 @@ struct Ring {
 
 impl Ring {
     fn new(dev: &'static CoroSched, core: usize, slots: usize) -> Ring {
-        assert!(slots.is_power_of_two() && slots >= 8);
-        let lines = (0..slots / 8).map(|_| Line([const { AtomicU64::new(0) }; 8])).collect::<Vec<_>>();
+        assert!(slots.is_power_of_two());
+        let slots_vec = (0..slots).map(|_| Slot([const { AtomicU64::new(0) }; 8])).collect::<Vec<_>>();
         let ring = Ring {
-            lines,
+            slots: slots_vec,
             mask: slots - 1,
             cons: AtomicUsize::new(0),
             reported: AtomicUsize::new(0),
             dev,
         };
-        dev.set_ring(core, ring.lines.as_ptr() as usize, slots);
+        dev.set_ring(core, ring.slots.as_ptr() as usize, slots);
         ring
     }
 
     fn slot(&self, i: usize) -> &AtomicU64 {
-        let i = i & self.mask;
-        &self.lines[i / 8].0[i % 8]
+        &self.slots[i & self.mask].0[0]
     }
 }
 
