@@ -62,7 +62,7 @@ pub fn sizes(profile: Profile) -> Sizes {
             cpus: &[Cpu::O3],
             paths: &[Mechanism::Irq, Mechanism::Hwq],
             latencies_ns: &[1, 10, 50, 225],
-            interval: 20_000,
+            interval: 10_000,
         },
         Profile::Full => Sizes {
             wakes: 10_000,
