@@ -6,8 +6,9 @@
 //!   Then the software wake paths (`irq`, `poll`; QEMU has no CoroSched device), idle and busy,
 //!   must deliver every wake, and each E3 mechanism must make its switches (QEMU's cycle
 //!   counts mean nothing; only that the mechanisms work is checked).
-//! - **gem5**: the same self-test on the `atomic` and `minor` CPUs, and a tiny E3 (a few
-//!   switches per mechanism on `minor`) whose runs must yield cycles per switch. Without `GEM5`
+//! - **gem5**: the same self-test on the `atomic` and `minor` CPUs, a tiny E3 (a few switches
+//!   per mechanism on `minor`) whose runs must yield cycles per switch, and the device's `hwq`
+//!   and `ring` paths (a few wakes each on `minor`), checked as the wake experiment checks them. Without `GEM5`
 //!   the tier is skipped (gem5 is an hour's build the user makes).
 //!
 //! Runs go to `runs/test-tier/<tier>/` and are always fresh.
@@ -21,6 +22,7 @@ use runconfig::{App, Choice};
 use serde_json::Value;
 
 use crate::experiments::context_switch::ContextSwitch;
+use crate::experiments::wake::Wake;
 use crate::experiments::{Experiment, Profile, number};
 use crate::results::RunResult;
 use crate::run::{ImageId, Simulator};
@@ -208,6 +210,12 @@ pub fn run(tier: Tier, opts: &TierOptions<'_>) -> Result<()> {
                 e3.into_iter()
                     .filter(|p| p.labels.get("cpu").map(String::as_str) == Some("minor")),
             );
+            // The device's own wake paths, idle, on minor (checked like the wake experiment's
+            // runs: samples file against stats and guest record).
+            points.extend(Wake.points(Profile::Smoke).into_iter().filter(|p| {
+                matches!(p.labels.get("path").map(String::as_str), Some("hwq" | "ring"))
+                    && p.labels.get("load").map(String::as_str) == Some("idle")
+            }));
             (Sim::Gem5, "gem5", points, Duration::from_secs(3600))
         }
     };
@@ -260,6 +268,11 @@ pub fn run(tier: Tier, opts: &TierOptions<'_>) -> Result<()> {
 fn check_point(point: &Point, result: &RunResult) -> Result<(), String> {
     if point.spec.app == App::SelfTest.name() {
         check_selftest(&result.results, point.spec.cores)
+    } else if point.spec.app == App::Wake.name() && matches!(point.spec.sim, SimSpec::Gem5 { .. }) {
+        Wake.measure(point, result).map(|m| {
+            let mean = m.get("latency").and_then(|l| l.get("mean")).and_then(number).unwrap_or(f64::NAN);
+            println!("{}: {mean:.1} cycles from event to resume (mean)", point.id);
+        }).map_err(|e| format!("{e:#}"))
     } else if point.spec.app == App::Wake.name() {
         check_wake(&result.results, &point.spec.mechanism, point.spec.iterations)
     } else if matches!(point.spec.sim, SimSpec::Qemu) {
