@@ -794,7 +794,8 @@ fn format_tick(v: f64) -> String {
 /// (created if missing), flushed to disk, then renamed over `path`. Readers see the old file
 /// or the new one, never a part.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FigureError> {
-    crate::atomic_file::write(path, contents).map_err(|(path, source)| FigureError::Io { path, source })
+    crate::atomic_file::write(path, contents)
+        .map_err(|(path, source)| FigureError::Io { path, source })
 }
 
 #[cfg(test)]

@@ -156,9 +156,15 @@ pub fn parse_build_info(text: &str) -> BuildInfo {
 /// Runs `binary` on a small Python script (named `name`) in a temporary output directory and
 /// returns its stdout (gem5's banner, then what the script printed).
 fn run_probe(binary: &Path, name: &str, script_text: &str) -> Result<String, Gem5Error> {
-    let fail = |reason: String| Gem5Error::NotRunnable { binary: binary.into(), reason };
-    let dir = tempfile::tempdir()
-        .map_err(|e| fail(format!("cannot make a temporary directory for a probe: {e}")))?;
+    let fail = |reason: String| Gem5Error::NotRunnable {
+        binary: binary.into(),
+        reason,
+    };
+    let dir = tempfile::tempdir().map_err(|e| {
+        fail(format!(
+            "cannot make a temporary directory for a probe: {e}"
+        ))
+    })?;
     let script = dir.path().join(name);
     std::fs::write(&script, script_text).map_err(|e| fail(format!("cannot write {name}: {e}")))?;
     let out = Command::new(binary)
@@ -181,7 +187,8 @@ fn run_probe(binary: &Path, name: &str, script_text: &str) -> Result<String, Gem
 /// The probe script: gem5 prints its banner (version, compile time) before running it, and the
 /// script prints the ISA build option. (`--build-info` itself fails in gem5 v24.0.0.1: its
 /// `m5.defines` has no `gem5Version`.)
-const PROBE_SCRIPT: &str = "from m5.defines import buildEnv\nprint('USE_ARM_ISA = ' + str(buildEnv.get('USE_ARM_ISA')))\n";
+const PROBE_SCRIPT: &str =
+    "from m5.defines import buildEnv\nprint('USE_ARM_ISA = ' + str(buildEnv.get('USE_ARM_ISA')))\n";
 
 /// Runs `binary` on a two-line probe script and checks it is an ARM build. When the build
 /// options say nothing about the ISA, a binary under `build/ARM/` is taken as ARM.

@@ -9,6 +9,7 @@
 //! [`sweep`] runs many in parallel and resumably, and [`experiments`] say which runs make a
 //! figure.
 
+pub mod atomic_file;
 pub mod cli;
 pub mod console;
 pub mod coro_sched;
@@ -17,7 +18,6 @@ pub mod doctor;
 pub mod elf_fixture;
 pub mod elf_patch;
 pub mod experiments;
-pub mod atomic_file;
 pub mod figures;
 pub mod gem5;
 pub mod guest_image;

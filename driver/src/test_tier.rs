@@ -30,7 +30,14 @@ use crate::spec::{Cpu, RunSpec, Sim, SimSpec, SpecRequest};
 use crate::sweep::{self, Point, SweepConfig};
 
 /// Self-test records that must be present and ok (`{"test": NAME, "ok": true, …}`).
-pub const SELFTEST_CHECKS: &[&str] = &["cores_up", "timer_fires", "sleep", "budget", "preempt", "svc"];
+pub const SELFTEST_CHECKS: &[&str] = &[
+    "cores_up",
+    "timer_fires",
+    "sleep",
+    "budget",
+    "preempt",
+    "svc",
+];
 
 /// Wakes per QEMU wake-path run (the events come from core 1, one every 500 µs).
 const QEMU_WAKES: u64 = 40;
@@ -67,7 +74,13 @@ fn selftest(sim: SimSpec, cores: u64) -> RunSpec {
     .expect("the self-test spec is valid")
 }
 
-fn qemu_app(app: App, mechanism: &str, cores: u64, iterations: u64, params: &[(String, u64)]) -> RunSpec {
+fn qemu_app(
+    app: App,
+    mechanism: &str,
+    cores: u64,
+    iterations: u64,
+    params: &[(String, u64)],
+) -> RunSpec {
     RunSpec::new(SpecRequest {
         app,
         mechanism: Some(mechanism),
@@ -95,7 +108,13 @@ fn qemu_points() -> Vec<Point> {
     }
     for mechanism in App::ContextSwitch.mechanisms() {
         let params = [("quantum_ticks".to_string(), QEMU_QUANTUM_TICKS)];
-        let spec = qemu_app(App::ContextSwitch, mechanism.name(), 1, QEMU_SWITCHES, &params);
+        let spec = qemu_app(
+            App::ContextSwitch,
+            mechanism.name(),
+            1,
+            QEMU_SWITCHES,
+            &params,
+        );
         points.push(point(format!("ctxswitch-{}", mechanism.name()), spec));
     }
     points
@@ -119,15 +138,29 @@ pub fn check_wake(results: &[Value], path: &str, wakes: u64) -> Result<(), Strin
         problems.push("timeouts is not 0".to_string());
     }
     // Every wake, warm-up included, must have come through the run's own path.
-    let by_path = field(if path == "irq" { "irq_wakes" } else { "poll_wakes" });
+    let by_path = field(if path == "irq" {
+        "irq_wakes"
+    } else {
+        "poll_wakes"
+    });
     if by_path != wakes as f64 + field("warmup") {
-        problems.push(format!("{path} made {by_path} wakes, expected wakes + warmup"));
+        problems.push(format!(
+            "{path} made {by_path} wakes, expected wakes + warmup"
+        ));
     }
-    if problems.is_empty() { Ok(()) } else { Err(format!("{}: {r}", problems.join(", "))) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}: {r}", problems.join(", ")))
+    }
 }
 
 /// An E3 run on QEMU made its switches (no gem5 stats there, and no meaningful cycles).
-pub fn check_ctxswitch_functional(results: &[Value], mechanism: &str, switches: u64) -> Result<(), String> {
+pub fn check_ctxswitch_functional(
+    results: &[Value],
+    mechanism: &str,
+    switches: u64,
+) -> Result<(), String> {
     let r = results
         .iter()
         .find(|r| r.get("bench").and_then(Value::as_str) == Some("ctxswitch"))
@@ -213,8 +246,10 @@ pub fn run(tier: Tier, opts: &TierOptions<'_>) -> Result<()> {
             // The device's own wake paths, idle, on minor (checked like the wake experiment's
             // runs: samples file against stats and guest record).
             points.extend(Wake.points(Profile::Smoke).into_iter().filter(|p| {
-                matches!(p.labels.get("path").map(String::as_str), Some("hwq" | "ring"))
-                    && p.labels.get("load").map(String::as_str) == Some("idle")
+                matches!(
+                    p.labels.get("path").map(String::as_str),
+                    Some("hwq" | "ring")
+                ) && p.labels.get("load").map(String::as_str) == Some("idle")
             }));
             (Sim::Gem5, "gem5", points, Duration::from_secs(3600))
         }
@@ -269,14 +304,28 @@ fn check_point(point: &Point, result: &RunResult) -> Result<(), String> {
     if point.spec.app == App::SelfTest.name() {
         check_selftest(&result.results, point.spec.cores)
     } else if point.spec.app == App::Wake.name() && matches!(point.spec.sim, SimSpec::Gem5 { .. }) {
-        Wake.measure(point, result).map(|m| {
-            let mean = m.get("latency").and_then(|l| l.get("mean")).and_then(number).unwrap_or(f64::NAN);
-            println!("{}: {mean:.1} cycles from event to resume (mean)", point.id);
-        }).map_err(|e| format!("{e:#}"))
+        Wake.measure(point, result)
+            .map(|m| {
+                let mean = m
+                    .get("latency")
+                    .and_then(|l| l.get("mean"))
+                    .and_then(number)
+                    .unwrap_or(f64::NAN);
+                println!("{}: {mean:.1} cycles from event to resume (mean)", point.id);
+            })
+            .map_err(|e| format!("{e:#}"))
     } else if point.spec.app == App::Wake.name() {
-        check_wake(&result.results, &point.spec.mechanism, point.spec.iterations)
+        check_wake(
+            &result.results,
+            &point.spec.mechanism,
+            point.spec.iterations,
+        )
     } else if matches!(point.spec.sim, SimSpec::Qemu) {
-        check_ctxswitch_functional(&result.results, &point.spec.mechanism, point.spec.iterations)
+        check_ctxswitch_functional(
+            &result.results,
+            &point.spec.mechanism,
+            point.spec.iterations,
+        )
     } else {
         ContextSwitch
             .measure(point, result)
@@ -315,10 +364,19 @@ mod tests {
         assert_eq!(check_wake(&[good], "irq", 40), Ok(()));
         let bad = json!({"bench":"wake","path":"poll","wakes":39,"warmup":10,"timeouts":1,"irq_wakes":0,"poll_wakes":12});
         let err = check_wake(&[bad], "irq", 40).unwrap_err();
-        for want in ["path is not irq", "wakes is not 40", "timeouts is not 0", "irq made 0 wakes"] {
+        for want in [
+            "path is not irq",
+            "wakes is not 40",
+            "timeouts is not 0",
+            "irq made 0 wakes",
+        ] {
             assert!(err.contains(want), "{want} missing in {err}");
         }
-        assert!(check_wake(&[], "irq", 40).unwrap_err().contains("no @result record"));
+        assert!(
+            check_wake(&[], "irq", 40)
+                .unwrap_err()
+                .contains("no @result record")
+        );
     }
 
     #[test]

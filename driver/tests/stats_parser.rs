@@ -834,12 +834,7 @@ fn every_fixture_parses_with_basic_invariants() {
                     for w in h.buckets.windows(2) {
                         let gap = w[1].low - w[0].high;
                         let tol = 1e-5 * w[1].low.abs().max(1.0);
-                        assert!(
-                            gap >= -tol,
-                            "{at}: {name}: {:?} then {:?}",
-                            w[0],
-                            w[1]
-                        );
+                        assert!(gap >= -tol, "{at}: {name}: {:?} then {:?}", w[0], w[1]);
                     }
                 }
                 if h.kind == DistKind::Distribution && h.samples > 0.0 {
@@ -977,6 +972,12 @@ fn real_gem5_captures_parse_to_the_values_gem5_printed() {
     let smp = StatsFile::from_path(dir.join("gem5-atomic-2cores-selftest.txt")).unwrap();
     assert_eq!(smp.dumps.len(), 2);
     let boot = &smp.dumps[0];
-    assert_eq!(boot.get("system.cpu_cluster.cpus0.numCycles"), Some(15_654.0));
-    assert_eq!(boot.sum("system.cpu_cluster.cpus*.numCycles").unwrap(), 15_654.0 + 14_221.0);
+    assert_eq!(
+        boot.get("system.cpu_cluster.cpus0.numCycles"),
+        Some(15_654.0)
+    );
+    assert_eq!(
+        boot.sum("system.cpu_cluster.cpus*.numCycles").unwrap(),
+        15_654.0 + 14_221.0
+    );
 }

@@ -80,7 +80,9 @@ pub fn run(core: usize, cfg: &RunConfig) {
         return;
     }
     let switches = cfg.iterations.max(2);
-    let mechanism = cfg.mechanism().expect("mechanism index out of range for ctxswitch");
+    let mechanism = cfg
+        .mechanism()
+        .expect("mechanism index out of range for ctxswitch");
     let quantum = cfg.param("quantum_ticks").filter(|&q| q > 0).unwrap_or(4);
     PROBE.call_once(|| Probe {
         last_t: AtomicU64::new(0),
@@ -106,7 +108,11 @@ pub fn run(core: usize, cfg: &RunConfig) {
         s.count,
         total,
         probe_overhead(),
-        if mechanism == Mechanism::ThreadPreempt { quantum } else { 0 },
+        if mechanism == Mechanism::ThreadPreempt {
+            quantum
+        } else {
+            0
+        },
         s.json_fields()
     );
 }

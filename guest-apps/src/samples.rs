@@ -12,7 +12,10 @@ pub struct Samples {
 
 impl Samples {
     pub fn with_capacity(n: usize) -> Self {
-        Samples { buf: (0..n).map(|_| AtomicU32::new(0)).collect(), len: AtomicUsize::new(0) }
+        Samples {
+            buf: (0..n).map(|_| AtomicU32::new(0)).collect(),
+            len: AtomicUsize::new(0),
+        }
     }
 
     /// Records one sample; samples past the capacity are dropped (and counted by `len`).
@@ -33,7 +36,10 @@ impl Samples {
     }
 
     pub fn summary(&self) -> Summary {
-        let mut v: Vec<u32> = self.buf[..self.len()].iter().map(|s| s.load(Ordering::Relaxed)).collect();
+        let mut v: Vec<u32> = self.buf[..self.len()]
+            .iter()
+            .map(|s| s.load(Ordering::Relaxed))
+            .collect();
         v.sort_unstable();
         Summary::of_sorted(&v)
     }

@@ -33,11 +33,21 @@ pub fn run(core: usize, cfg: &RunConfig) {
 
     let cores = smp::cores();
     let up = smp::mark_online() - 1;
-    result!("{{\"test\":\"cores_up\",\"ok\":{},\"cores\":{},\"online\":{}}}", up == cores, cores, up);
+    result!(
+        "{{\"test\":\"cores_up\",\"ok\":{},\"cores\":{},\"online\":{}}}",
+        up == cores,
+        cores,
+        up
+    );
 
     let fired: u64 = (0..cores).map(|c| timer::FIRED[c].load(Relaxed)).sum();
     let all_fired = (0..cores).all(|c| TIMER_OK[c].load(Relaxed) == 1);
-    result!("{{\"test\":\"timer_fires\",\"ok\":{},\"cores\":{},\"interrupts\":{}}}", all_fired, cores, fired);
+    result!(
+        "{{\"test\":\"timer_fires\",\"ok\":{},\"cores\":{},\"interrupts\":{}}}",
+        all_fired,
+        cores,
+        fired
+    );
 
     let slept: alloc::vec::Vec<u64> = (0..cores).map(|c| SLEPT[c].load(Relaxed)).collect();
     let min = *slept.iter().min().unwrap_or(&0);
@@ -101,7 +111,9 @@ fn budget_test(budget: u32) {
             seen.store(greedy_ops.load(Relaxed), Relaxed);
         });
     }
-    runtime::run_until(|| greedy_ops.load(Relaxed) == ops && seen_by_other.load(Relaxed) != u64::MAX);
+    runtime::run_until(|| {
+        greedy_ops.load(Relaxed) == ops && seen_by_other.load(Relaxed) != u64::MAX
+    });
     let forced = ex.forced_yields() - forced_before;
     let seen = seen_by_other.load(Relaxed);
     result!(

@@ -20,8 +20,8 @@
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
-use kernel::{m5, result, runtime, timer, wake};
 use kernel::wake::{EventWait, RingWait, SoftEvents, WakePath};
+use kernel::{m5, result, runtime, timer, wake};
 use runconfig::RunConfig;
 
 /// The event source the waiter waits on.
@@ -48,7 +48,9 @@ struct Params {
 
 impl Params {
     fn of(cfg: &RunConfig) -> Params {
-        let mechanism = cfg.mechanism().expect("mechanism index out of range for wake");
+        let mechanism = cfg
+            .mechanism()
+            .expect("mechanism index out of range for wake");
         let wakes = cfg.iterations.max(1);
         Params {
             path: WakePath::from_mechanism(mechanism).expect("wake runs wake paths only"),
@@ -57,7 +59,11 @@ impl Params {
             busy: cfg.param("busy").unwrap_or(0) != 0,
             interval: cfg.param("interval").filter(|&i| i >= 2).unwrap_or(20_000),
             chunk: cfg.param("chunk").filter(|&c| c > 0).unwrap_or(64),
-            ring_wait: if cfg.param("ring_wait").unwrap_or(0) == 0 { RingWait::EventWire } else { RingWait::Monitor },
+            ring_wait: if cfg.param("ring_wait").unwrap_or(0) == 0 {
+                RingWait::EventWire
+            } else {
+                RingWait::Monitor
+            },
             seed: cfg.seed,
         }
     }
@@ -81,7 +87,9 @@ pub fn run(core: usize, cfg: &RunConfig) {
     }
     // E2's reference runs before the wake path is set up, so that everything the path adds on
     // the core (its ready-source checks every step, the poller) is charged to the wakes.
-    let baseline = p.busy.then(|| background_alone(p.wakes * p.interval, p.chunk));
+    let baseline = p
+        .busy
+        .then(|| background_alone(p.wakes * p.interval, p.chunk));
 
     wake::setup(p.path, core, &[SOURCE], p.ring_wait);
     SETUP_DONE.store(true, Relaxed);
@@ -113,7 +121,14 @@ pub fn run(core: usize, cfg: &RunConfig) {
     }
     if let Some(dev) = device {
         let half = p.interval / 2;
-        dev.start_generator(SOURCE, coro_sched_regs::gen_mode::UNIFORM, half, p.interval + half, p.seed, total);
+        dev.start_generator(
+            SOURCE,
+            coro_sched_regs::gen_mode::UNIFORM,
+            half,
+            p.interval + half,
+            p.seed,
+            total,
+        );
     }
 
     // A wake that never comes stops the run: no progress for 10 ms of counter time (or 2000
@@ -180,7 +195,9 @@ fn path_name(p: WakePath) -> &'static str {
 fn work(units: u64, state: &mut u64) {
     for _ in 0..units {
         *state = core::hint::black_box(
-            state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407),
+            state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407),
         );
     }
 }

@@ -158,14 +158,21 @@ impl Field {
         self.bits[1] - self.bits[0] + 1
     }
     pub fn mask(&self) -> u64 {
-        let ones = if self.width() == 64 { u64::MAX } else { (1u64 << self.width()) - 1 };
+        let ones = if self.width() == 64 {
+            u64::MAX
+        } else {
+            (1u64 << self.width()) - 1
+        };
         ones << self.lsb()
     }
 }
 
 /// Root of the Cargo workspace (two levels above this crate).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
 }
 
 /// Path of `regmap.toml`.
@@ -192,8 +199,14 @@ pub fn outputs() -> Vec<Output> {
             path: "gem5-devices/coro_sched/coro_sched_regs.hh",
             kind: OutputKind::Whole(cpp_header),
         },
-        Output { path: "guest-os/coro-sched-regs/src/lib.rs", kind: OutputKind::Whole(rust_module) },
-        Output { path: "docs/coro-sched-device.md", kind: OutputKind::Spliced(markdown_tables) },
+        Output {
+            path: "guest-os/coro-sched-regs/src/lib.rs",
+            kind: OutputKind::Whole(rust_module),
+        },
+        Output {
+            path: "docs/coro-sched-device.md",
+            kind: OutputKind::Spliced(markdown_tables),
+        },
     ]
 }
 
@@ -202,7 +215,10 @@ pub fn expected_contents(map: &RegMap, out: &Output, current: &str) -> Result<St
     match out.kind {
         OutputKind::Whole(f) => Ok(f(map)),
         OutputKind::Spliced(f) => splice(current, &f(map)).ok_or_else(|| {
-            format!("{}: markers `{MD_BEGIN}` … `{MD_END}` not found (in that order)", out.path)
+            format!(
+                "{}: markers `{MD_BEGIN}` … `{MD_END}` not found (in that order)",
+                out.path
+            )
         }),
     }
 }
@@ -211,7 +227,12 @@ pub fn expected_contents(map: &RegMap, out: &Output, current: &str) -> Result<St
 pub fn splice(doc: &str, generated: &str) -> Option<String> {
     let b = doc.find(MD_BEGIN)? + MD_BEGIN.len();
     let e = b + doc[b..].find(MD_END)?;
-    Some(format!("{}\n{}\n{}", &doc[..b], generated.trim_end(), &doc[e..]))
+    Some(format!(
+        "{}\n{}\n{}",
+        &doc[..b],
+        generated.trim_end(),
+        &doc[e..]
+    ))
 }
 
 impl RegMap {
@@ -223,9 +244,11 @@ impl RegMap {
     /// Read, parse and validate `regmap.toml`.
     pub fn load() -> Result<RegMap, String> {
         let path = regmap_path();
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let map = RegMap::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        map.validate().map_err(|e| format!("{}: {e}", path.display()))?;
+        map.validate()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(map)
     }
 
@@ -252,13 +275,18 @@ impl RegMap {
             return Err("device.task_align must be a power of two".into());
         }
         if d.num_sources == 0 || d.num_sources > 64 {
-            return Err("device.num_sources must be 1..=64 (EVT_PENDING is one 64-bit register)".into());
+            return Err(
+                "device.num_sources must be 1..=64 (EVT_PENDING is one 64-bit register)".into(),
+            );
         }
         let mut names = BTreeSet::new();
         let mut extents: Vec<(u64, u64, &str)> = Vec::new();
         for b in &self.blocks {
             if !ident(&b.name) || !names.insert(b.name.to_uppercase()) {
-                return Err(format!("block name `{}` is not a unique identifier", b.name));
+                return Err(format!(
+                    "block name `{}` is not a unique identifier",
+                    b.name
+                ));
             }
             match &b.count {
                 Count::Fixed(0) => return Err(format!("block {}: count 0", b.name)),
@@ -270,27 +298,42 @@ impl RegMap {
                 return Err("block source must have count = device.num_sources".into());
             }
             if b.stride == 0 || b.base % 8 != 0 || b.stride % 8 != 0 {
-                return Err(format!("block {}: base and stride must be non-zero multiples of 8", b.name));
+                return Err(format!(
+                    "block {}: base and stride must be non-zero multiples of 8",
+                    b.name
+                ));
             }
             let end = b.base + b.stride * b.max_count(d);
             if end > d.window {
-                return Err(format!("block {} ends at {end:#x}, past the window {:#x}", b.name, d.window));
+                return Err(format!(
+                    "block {} ends at {end:#x}, past the window {:#x}",
+                    b.name, d.window
+                ));
             }
             extents.push((b.base, end, &b.name));
             let mut offs: Vec<(u64, u64, &str)> = Vec::new();
             for r in &b.regs {
                 if !ident(&r.name) || !names.insert(r.name.clone()) {
-                    return Err(format!("register name `{}` is not a unique identifier", r.name));
+                    return Err(format!(
+                        "register name `{}` is not a unique identifier",
+                        r.name
+                    ));
                 }
                 if r.width != 64 && r.width != 32 {
                     return Err(format!("{}: width must be 32 or 64", r.name));
                 }
                 let bytes = u64::from(r.width / 8);
                 if r.offset % bytes != 0 {
-                    return Err(format!("{}: offset {:#x} not aligned to its width", r.name, r.offset));
+                    return Err(format!(
+                        "{}: offset {:#x} not aligned to its width",
+                        r.name, r.offset
+                    ));
                 }
                 if r.offset + bytes > b.stride {
-                    return Err(format!("{}: offset {:#x} outside its block instance", r.name, r.offset));
+                    return Err(format!(
+                        "{}: offset {:#x} outside its block instance",
+                        r.name, r.offset
+                    ));
                 }
                 offs.push((r.offset, r.offset + bytes, &r.name));
                 if let Some(e) = &r.r#enum
@@ -328,7 +371,9 @@ impl RegMap {
                 }
             }
         }
-        let errs = self.enum_by_name("ErrorCode").ok_or("enum ErrorCode missing")?;
+        let errs = self
+            .enum_by_name("ErrorCode")
+            .ok_or("enum ErrorCode missing")?;
         if errs.values.iter().any(|v| v.value >= 64) {
             return Err("ErrorCode values are bit numbers of ERR_STATUS: must be < 64".into());
         }
@@ -393,7 +438,11 @@ fn rust_ident(s: &str) -> String {
         "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
         "virtual", "where", "while", "yield",
     ];
-    if KEYWORDS.contains(&s) { format!("r#{s}") } else { s.to_string() }
+    if KEYWORDS.contains(&s) {
+        format!("r#{s}")
+    } else {
+        s.to_string()
+    }
 }
 
 /// Collapse whitespace (the TOML docs may span lines).
@@ -446,7 +495,8 @@ pub fn cpp_header(map: &RegMap) -> String {
     let _ = writeln!(s, "constexpr unsigned DEV_MAX_CORES = {};", d.max_cores);
     let _ = writeln!(s, "constexpr uint64_t DEV_TASK_ALIGN = {};", d.task_align);
     let _ = writeln!(s, "constexpr uint64_t DEV_RING_SLOT = {};", d.ring_slot);
-    s += "\n/** Access type of a register. */\nenum class Access : uint8_t { RO, WO, RW, W1C };\n\n";
+    s +=
+        "\n/** Access type of a register. */\nenum class Access : uint8_t { RO, WO, RW, W1C };\n\n";
     s += "/** One register of a block; offset is relative to the block instance. */\n";
     s += "struct RegInfo\n{\n    const char *name;\n    uint64_t offset;\n    unsigned width; // bits\n    Access access;\n};\n\n";
     s += "/** A block of registers, repeated count times every stride bytes from base. */\n";
@@ -460,13 +510,36 @@ pub fn cpp_header(map: &RegMap) -> String {
         let _ = writeln!(s, "// ---- block {}: {}", b.name, b.title);
         let _ = writeln!(s, "constexpr uint64_t {up}_BASE = {};", hex(b.base));
         let _ = writeln!(s, "constexpr uint64_t {up}_STRIDE = {};", hex(b.stride));
-        let _ = writeln!(s, "constexpr unsigned {up}_COUNT = {};", b.max_count(&map.device));
+        let _ = writeln!(
+            s,
+            "constexpr unsigned {up}_COUNT = {};",
+            b.max_count(&map.device)
+        );
         for r in &b.regs {
-            s += &wrap(&format!("{} {}-bit. {}", r.access.as_str(), r.width, one_line(&r.doc)), "// ", 96);
+            s += &wrap(
+                &format!(
+                    "{} {}-bit. {}",
+                    r.access.as_str(),
+                    r.width,
+                    one_line(&r.doc)
+                ),
+                "// ",
+                96,
+            );
             if b.is_single() {
-                let _ = writeln!(s, "constexpr uint64_t {} = {};", r.name, hex(b.base + r.offset));
+                let _ = writeln!(
+                    s,
+                    "constexpr uint64_t {} = {};",
+                    r.name,
+                    hex(b.base + r.offset)
+                );
             } else {
-                let _ = writeln!(s, "constexpr uint64_t {} = {}; // within one instance", r.name, hex(r.offset));
+                let _ = writeln!(
+                    s,
+                    "constexpr uint64_t {} = {}; // within one instance",
+                    r.name,
+                    hex(r.offset)
+                );
                 let _ = writeln!(
                     s,
                     "constexpr uint64_t {}(unsigned i) {{ return {up}_BASE + i * {up}_STRIDE + {}; }}",
@@ -476,8 +549,20 @@ pub fn cpp_header(map: &RegMap) -> String {
             }
             for f in &r.fields {
                 s += &wrap(&one_line(&f.doc), "// ", 96);
-                let _ = writeln!(s, "constexpr uint64_t {}_{} = {}ULL;", r.name, f.name, hex(f.mask()));
-                let _ = writeln!(s, "constexpr unsigned {}_{}_SHIFT = {};", r.name, f.name, f.lsb());
+                let _ = writeln!(
+                    s,
+                    "constexpr uint64_t {}_{} = {}ULL;",
+                    r.name,
+                    f.name,
+                    hex(f.mask())
+                );
+                let _ = writeln!(
+                    s,
+                    "constexpr unsigned {}_{}_SHIFT = {};",
+                    r.name,
+                    f.name,
+                    f.lsb()
+                );
             }
         }
         let _ = writeln!(s, "inline constexpr RegInfo {up}_REGS[] = {{");
@@ -515,8 +600,16 @@ pub fn cpp_header(map: &RegMap) -> String {
         }
         s += "};\n";
         let max = e.values.iter().map(|v| v.value).max().unwrap_or(0);
-        let _ = writeln!(s, "constexpr uint64_t {}_MAX = {max};", upper_snake(&e.name));
-        let _ = writeln!(s, "inline const char *\n{}Name(uint64_t v)\n{{\n    switch (v) {{", lower_camel(&upper_snake(&e.name)));
+        let _ = writeln!(
+            s,
+            "constexpr uint64_t {}_MAX = {max};",
+            upper_snake(&e.name)
+        );
+        let _ = writeln!(
+            s,
+            "inline const char *\n{}Name(uint64_t v)\n{{\n    switch (v) {{",
+            lower_camel(&upper_snake(&e.name))
+        );
         for v in &e.values {
             let _ = writeln!(s, "      case {}: return \"{}\";", v.value, v.name);
         }
@@ -543,13 +636,41 @@ pub fn rust_module(map: &RegMap) -> String {
     s += "//! read of a write-only or a write of a read-only register stops the simulation with a panic\n";
     s += "//! naming the register. The programming model is in `docs/coro-sched-device.md`.\n";
     s += "#![no_std]\n\n";
-    let _ = writeln!(s, "/// Value of [`global::ID`].\npub const DEVICE_ID: u64 = {};", hex(d.id));
-    let _ = writeln!(s, "/// Value of [`global::VERSION`] this crate describes.\npub const DEVICE_VERSION: u64 = {};", d.version);
-    let _ = writeln!(s, "/// Size of the MMIO window in bytes.\npub const WINDOW_SIZE: usize = {};", hex(d.window));
-    let _ = writeln!(s, "/// Number of event sources (binding-table slots).\npub const NUM_SOURCES: usize = {};", d.num_sources);
-    let _ = writeln!(s, "/// Largest number of per-core banks.\npub const MAX_CORES: usize = {};", d.max_cores);
-    let _ = writeln!(s, "/// Task pointers written to `SRC_TASK` must be multiples of this.\npub const TASK_ALIGN: u64 = {};", d.task_align);
-    let _ = writeln!(s, "/// Bytes per ready-ring slot (one cache line; the task pointer is its first 8 bytes).\npub const RING_SLOT: usize = {};\n", d.ring_slot);
+    let _ = writeln!(
+        s,
+        "/// Value of [`global::ID`].\npub const DEVICE_ID: u64 = {};",
+        hex(d.id)
+    );
+    let _ = writeln!(
+        s,
+        "/// Value of [`global::VERSION`] this crate describes.\npub const DEVICE_VERSION: u64 = {};",
+        d.version
+    );
+    let _ = writeln!(
+        s,
+        "/// Size of the MMIO window in bytes.\npub const WINDOW_SIZE: usize = {};",
+        hex(d.window)
+    );
+    let _ = writeln!(
+        s,
+        "/// Number of event sources (binding-table slots).\npub const NUM_SOURCES: usize = {};",
+        d.num_sources
+    );
+    let _ = writeln!(
+        s,
+        "/// Largest number of per-core banks.\npub const MAX_CORES: usize = {};",
+        d.max_cores
+    );
+    let _ = writeln!(
+        s,
+        "/// Task pointers written to `SRC_TASK` must be multiples of this.\npub const TASK_ALIGN: u64 = {};",
+        d.task_align
+    );
+    let _ = writeln!(
+        s,
+        "/// Bytes per ready-ring slot (one cache line; the task pointer is its first 8 bytes).\npub const RING_SLOT: usize = {};\n",
+        d.ring_slot
+    );
     for b in &map.blocks {
         s += &wrap(&format!("{}.", b.title), "/// ", 100);
         if b.is_single() {
@@ -558,24 +679,73 @@ pub fn rust_module(map: &RegMap) -> String {
             s += "///\n/// Register constants are offsets within one instance; the functions give absolute\n/// offsets from the device base for instance `i`.\n";
         }
         let _ = writeln!(s, "pub mod {} {{", b.name);
-        let _ = writeln!(s, "    /// Offset of the first instance.\n    pub const BASE: usize = {};", hex(b.base));
-        let _ = writeln!(s, "    /// Bytes between instances.\n    pub const STRIDE: usize = {};", hex(b.stride));
-        let _ = writeln!(s, "    /// Instances the map has room for.\n    pub const COUNT: usize = {};", b.max_count(d));
+        let _ = writeln!(
+            s,
+            "    /// Offset of the first instance.\n    pub const BASE: usize = {};",
+            hex(b.base)
+        );
+        let _ = writeln!(
+            s,
+            "    /// Bytes between instances.\n    pub const STRIDE: usize = {};",
+            hex(b.stride)
+        );
+        let _ = writeln!(
+            s,
+            "    /// Instances the map has room for.\n    pub const COUNT: usize = {};",
+            b.max_count(d)
+        );
         for r in &b.regs {
             s += "\n";
-            s += &wrap(&format!("{} {}-bit, reset {}. {}", r.access.as_str(), r.width, r.reset, one_line(&r.doc)), "    /// ", 100);
+            s += &wrap(
+                &format!(
+                    "{} {}-bit, reset {}. {}",
+                    r.access.as_str(),
+                    r.width,
+                    r.reset,
+                    one_line(&r.doc)
+                ),
+                "    /// ",
+                100,
+            );
             if let Some(e) = &r.r#enum {
-                let _ = writeln!(s, "    ///\n    /// Values: [`crate::{}`].", upper_snake(e).to_lowercase());
+                let _ = writeln!(
+                    s,
+                    "    ///\n    /// Values: [`crate::{}`].",
+                    upper_snake(e).to_lowercase()
+                );
             }
-            let off = if b.is_single() { b.base + r.offset } else { r.offset };
+            let off = if b.is_single() {
+                b.base + r.offset
+            } else {
+                r.offset
+            };
             let _ = writeln!(s, "    pub const {}: usize = {};", r.name, hex(off));
             if !b.is_single() {
-                let _ = writeln!(s, "    /// Absolute offset of [`{}`] in instance `i`.", r.name);
-                let _ = writeln!(s, "    pub const fn {}(i: usize) -> usize {{\n        BASE + i * STRIDE + {}\n    }}", rust_ident(&r.name.to_lowercase()), r.name);
+                let _ = writeln!(
+                    s,
+                    "    /// Absolute offset of [`{}`] in instance `i`.",
+                    r.name
+                );
+                let _ = writeln!(
+                    s,
+                    "    pub const fn {}(i: usize) -> usize {{\n        BASE + i * STRIDE + {}\n    }}",
+                    rust_ident(&r.name.to_lowercase()),
+                    r.name
+                );
             }
             for f in &r.fields {
-                s += &wrap(&format!("Field of `{}`: {}", r.name, one_line(&f.doc)), "    /// ", 100);
-                let _ = writeln!(s, "    pub const {}_{}: u64 = {};", r.name, f.name, hex(f.mask()));
+                s += &wrap(
+                    &format!("Field of `{}`: {}", r.name, one_line(&f.doc)),
+                    "    /// ",
+                    100,
+                );
+                let _ = writeln!(
+                    s,
+                    "    pub const {}_{}: u64 = {};",
+                    r.name,
+                    f.name,
+                    hex(f.mask())
+                );
             }
         }
         s += "}\n\n";
@@ -588,12 +758,19 @@ pub fn rust_module(map: &RegMap) -> String {
             let _ = writeln!(s, "    pub const {}: u64 = {};", v.name, v.value);
         }
         let _ = writeln!(s, "    /// Every value with its name.");
-        let _ = writeln!(s, "    pub const ALL: [(&str, u64); {}] = [", e.values.len());
+        let _ = writeln!(
+            s,
+            "    pub const ALL: [(&str, u64); {}] = [",
+            e.values.len()
+        );
         for v in &e.values {
             let _ = writeln!(s, "        (\"{}\", {}),", v.name, v.value);
         }
         s += "    ];\n";
-        let _ = writeln!(s, "    /// The name of a value, if it has one.\n    pub fn name(v: u64) -> Option<&'static str> {{\n        ALL.iter().find(|(_, x)| *x == v).map(|(n, _)| *n)\n    }}");
+        let _ = writeln!(
+            s,
+            "    /// The name of a value, if it has one.\n    pub fn name(v: u64) -> Option<&'static str> {{\n        ALL.iter().find(|(_, x)| *x == v).map(|(n, _)| *n)\n    }}"
+        );
         s += "}\n\n";
     }
     s += "/// `ERR_STATUS` bit of an error code.\npub const fn err_bit(code: u64) -> u64 {\n    1 << code\n}\n";
@@ -639,7 +816,11 @@ pub fn markdown_tables(map: &RegMap) -> String {
         let _ = writeln!(s, "#### {} (`{}`, {inst})\n", b.title, b.name);
         s += "| offset | register | access | reset | description |\n|---|---|---|---|---|\n";
         for r in &b.regs {
-            let off = if b.is_single() { hex(b.base + r.offset) } else { format!("+{}", hex(r.offset)) };
+            let off = if b.is_single() {
+                hex(b.base + r.offset)
+            } else {
+                format!("+{}", hex(r.offset))
+            };
             let mut desc = cell(&r.doc);
             if let Some(e) = &r.r#enum {
                 let _ = write!(desc, " Values: {e}.");
@@ -685,12 +866,38 @@ mod tests {
     #[test]
     fn validation_catches_overlaps_and_bad_alignment() {
         let text = std::fs::read_to_string(regmap_path()).unwrap();
-        let bad = text.replacen("name = \"VERSION\"\noffset = 0x08", "name = \"VERSION\"\noffset = 0x00", 1);
-        assert!(RegMap::parse(&bad).unwrap().validate().unwrap_err().contains("overlap"));
-        let bad = text.replacen("name = \"VERSION\"\noffset = 0x08", "name = \"VERSION\"\noffset = 0x0c", 1);
-        assert!(RegMap::parse(&bad).unwrap().validate().unwrap_err().contains("aligned"));
+        let bad = text.replacen(
+            "name = \"VERSION\"\noffset = 0x08",
+            "name = \"VERSION\"\noffset = 0x00",
+            1,
+        );
+        assert!(
+            RegMap::parse(&bad)
+                .unwrap()
+                .validate()
+                .unwrap_err()
+                .contains("overlap")
+        );
+        let bad = text.replacen(
+            "name = \"VERSION\"\noffset = 0x08",
+            "name = \"VERSION\"\noffset = 0x0c",
+            1,
+        );
+        assert!(
+            RegMap::parse(&bad)
+                .unwrap()
+                .validate()
+                .unwrap_err()
+                .contains("aligned")
+        );
         let bad = text.replacen("name = \"VERSION\"", "name = \"ID\"", 1);
-        assert!(RegMap::parse(&bad).unwrap().validate().unwrap_err().contains("unique"));
+        assert!(
+            RegMap::parse(&bad)
+                .unwrap()
+                .validate()
+                .unwrap_err()
+                .contains("unique")
+        );
     }
 
     #[test]
@@ -703,7 +910,10 @@ mod tests {
     #[test]
     fn splice_replaces_only_between_markers() {
         let doc = format!("head\n{MD_BEGIN}\nold\n{MD_END}\ntail\n");
-        assert_eq!(splice(&doc, "new\n").unwrap(), format!("head\n{MD_BEGIN}\nnew\n{MD_END}\ntail\n"));
+        assert_eq!(
+            splice(&doc, "new\n").unwrap(),
+            format!("head\n{MD_BEGIN}\nnew\n{MD_END}\ntail\n")
+        );
         assert!(splice("no markers", "x").is_none());
     }
 

@@ -18,7 +18,15 @@ fn sched_core_unit_tests_pass() {
     std::fs::create_dir_all(&out_dir).unwrap();
     let exe = out_dir.join("sched_core_test");
     let build = Command::new(compiler())
-        .args(["-std=c++17", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-pedantic"])
+        .args([
+            "-std=c++17",
+            "-O1",
+            "-g",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+        ])
         .arg("-I")
         .arg(&include)
         .arg(dir.join("sched_core.cc"))
@@ -37,7 +45,11 @@ fn sched_core_unit_tests_pass() {
     let stdout = String::from_utf8_lossy(&run.stdout);
     print!("{stdout}");
     eprint!("{}", String::from_utf8_lossy(&run.stderr));
-    assert!(run.status.success(), "C++ core tests failed (exit {:?})", run.status.code());
+    assert!(
+        run.status.success(),
+        "C++ core tests failed (exit {:?})",
+        run.status.code()
+    );
     let last = stdout.lines().last().unwrap_or_default();
     let (passed, failed) = last
         .strip_suffix(" failed")

@@ -21,7 +21,11 @@ pub fn init(base: usize) {
     UART_BASE.store(base, Ordering::Release);
     // SAFETY: `base` is the UART0 of the machine (platform table), device memory, and this is
     // the only long-lived driver for it.
-    let uart = unsafe { Uart::new(UniqueMmioPointer::new(NonNull::new(base as *mut PL011Registers).unwrap())) };
+    let uart = unsafe {
+        Uart::new(UniqueMmioPointer::new(
+            NonNull::new(base as *mut PL011Registers).unwrap(),
+        ))
+    };
     *UART.lock() = Some(uart);
 }
 
@@ -42,7 +46,11 @@ pub fn emergency_write(args: fmt::Arguments) {
     }
     // SAFETY: a second driver aliases the UART; this is only used when the kernel is going
     // down, where an interleaved character is better than a deadlock.
-    let mut uart = unsafe { Uart::new(UniqueMmioPointer::new(NonNull::new(base as *mut PL011Registers).unwrap())) };
+    let mut uart = unsafe {
+        Uart::new(UniqueMmioPointer::new(
+            NonNull::new(base as *mut PL011Registers).unwrap(),
+        ))
+    };
     let _ = uart.write_fmt(args);
 }
 

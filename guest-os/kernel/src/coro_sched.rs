@@ -6,8 +6,10 @@
 //! handlers, and several reads have side effects (`POP`, the W1C status), which safe-mmio only
 //! allows through a unique pointer; the single-instruction form is the same one safe-mmio emits.
 
-use coro_sched_regs::{DEVICE_ID, DEVICE_VERSION, err_bit, error_code, generator, global, percore, source};
 use core::arch::asm;
+use coro_sched_regs::{
+    DEVICE_ID, DEVICE_VERSION, err_bit, error_code, generator, global, percore, source,
+};
 
 /// The device, once found (see [`init`]).
 static DEVICE: spin::Once<CoroSched> = spin::Once::new();
@@ -26,7 +28,11 @@ pub fn init(base: u64) {
     if base == 0 {
         return;
     }
-    let dev = CoroSched { base: base as usize, num_cores: 0, queue_depth: 0 };
+    let dev = CoroSched {
+        base: base as usize,
+        num_cores: 0,
+        queue_depth: 0,
+    };
     let id = dev.read(global::ID);
     assert!(
         id == DEVICE_ID,
@@ -41,7 +47,11 @@ pub fn init(base: u64) {
     );
     let num_cores = dev.read(global::NUM_CORES) as usize;
     let queue_depth = dev.read(global::QUEUE_DEPTH) as usize;
-    DEVICE.call_once(|| CoroSched { base: base as usize, num_cores, queue_depth });
+    DEVICE.call_once(|| CoroSched {
+        base: base as usize,
+        num_cores,
+        queue_depth,
+    });
 }
 
 /// The device, if this machine has one.
@@ -55,14 +65,18 @@ impl CoroSched {
         let v: u64;
         // SAFETY: `base` is the device's MMIO window (checked by ID in `init`), mapped as
         // Device memory; `offset` comes from the register map and is 8-byte aligned.
-        unsafe { asm!("ldr {v}, [{a}]", v = out(reg) v, a = in(reg) self.base + offset, options(nostack)) };
+        unsafe {
+            asm!("ldr {v}, [{a}]", v = out(reg) v, a = in(reg) self.base + offset, options(nostack))
+        };
         v
     }
 
     #[inline(always)]
     fn write(&self, offset: usize, value: u64) {
         // SAFETY: as in `read`.
-        unsafe { asm!("str {v}, [{a}]", v = in(reg) value, a = in(reg) self.base + offset, options(nostack)) };
+        unsafe {
+            asm!("str {v}, [{a}]", v = in(reg) value, a = in(reg) self.base + offset, options(nostack))
+        };
     }
 
     pub fn num_cores(&self) -> usize {
@@ -173,7 +187,15 @@ impl CoroSched {
 
     /// Starts the event generator on `source`: `mode` from `coro_sched_regs::gen_mode`,
     /// intervals in CPU cycles, `limit` events (0 = no limit).
-    pub fn start_generator(&self, source: usize, mode: u64, interval: u64, interval_max: u64, seed: u64, limit: u64) {
+    pub fn start_generator(
+        &self,
+        source: usize,
+        mode: u64,
+        interval: u64,
+        interval_max: u64,
+        seed: u64,
+        limit: u64,
+    ) {
         self.write(generator::GEN_CTRL, 0);
         self.write(generator::GEN_SOURCE, source as u64);
         self.write(generator::GEN_MODE, mode);

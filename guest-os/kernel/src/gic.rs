@@ -6,7 +6,10 @@ use core::ptr::NonNull;
 
 use arm_gic::{
     IntId, Trigger,
-    gicv3::{GicCpuInterface, GicV3, registers::{Gicd, GicdCtlr, GicrSgi}},
+    gicv3::{
+        GicCpuInterface, GicV3,
+        registers::{Gicd, GicdCtlr, GicrSgi},
+    },
 };
 use safe_mmio::UniqueMmioPointer;
 use spin::mutex::SpinMutex;
@@ -70,13 +73,16 @@ pub fn enable(intid: u32, core: usize, trigger: Trigger) {
     let mut guard = GIC.lock();
     let gic = guard.as_mut().expect("gic::init not called");
     let cpu = id.is_private().then_some(core);
-    gic.set_interrupt_priority(id, cpu, DEFAULT_PRIORITY).expect("GIC priority");
+    gic.set_interrupt_priority(id, cpu, DEFAULT_PRIORITY)
+        .expect("GIC priority");
     if intid >= 16 {
         // SGIs are always edge-triggered; their configuration register is read-only.
         gic.set_trigger(id, cpu, trigger).expect("GIC trigger");
     }
     if !id.is_private() {
-        gic.distributor().set_routing(id, Some(core as u64)).expect("GIC routing");
+        gic.distributor()
+            .set_routing(id, Some(core as u64))
+            .expect("GIC routing");
     }
     gic.enable_interrupt(id, cpu, true).expect("GIC enable");
 }
@@ -86,7 +92,12 @@ pub fn send_sgi(sgi: u32, core: usize) {
     use arm_gic::gicv3::{SgiTarget, SgiTargetGroup};
     GicCpuInterface::send_sgi(
         IntId::sgi(sgi),
-        SgiTarget::List { affinity3: 0, affinity2: 0, affinity1: 0, target_list: 1 << core },
+        SgiTarget::List {
+            affinity3: 0,
+            affinity2: 0,
+            affinity1: 0,
+            target_list: 1 << core,
+        },
         SgiTargetGroup::CurrentGroup1,
     )
     .expect("SGI");

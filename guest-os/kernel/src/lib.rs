@@ -26,8 +26,8 @@ pub mod thread;
 pub mod timer;
 pub mod wake;
 
-pub use arch::pmu::cycles;
 pub use arch::cpu::core_id;
+pub use arch::pmu::cycles;
 
 /// Cores the kernel supports (stacks are reserved for this many).
 pub const MAX_CORES: usize = 8;

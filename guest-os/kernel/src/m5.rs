@@ -30,26 +30,36 @@ macro_rules! m5op {
 
 /// Resets gem5's statistics now.
 pub fn reset_stats() {
-    if on_gem5() { m5op!("0x40", 0u64, 0u64) }
+    if on_gem5() {
+        m5op!("0x40", 0u64, 0u64)
+    }
 }
 
 /// Dumps gem5's statistics now (one more block in stats.txt).
 pub fn dump_stats() {
-    if on_gem5() { m5op!("0x41", 0u64, 0u64) }
+    if on_gem5() {
+        m5op!("0x41", 0u64, 0u64)
+    }
 }
 
 /// Dumps, then resets, gem5's statistics.
 pub fn dump_reset_stats() {
-    if on_gem5() { m5op!("0x42", 0u64, 0u64) }
+    if on_gem5() {
+        m5op!("0x42", 0u64, 0u64)
+    }
 }
 
 /// Marks the start of measured work item `id` on `thread` (shows in gem5's work-item stats).
 pub fn work_begin(id: u64, thread: u64) {
-    if on_gem5() { m5op!("0x5a", id, thread) }
+    if on_gem5() {
+        m5op!("0x5a", id, thread)
+    }
 }
 
 pub fn work_end(id: u64, thread: u64) {
-    if on_gem5() { m5op!("0x5b", id, thread) }
+    if on_gem5() {
+        m5op!("0x5b", id, thread)
+    }
 }
 
 /// Ends the run with `code` (0 = success).

@@ -44,8 +44,10 @@ unsafe extern "C" {
 /// Device memory: everything below `machine.device_end`; normal memory: the image (code, data,
 /// stacks, heap) rounded out to 2 MiB blocks.
 pub fn build(machine: &Machine) -> usize {
-    let (start, end) =
-        (core::ptr::addr_of!(__image_start) as usize, core::ptr::addr_of!(__image_end) as usize);
+    let (start, end) = (
+        core::ptr::addr_of!(__image_start) as usize,
+        core::ptr::addr_of!(__image_end) as usize,
+    );
     let start = start & !(BLOCK_2M - 1);
     let end = end.next_multiple_of(BLOCK_2M);
     let mut idmap = IdMap::with_asid(0, 1, El1And0);

@@ -96,7 +96,11 @@ pub struct Stalled {
 /// Like [`run_until`], but gives up when `progress` has not changed for `timeout_ticks` of the
 /// system counter (a lost wake, for instance). The check costs one counter read per step; an
 /// idle core arms its timer for the give-up time, so a core that would wait forever is woken.
-pub fn run_until_or_stall(done: impl Fn() -> bool, progress: &AtomicU64, timeout_ticks: u64) -> Result<(), Stalled> {
+pub fn run_until_or_stall(
+    done: impl Fn() -> bool,
+    progress: &AtomicU64,
+    timeout_ticks: u64,
+) -> Result<(), Stalled> {
     let ex = executor();
     let core = ex.core();
     let mut seen = progress.load(Ordering::Relaxed);
@@ -109,7 +113,10 @@ pub fn run_until_or_stall(done: impl Fn() -> bool, progress: &AtomicU64, timeout
             seen = p;
             since = now;
         } else if now - since > timeout_ticks {
-            return Err(Stalled { progress: p, idle_ticks: now - since });
+            return Err(Stalled {
+                progress: p,
+                idle_ticks: now - since,
+            });
         }
         let give_up = since + timeout_ticks + 1;
         match next {
@@ -146,5 +153,7 @@ pub fn block_on<T: Send + 'static>(future: impl Future<Output = T> + Send + 'sta
         });
     }
     run_until(|| finished.load(Ordering::Acquire));
-    slot.lock().take().expect("block_on: task finished without output")
+    slot.lock()
+        .take()
+        .expect("block_on: task finished without output")
 }

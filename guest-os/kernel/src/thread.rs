@@ -92,7 +92,11 @@ impl CoopThreads {
             sps.push(sp);
             stacks.push(stack);
         }
-        CoopThreads { sps, _stacks: stacks, current: 0 }
+        CoopThreads {
+            sps,
+            _stacks: stacks,
+            current: 0,
+        }
     }
 
     /// Switches from the current thread to thread `to`.
@@ -231,7 +235,9 @@ static COOP: [core::sync::atomic::AtomicPtr<CoopThreads>; crate::MAX_CORES] =
 /// thread `i` switches to thread `j` with [`coop_yield_to`]`(j)`.
 pub fn run_coop(entries: &[(Entry, usize)], stack_size: usize) {
     let core = crate::arch::cpu::core_id();
-    let set = alloc::boxed::Box::into_raw(alloc::boxed::Box::new(CoopThreads::new(entries, stack_size)));
+    let set = alloc::boxed::Box::into_raw(alloc::boxed::Box::new(CoopThreads::new(
+        entries, stack_size,
+    )));
     COOP[core].store(set, core::sync::atomic::Ordering::Release);
     coop_yield_to(1);
     COOP[core].store(core::ptr::null_mut(), core::sync::atomic::Ordering::Release);

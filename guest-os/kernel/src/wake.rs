@@ -22,7 +22,7 @@
 use alloc::{boxed::Box, vec::Vec};
 use core::future::Future;
 use core::pin::Pin;
-use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use core::task::{Context, Poll};
 
 use arm_gic::Trigger;
@@ -78,7 +78,8 @@ const SOFT_SGI: u32 = 9;
 
 static PATH: AtomicU8 = AtomicU8::new(WakePath::Irq as u8);
 /// Software binding table: source → task pointer (irq, poll, and the fallback of hwq/ring).
-static TABLE: [AtomicPtr<()>; NUM_SOURCES] = [const { AtomicPtr::new(core::ptr::null_mut()) }; NUM_SOURCES];
+static TABLE: [AtomicPtr<()>; NUM_SOURCES] =
+    [const { AtomicPtr::new(core::ptr::null_mut()) }; NUM_SOURCES];
 /// Software-path events that arrived while their source had no task registered.
 pub static LATCHED: AtomicU64 = AtomicU64::new(0);
 /// Wakes made by the interrupt handler (irq path, and fallbacks of hwq/ring).
@@ -212,8 +213,14 @@ pub struct EventWait {
 
 impl EventWait {
     pub fn new(source: usize) -> EventWait {
-        assert!(source < NUM_SOURCES, "event source {source} out of range (< {NUM_SOURCES})");
-        EventWait { source, armed: false }
+        assert!(
+            source < NUM_SOURCES,
+            "event source {source} out of range (< {NUM_SOURCES})"
+        );
+        EventWait {
+            source,
+            armed: false,
+        }
     }
 }
 
@@ -310,7 +317,9 @@ struct Ring {
 impl Ring {
     fn new(dev: &'static CoroSched, core: usize, slots: usize) -> Ring {
         assert!(slots.is_power_of_two());
-        let slots_vec = (0..slots).map(|_| Slot([const { AtomicU64::new(0) }; 8])).collect::<Vec<_>>();
+        let slots_vec = (0..slots)
+            .map(|_| Slot([const { AtomicU64::new(0) }; 8]))
+            .collect::<Vec<_>>();
         let ring = Ring {
             slots: slots_vec,
             mask: slots - 1,

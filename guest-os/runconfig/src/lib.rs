@@ -140,7 +140,10 @@ impl RunConfig {
 
     /// The mechanism, resolved against the app's own list.
     pub fn mechanism(&self) -> Option<Mechanism> {
-        self.app()?.mechanisms().get(self.mechanism as usize).copied()
+        self.app()?
+            .mechanisms()
+            .get(self.mechanism as usize)
+            .copied()
     }
 
     /// Value of the app parameter `name`, or `None` if the app has no such parameter.

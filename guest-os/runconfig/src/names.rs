@@ -9,7 +9,10 @@ pub trait Choice: Sized + Copy + 'static {
     fn name(self) -> &'static str;
 
     fn index(self) -> u64 {
-        Self::ALL.iter().position(|c| c.name() == self.name()).unwrap_or(0) as u64
+        Self::ALL
+            .iter()
+            .position(|c| c.name() == self.name())
+            .unwrap_or(0) as u64
     }
     fn from_index(i: u64) -> Option<Self> {
         Self::ALL.get(usize::try_from(i).ok()?).copied()
@@ -98,7 +101,12 @@ impl App {
                 Mechanism::ThreadCoop,
                 Mechanism::ThreadPreempt,
             ],
-            App::Wake => &[Mechanism::Irq, Mechanism::Poll, Mechanism::Hwq, Mechanism::Ring],
+            App::Wake => &[
+                Mechanism::Irq,
+                Mechanism::Poll,
+                Mechanism::Hwq,
+                Mechanism::Ring,
+            ],
         }
     }
 

@@ -72,4 +72,3 @@ pub fn clean_dcache_line(addr: usize) {
     // SAFETY: cache maintenance by VA on a mapped address has no architectural side effects.
     unsafe { asm!("dc civac, {0}", "dsb sy", in(reg) addr, options(nostack)) };
 }
-

@@ -36,7 +36,8 @@ pub type IrqHandler = fn(intid: u32, frame: *mut Frame) -> *mut Frame;
 const MAX_INTID: usize = 1020;
 static HANDLERS: [AtomicUsize; MAX_INTID] = [const { AtomicUsize::new(0) }; MAX_INTID];
 /// IRQs taken per core (for the self-test and for accounting in experiments).
-pub static IRQ_COUNT: [AtomicU64; crate::MAX_CORES] = [const { AtomicU64::new(0) }; crate::MAX_CORES];
+pub static IRQ_COUNT: [AtomicU64; crate::MAX_CORES] =
+    [const { AtomicU64::new(0) }; crate::MAX_CORES];
 
 /// Installs `handler` for `intid`; replaces any earlier one.
 pub fn set_irq_handler(intid: u32, handler: IrqHandler) {
@@ -69,7 +70,11 @@ extern "C" fn handle_exception(kind: u64, frame: *mut Frame) -> *mut Frame {
         _ => {
             // SAFETY: vectors.S passes a pointer to the frame it just saved.
             let f = unsafe { &*frame };
-            panic!("unexpected exception kind {kind} at ELR {:#x}, ESR {:#x}", f.elr, esr());
+            panic!(
+                "unexpected exception kind {kind} at ELR {:#x}, ESR {:#x}",
+                f.elr,
+                esr()
+            );
         }
     }
 }
