@@ -232,7 +232,7 @@ pub fn resume_decision(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::spec::{Cpu, SimSpec};
 

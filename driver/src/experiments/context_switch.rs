@@ -215,40 +215,10 @@ fn metric(file: &ResultsFile, cpu: &str, mechanism: &str, field: &str) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::{
-        DumpStats, ExitInfo, GuestInfo, Provenance, SCHEMA, SimulatorInfo, Window,
-    };
+    use crate::results::{DumpStats, Window};
 
     fn result(point: &Point, windows: &[(Window, Option<f64>)], records: Vec<Value>) -> RunResult {
         RunResult {
-            schema: SCHEMA,
-            run_dir: "/runs/x".into(),
-            spec: point.spec.clone(),
-            provenance: Provenance {
-                command: vec![],
-                command_line: "gem5 …".into(),
-                driver_command: vec![],
-                simulator: SimulatorInfo {
-                    name: "gem5".into(),
-                    binary: "g".into(),
-                    version: "24.0.0.1".into(),
-                    build: "b".into(),
-                },
-                guest: GuestInfo {
-                    source_elf: "e".into(),
-                    elf_sha256: "sha".into(),
-                    patched_sha256: "p".into(),
-                    git_describe: "g1".into(),
-                },
-            },
-            exit: ExitInfo {
-                status: Some(0),
-                signal: None,
-                gem5: None,
-                wall_secs: 1.0,
-            },
-            app_started: true,
-            console_lines: 4,
             results: records,
             stats: Some(
                 windows
@@ -263,6 +233,7 @@ mod tests {
                     })
                     .collect(),
             ),
+            ..crate::results::tests::sample_result(Path::new("/runs/x"), point.spec.clone())
         }
     }
 

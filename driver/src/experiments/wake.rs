@@ -855,9 +855,7 @@ fn summary(file: &ResultsFile) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::results::{
-        DumpStats, ExitInfo, GuestInfo, Provenance, SCHEMA, SimulatorInfo, Window,
-    };
+    use crate::results::{DumpStats, Window};
 
     pub(crate) fn result(
         dir: &Path,
@@ -876,40 +874,13 @@ pub(crate) mod tests {
                 .collect(),
         };
         RunResult {
-            schema: SCHEMA,
-            run_dir: dir.into(),
-            spec: point.spec.clone(),
-            provenance: Provenance {
-                command: vec![],
-                command_line: "gem5 …".into(),
-                driver_command: vec![],
-                simulator: SimulatorInfo {
-                    name: "gem5".into(),
-                    binary: "g".into(),
-                    version: "24.0.0.1".into(),
-                    build: "b".into(),
-                },
-                guest: GuestInfo {
-                    source_elf: "e".into(),
-                    elf_sha256: "sha".into(),
-                    patched_sha256: "p".into(),
-                    git_describe: "g1".into(),
-                },
-            },
-            exit: ExitInfo {
-                status: Some(0),
-                signal: None,
-                gem5: None,
-                wall_secs: 1.0,
-            },
-            app_started: true,
-            console_lines: 4,
             results: records,
             stats: Some(vec![
                 dump(0, Window::Boot, &[("events", 3.0)]),
                 dump(1, Window::Measured, device),
                 dump(2, Window::Exit, &[]),
             ]),
+            ..crate::results::tests::sample_result(dir, point.spec.clone())
         }
     }
 
