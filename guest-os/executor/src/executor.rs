@@ -259,6 +259,11 @@ impl Executor {
         if source_may_have_more || self.has_ready() {
             return Next::Run;
         }
+        // The hint first: the deadline needs the timer lock, an exclusive-store sequence that
+        // would end the core's next WFE at once (see `RunQueue::take_all`).
+        if self.timers.is_empty() {
+            return Next::Wait;
+        }
         match self.timers.next_deadline() {
             None => Next::Wait,
             Some(at) if at <= self.platform.now() => Next::Run,
@@ -383,11 +388,15 @@ impl Executor {
             "the executor of core {} was run on core {core}",
             self.core
         );
+        // Only this core touches `running` (checked just above), so a plain load and store
+        // suffice; a swap would be an exclusive-store sequence in every step (see
+        // `RunQueue::take_all` for why idle steps avoid those).
         assert!(
-            !self.running.swap(true, Ordering::Acquire),
+            !self.running.load(Ordering::Relaxed),
             "Executor::run_once re-entered (called from a task of core {})",
             self.core
         );
+        self.running.store(true, Ordering::Relaxed);
         StepGuard(self)
     }
 }

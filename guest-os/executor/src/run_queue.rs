@@ -76,7 +76,19 @@ impl RunQueue {
     }
 
     /// Takes every queued task, in the order they were pushed. Owning core only.
+    ///
+    /// An empty queue is seen with a plain load and left alone: an idle step then makes no
+    /// exclusive store, which matters because a store-exclusive sets the event register (gem5
+    /// models the monitor's clear as an event), so the `WFE` after such a step would return at
+    /// once and the core would spin instead of sleeping. A push that races with the load is
+    /// taken in the next step; the push pends the core, so that step comes.
     pub(crate) fn take_all(&self) -> Batch {
+        if self.is_empty() {
+            return Batch {
+                head: ptr::null_mut(),
+                tail: ptr::null_mut(),
+            };
+        }
         let mut rest = self.head.swap(ptr::null_mut(), Ordering::Acquire);
         // Reverse the LIFO chain in place. The tasks are still RUN_QUEUED, so their links are
         // ours to rewrite.
