@@ -21,8 +21,9 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 use kernel::wake::{EventWait, RingWait, SoftEvents, WakePath};
-use kernel::{m5, result, runtime, timer, wake};
+use kernel::{m5, probe, result, runtime, timer, wake};
 use runconfig::RunConfig;
+use runconfig::stages::Breakdown;
 
 /// The event source the waiter waits on.
 const SOURCE: usize = 0;
@@ -34,6 +35,11 @@ static STOP_BACKGROUND: AtomicBool = AtomicBool::new(false);
 static BG_UNITS: AtomicU64 = AtomicU64::new(0);
 /// Measured window of the event phase: cycles and background units at its start and end.
 static WINDOW: [AtomicU64; 4] = [const { AtomicU64::new(0) }; 4];
+/// Idle waits of core 0 at the end of the warm-up, and during the measured wakes.
+static IDLE_AT_WARMUP: AtomicU64 = AtomicU64::new(0);
+static IDLE_IN_WINDOW: AtomicU64 = AtomicU64::new(0);
+/// The per-stage breakdown of the measured wakes (with `stamps = 1`).
+static BREAKDOWN: spin::Mutex<Breakdown> = spin::Mutex::new(Breakdown::new());
 
 struct Params {
     path: WakePath,
@@ -43,6 +49,7 @@ struct Params {
     interval: u64,
     chunk: u64,
     ring_wait: RingWait,
+    stamps: bool,
     seed: u64,
 }
 
@@ -64,6 +71,7 @@ impl Params {
             } else {
                 RingWait::Monitor
             },
+            stamps: cfg.param("stamps").unwrap_or(0) != 0,
             seed: cfg.seed,
         }
     }
@@ -92,6 +100,10 @@ pub fn run(core: usize, cfg: &RunConfig) {
         .then(|| background_alone(p.wakes * p.interval, p.chunk));
 
     wake::setup(p.path, core, &[SOURCE], p.ring_wait);
+    let probe_cycles = p.stamps.then(|| {
+        probe::set_enabled(true);
+        probe::calibrate()
+    });
     SETUP_DONE.store(true, Relaxed);
 
     let total = p.warmup + p.wakes;
@@ -102,13 +114,22 @@ pub fn run(core: usize, cfg: &RunConfig) {
                 m5::reset_stats();
                 WINDOW[0].store(kernel::cycles(), Relaxed);
                 WINDOW[1].store(BG_UNITS.load(Relaxed), Relaxed);
+                IDLE_AT_WARMUP.store(runtime::IDLE_WAITS[0].load(Relaxed), Relaxed);
             }
             EventWait::new(SOURCE).await;
             wake::resumed(SOURCE);
+            let stamps = probe::take();
+            if i >= warmup {
+                BREAKDOWN.lock().add(&stamps);
+            }
             WOKEN.fetch_add(1, Relaxed);
         }
         WINDOW[2].store(kernel::cycles(), Relaxed);
         WINDOW[3].store(BG_UNITS.load(Relaxed), Relaxed);
+        IDLE_IN_WINDOW.store(
+            runtime::IDLE_WAITS[0].load(Relaxed) - IDLE_AT_WARMUP.load(Relaxed),
+            Relaxed,
+        );
         m5::dump_stats();
         DONE.store(true, Relaxed);
     });
@@ -153,6 +174,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
     }
     let fallbacks = device.map_or(0, |d| d.fallbacks());
     wake::teardown();
+    probe::set_enabled(false);
 
     let window_cycles = WINDOW[2].load(Relaxed) - WINDOW[0].load(Relaxed);
     let mut e2 = alloc::string::String::new();
@@ -164,8 +186,14 @@ pub fn run(core: usize, cfg: &RunConfig) {
             ",\"bg_units_without\":{units0},\"bg_cycles_without\":{cycles0},\"bg_units_with\":{units1},\"bg_cycles_with\":{window_cycles},\"lost_cycles_per_wake\":{lost:.2}"
         );
     }
+    let mut stages = alloc::string::String::new();
+    if let Some(probe_cycles) = probe_cycles {
+        use core::fmt::Write;
+        let _ = write!(stages, ",\"probe_cycles\":{probe_cycles},\"breakdown\":");
+        let _ = BREAKDOWN.lock().write_json(&mut stages);
+    }
     result!(
-        "{{\"bench\":\"wake\",\"path\":\"{}\",\"busy\":{},\"wakes\":{},\"warmup\":{},\"timeouts\":0,\"interval\":{},\"chunk\":{},\"window_cycles\":{},\"irq_wakes\":{},\"poll_wakes\":{},\"fallbacks\":{},\"device\":{}{}}}",
+        "{{\"bench\":\"wake\",\"path\":\"{}\",\"busy\":{},\"wakes\":{},\"warmup\":{},\"timeouts\":0,\"interval\":{},\"chunk\":{},\"window_cycles\":{},\"idle_waits\":{},\"irq_wakes\":{},\"poll_wakes\":{},\"fallbacks\":{},\"device\":{}{}{}}}",
         path_name(p.path),
         p.busy as u8,
         p.wakes,
@@ -173,11 +201,13 @@ pub fn run(core: usize, cfg: &RunConfig) {
         p.interval,
         p.chunk,
         window_cycles,
+        IDLE_IN_WINDOW.load(Relaxed),
         wake::IRQ_WAKES.load(Relaxed),
         wake::POLL_WAKES.load(Relaxed),
         fallbacks,
         device.is_some(),
-        e2
+        e2,
+        stages
     );
 }
 

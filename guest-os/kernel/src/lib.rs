@@ -19,6 +19,7 @@ pub mod m5;
 pub mod mmu;
 mod panic;
 pub mod platform;
+pub mod probe;
 pub mod runtime;
 pub mod smp;
 pub mod syscall;

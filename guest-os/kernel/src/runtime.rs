@@ -40,13 +40,22 @@ pub fn set_idle(core: usize, idle: fn()) {
     IDLE[core].store(idle as usize, Ordering::Release);
 }
 
+/// Idle waits per core: how often the core ran out of work and waited (WFE returns early on
+/// any event, so a core that truly sleeps between wakes shows about one wait per wake).
+pub static IDLE_WAITS: [AtomicU64; crate::MAX_CORES] =
+    [const { AtomicU64::new(0) }; crate::MAX_CORES];
+
 #[inline(always)]
 fn idle(core: usize) {
+    // One writer (this core): a plain load and store, no exclusive-monitor sequence.
+    let waits = &IDLE_WAITS[core];
+    waits.store(waits.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
     match IDLE[core].load(Ordering::Acquire) {
         0 => cpu::wfe(),
         // SAFETY: only `set_idle` stores here, always a valid `fn()`.
         f => unsafe { core::mem::transmute::<usize, fn()>(f)() },
     }
+    crate::probe::stamp(crate::probe::Stage::IdleExit);
 }
 
 /// The calling core's executor.
@@ -94,8 +103,12 @@ pub struct Stalled {
 }
 
 /// Like [`run_until`], but gives up when `progress` has not changed for `timeout_ticks` of the
-/// system counter (a lost wake, for instance). The check costs one counter read per step; an
-/// idle core arms its timer for the give-up time, so a core that would wait forever is woken.
+/// system counter (a lost wake, for instance). An idle core arms its timer for the give-up
+/// time, so a core that would wait forever is woken.
+///
+/// The clock is read only before an idle wait and every [`STALL_CHECK_STEPS`] busy steps, not
+/// every step: a counter read is an `isb` plus a system-register read, and on a busy core it
+/// would be charged to the work the run measures (E2's background cycles lost per wake).
 pub fn run_until_or_stall(
     done: impl Fn() -> bool,
     progress: &AtomicU64,
@@ -105,8 +118,16 @@ pub fn run_until_or_stall(
     let core = ex.core();
     let mut seen = progress.load(Ordering::Relaxed);
     let mut since = timer::now();
+    let mut busy_steps = 0u32;
     while !done() {
         let next = ex.run_once();
+        if matches!(next, Next::Run) {
+            busy_steps += 1;
+            if busy_steps < STALL_CHECK_STEPS {
+                continue;
+            }
+        }
+        busy_steps = 0;
         let now = timer::now();
         let p = progress.load(Ordering::Relaxed);
         if p != seen {
@@ -137,6 +158,9 @@ pub fn run_until_or_stall(
     }
     Ok(())
 }
+
+/// Busy executor steps between two stall checks of [`run_until_or_stall`].
+pub const STALL_CHECK_STEPS: u32 = 256;
 
 /// Runs `future` to completion on this core's executor (other tasks run too) and returns its
 /// output.

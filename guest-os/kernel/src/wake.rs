@@ -32,6 +32,7 @@ use executor::{ReadySource, TaskRef, task_from_waker};
 use crate::arch::cpu;
 use crate::arch::exceptions::{Frame, set_irq_handler};
 use crate::coro_sched::{self, CoroSched};
+use crate::probe::{self, Stage};
 
 /// The wake path of this run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,7 +190,10 @@ fn wake_sources(bits: u64, counter: &AtomicU64) {
 }
 
 fn on_event_irq(_intid: u32, frame: *mut Frame) -> *mut Frame {
-    wake_sources(take_pending(), &IRQ_WAKES);
+    let bits = take_pending();
+    probe::stamp(Stage::EventTaken);
+    wake_sources(bits, &IRQ_WAKES);
+    probe::stamp(Stage::TaskWoken);
     frame
 }
 
@@ -199,7 +203,9 @@ pub async fn poller(stop: impl Fn() -> bool) {
     while !stop() {
         let bits = take_pending();
         if bits != 0 {
+            probe::stamp(Stage::EventTaken);
             wake_sources(bits, &POLL_WAKES);
+            probe::stamp(Stage::TaskWoken);
         }
         executor::yield_now().await;
     }
@@ -262,6 +268,7 @@ impl Future for EventWait {
 /// woken task calls it first thing after its `.await`.
 #[inline(always)]
 pub fn resumed(source: usize) {
+    probe::stamp(Stage::TaskResumed);
     if let Some(dev) = coro_sched::device() {
         dev.resume(cpu::core_id(), source);
     }
@@ -275,6 +282,7 @@ static HWQ: HwqSource = HwqSource;
 impl ReadySource for HwqSource {
     #[inline(always)]
     fn pop(&self, core: usize) -> Option<TaskRef> {
+        probe::stamp(Stage::SourceCheck);
         let dev = coro_sched::device()?;
         let task = dev.pop(core);
         if task.is_null() {
@@ -283,6 +291,7 @@ impl ReadySource for HwqSource {
         // Order the task's memory after the Device-memory read that produced its pointer.
         // SAFETY: a barrier has no other effect.
         unsafe { core::arch::asm!("dmb ld", options(nostack)) };
+        probe::stamp(Stage::SourcePopped);
         // SAFETY: the device only hands back pointers `EventWait` bound, which are live tasks.
         Some(unsafe { TaskRef::from_ptr(task) })
     }
@@ -339,6 +348,7 @@ impl Ring {
 impl ReadySource for Ring {
     #[inline(always)]
     fn pop(&self, core: usize) -> Option<TaskRef> {
+        probe::stamp(Stage::SourceCheck);
         let cons = self.cons.load(Ordering::Relaxed);
         let slot = self.slot(cons);
         let task = slot.load(Ordering::Acquire);
@@ -355,6 +365,7 @@ impl ReadySource for Ring {
             self.dev.set_ring_consumed(core, cons as u64);
             self.reported.store(cons, Ordering::Relaxed);
         }
+        probe::stamp(Stage::SourcePopped);
         // SAFETY: the device only writes pointers `EventWait` bound, which are live tasks.
         Some(unsafe { TaskRef::from_ptr(task as *const ()) })
     }

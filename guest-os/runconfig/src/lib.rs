@@ -11,6 +11,7 @@
 #![no_std]
 
 mod names;
+pub mod stages;
 pub use names::{App, Choice, Mechanism, Platform};
 
 /// Name of the static in the guest image that holds the [`RunConfig`].

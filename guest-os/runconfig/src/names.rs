@@ -144,6 +144,11 @@ impl App {
                     default: 0,
                     help: "ring: how an idle core waits: 0 = WFE woken by the device's event wire, 1 = WFE on the exclusive monitor of the ring slot",
                 },
+                ParamSpec {
+                    name: "stamps",
+                    default: 0,
+                    help: "1: stamp the cycle counter at each stage of every wake (vector, GIC acknowledge, event read, executor wake, EOI, return, idle exit, ready-source pop, resume) and report the per-stage breakdown; adds one counter read per stage",
+                },
             ],
         }
     }

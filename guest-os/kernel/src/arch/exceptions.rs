@@ -7,6 +7,8 @@ use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use arm_gic::{IntId, InterruptGroup, gicv3::GicCpuInterface};
 
+use crate::probe::Stage;
+
 global_asm!(include_str!("vectors.S"));
 
 /// The saved context of interrupted code, as `vectors.S` lays it out.
@@ -80,11 +82,13 @@ extern "C" fn handle_exception(kind: u64, frame: *mut Frame) -> *mut Frame {
 }
 
 fn handle_irq(mut frame: *mut Frame) -> *mut Frame {
+    crate::probe::stamp(Stage::HandlerEntry);
     let core = crate::arch::cpu::core_id();
     IRQ_COUNT[core].fetch_add(1, Ordering::Relaxed);
     let Some(intid) = GicCpuInterface::get_and_acknowledge_interrupt(InterruptGroup::Group1) else {
         return frame; // spurious
     };
+    crate::probe::stamp(Stage::GicAcked);
     let raw = u32::from(intid);
     if let Some(slot) = HANDLERS.get(raw as usize) {
         let h = slot.load(Ordering::Acquire);
@@ -96,6 +100,7 @@ fn handle_irq(mut frame: *mut Frame) -> *mut Frame {
         frame = handler(raw, frame);
     }
     GicCpuInterface::end_interrupt(intid, InterruptGroup::Group1);
+    crate::probe::stamp(Stage::Eoi);
     frame
 }
 

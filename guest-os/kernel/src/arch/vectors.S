@@ -46,6 +46,13 @@ exception_vectors:
 
 save_and_dispatch:
     stp     x2, x3, [sp, #16]
+    /* Stage stamp (kernel::probe): TPIDR_EL1 points at this core's stamps while they are on. */
+    mrs     x2, tpidr_el1
+    cbz     x2, 1f
+    isb
+    mrs     x3, pmccntr_el0
+    str     x3, [x2, #0]            /* probe::VECTOR_ENTRY_OFFSET */
+1:
     stp     x4, x5, [sp, #32]
     stp     x6, x7, [sp, #48]
     stp     x8, x9, [sp, #64]
@@ -115,6 +122,13 @@ restore_frame_and_eret:
     ldr     x2, [sp, #256]
     msr     elr_el1, x1
     msr     spsr_el1, x2
+    /* Stage stamp before the return (x0/x1 are restored next). */
+    mrs     x0, tpidr_el1
+    cbz     x0, 2f
+    isb
+    mrs     x1, pmccntr_el0
+    str     x1, [x0, #48]           /* probe::VECTOR_EXIT_OFFSET */
+2:
     ldp     x0, x1, [sp, #0]
     ldp     x2, x3, [sp, #16]
     ldp     x4, x5, [sp, #32]

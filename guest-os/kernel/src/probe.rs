@@ -1,0 +1,90 @@
+//! Stage stamps: where the cycles of one wake go.
+//!
+//! A wake passes a fixed sequence of points ([`Stage`]): on the `irq` path the exception
+//! vector, the handler, the GIC acknowledge, the read of the device's pending bits, the
+//! executor wake, the EOI and the exception return; then, on an idle core, the end of the idle
+//! wait; on `hwq`/`ring`, the ready source handing over the task; and last the task's first
+//! instruction after its `.await`. With stamps on, each point writes the cycle counter into
+//! this core's [`Stamps`]; the woken task collects and clears them ([`take`]), so the gaps
+//! between consecutive stamps are the cost of each stage of that one wake.
+//!
+//! Stamps are off unless a run asks for them (`TPIDR_EL1` = 0): each point then costs a
+//! system-register read and a branch. On, each costs an `isb` and a counter read as well
+//! ([`calibrate`] measures that), so a stamped run is slower than an unstamped one by the
+//! number of stamps times that cost; the wake experiment reports both.
+//!
+//! The exception vector (`vectors.S`) stamps [`Stage::VectorEntry`] and [`Stage::VectorExit`]
+//! itself through `TPIDR_EL1`, which holds the address of this core's [`Stamps`] while stamps
+//! are on; the offsets there must match [`VECTOR_ENTRY_OFFSET`] and [`VECTOR_EXIT_OFFSET`].
+
+use core::arch::asm;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+pub use runconfig::stages::{STAGES, Stage};
+
+/// Byte offsets of the stamps vectors.S writes.
+pub const VECTOR_ENTRY_OFFSET: usize = Stage::VectorEntry as usize * 8;
+pub const VECTOR_EXIT_OFFSET: usize = Stage::VectorExit as usize * 8;
+const _: () = assert!(VECTOR_ENTRY_OFFSET == 0 && VECTOR_EXIT_OFFSET == 48);
+
+/// One core's stamps (0 = not reached since the last [`take`]); a cache line of its own.
+#[repr(C, align(128))]
+pub struct Stamps([AtomicU64; 16]);
+
+static STAMPS: [Stamps; crate::MAX_CORES] =
+    [const { Stamps([const { AtomicU64::new(0) }; 16]) }; crate::MAX_CORES];
+
+/// Turns stamps on or off on the calling core. Every core's boot turns them off.
+pub fn set_enabled(on: bool) {
+    let core = crate::arch::cpu::core_id();
+    let base = if on {
+        STAMPS[core].0.as_ptr() as u64
+    } else {
+        0
+    };
+    // SAFETY: TPIDR_EL1 is a software thread-ID register the kernel uses for nothing else;
+    // vectors.S and `stamp` only dereference it when it is non-zero, and then it points at
+    // this core's `Stamps`, which live for the whole run.
+    unsafe { asm!("msr tpidr_el1, {0}", in(reg) base, options(nostack)) };
+}
+
+#[inline(always)]
+fn stamps_base() -> *const AtomicU64 {
+    let base: u64;
+    // SAFETY: reading a system register.
+    unsafe { asm!("mrs {0}, tpidr_el1", out(reg) base, options(nostack, nomem)) };
+    base as *const AtomicU64
+}
+
+/// Records that this core reached `stage` now, if stamps are on.
+#[inline(always)]
+pub fn stamp(stage: Stage) {
+    let base = stamps_base();
+    if !base.is_null() {
+        let now = crate::arch::pmu::cycles();
+        // SAFETY: a non-zero TPIDR_EL1 points at this core's `Stamps` (see `set_enabled`),
+        // which has an entry for every stage.
+        unsafe { (*base.add(stage as usize)).store(now, Ordering::Relaxed) };
+    }
+}
+
+/// This core's stamps since the last call, indexed by [`Stage`]; clears them.
+pub fn take() -> [u64; STAGES] {
+    let stamps = &STAMPS[crate::arch::cpu::core_id()].0;
+    core::array::from_fn(|i| stamps[i].swap(0, Ordering::Relaxed))
+}
+
+/// The cycles one stamp adds: two stamps back to back, minimum of a few tries (the first ones
+/// warm the caches). Needs stamps on.
+pub fn calibrate() -> u64 {
+    (0..8)
+        .map(|_| {
+            take();
+            stamp(Stage::HandlerEntry);
+            stamp(Stage::GicAcked);
+            let s = take();
+            s[Stage::GicAcked as usize].wrapping_sub(s[Stage::HandlerEntry as usize])
+        })
+        .min()
+        .unwrap_or(0)
+}
