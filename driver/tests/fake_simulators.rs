@@ -791,7 +791,12 @@ fn every_experiment_gathers_summarises_and_draws() {
                 .and(contains("E1 cycles"))
                 .and(contains("E2 lost"))
                 .and(contains(
-                    "o3: hwq stops beating irq at ≈ 66.7 ns (between 50 ns and 225 ns)",
+                    "o3: hwq stops beating irq (event source at 2 ns) at ≈ 50.5 ns (between 50 \
+                     ns and 225 ns)",
+                ))
+                .and(contains(
+                    "o3: hwq stops beating irq (same latency) at ≈ 66.7 ns (between 50 ns and \
+                     225 ns)",
                 ))
                 .and(contains("cycles/switch"))
                 .and(contains("wake-cost.svg")),
@@ -856,17 +861,31 @@ fn every_experiment_gathers_summarises_and_draws() {
     let cost = fs::read_to_string(results.join("wake-cost.svg")).unwrap();
     assert!(cost.contains("E2: background cycles lost per wake") && cost.contains("poll"));
 
-    // The latency sweep: the crossover of the fake's linear latencies, interpolated.
+    // The latency sweep: the crossovers of the fake's linear latencies (irq 300 + L, hwq
+    // 100 + 4L, plus the same sample offsets), interpolated. Quick sweeps 1, 10, 50 and 225 ns;
+    // the irq reference at 2 ns is a ninth run.
     let file: ResultsFile = read(&results.join("wake-latency.json"));
-    assert_eq!(file.records.len(), 8);
+    assert_eq!(file.records.len(), 9);
+    let reference = file.records.iter().find(|r| r.id == "o3-irq-2ns").unwrap();
+    assert!(reference.command_line.contains("--coro-pio-latency 2ns"));
+    // Against the fixed reference 302: 100 + 4L = 302 at L = 50.5.
     let cross = &file.analysis["crossover"][0];
     assert_eq!(
         (&cross["cpu"], &cross["path"], &cross["status"]),
         (&json!("o3"), &json!("hwq"), &json!("crossed"))
     );
+    assert_eq!(cross["reference_latency_ns"], json!(2.0));
+    assert_eq!(cross["reference_id"], json!("o3-irq-2ns"));
+    assert_eq!(cross["reference_mean"], metric(reference, "/latency/mean"));
     let at = cross["latency_ns"].as_f64().unwrap();
-    assert!((at - 200.0 / 3.0).abs() < 1e-9, "{at}");
+    assert!((at - 50.5).abs() < 1e-9, "{at}");
     assert_eq!(cross["bracket_ns"], json!([50.0, 225.0]));
+    // Against irq at the same latency: 100 + 4L = 300 + L at L = 200/3.
+    let same = &file.analysis["crossover_same_latency"][0];
+    assert_eq!(same["status"], json!("crossed"));
+    let at = same["latency_ns"].as_f64().unwrap();
+    assert!((at - 200.0 / 3.0).abs() < 1e-9, "{at}");
+    assert_eq!(same["bracket_ns"], json!([50.0, 225.0]));
     let r225 = file
         .records
         .iter()
@@ -875,10 +894,16 @@ fn every_experiment_gathers_summarises_and_draws() {
     assert!(r225.command_line.contains("--coro-pio-latency 225ns"));
     assert_eq!(metric(r225, "/coro_sched/pio_latency_ns"), json!(225));
     let svg = fs::read_to_string(results.join("wake-latency.svg")).unwrap();
-    assert!(
-        svg.contains("o3 hwq = irq: 66.7 ns"),
-        "the crossover marker"
-    );
+    for label in [
+        "o3 irq (event source at 2 ns)",
+        "o3 hwq = irq (event source at 2 ns): 50.5 ns",
+        "o3 hwq = irq (same latency): 66.7 ns",
+    ] {
+        assert!(
+            svg.contains(label),
+            "{label}: the reference line and crossover markers"
+        );
+    }
 
     // E3 runs without the device.
     let file: ResultsFile = read(&results.join("context-switch.json"));

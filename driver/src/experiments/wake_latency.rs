@@ -6,12 +6,29 @@
 //! off-chip I/O-bus device at 4 GHz (docs/coro-sched-device.md), so the sweep spans on-chip to
 //! off-chip costs. Each run is measured exactly as in E1 ([`super::wake::measure`]).
 //!
-//! The result is the **crossover**: per CPU, the device latency at which hwq's mean
-//! event-to-resume cycles stop beating irq's (`analysis.crossover` in
-//! `results/wake-latency.json`; ring against irq too when it was swept). With d(L) = mean(hwq) −
-//! mean(irq) at the swept latencies in increasing order, it is the first L where d ≥ 0 after a
-//! d < 0, linearly interpolated between that point and the one before ([`crossover`]); "none in
-//! range" when hwq wins at every latency or already loses at the smallest.
+//! **The fixed irq reference.** The irq path does not wake through the scheduler device: the
+//! interrupt comes from the event source through the GIC, and the handler's device access is
+//! to the event source, reading (and acknowledging) its pending-event register `EVT_PENDING`.
+//! In the simulated system the event source and the scheduler are one CoroSched device with one
+//! `pio_latency`, so the swept irq runs pay the swept latency on that status read: they move
+//! the event source along with the scheduler, and hwq's and irq's curves need not cross. But
+//! the sweep asks how far the *scheduler* device may move while the event source stays at its
+//! default on-chip placement. So each CPU also has a fixed reference point: irq at the
+//! device's default latency ([`REFERENCE_LATENCY`] = [`DEFAULT_PIO_LATENCY`], 2 ns), point
+//! `<cpu>-irq-2ns`. That is the id a swept irq point at 2 ns has, so a profile that sweeps 2 ns
+//! reuses that run (no second run), and the sweep resumes it from the same run directory either
+//! way; a profile that does not (quick) runs it besides, and it shows as one more point of the
+//! irq curve.
+//!
+//! The results, in `analysis` of `results/wake-latency.json`, per CPU and challenger path (hwq;
+//! ring too when it was swept): with d(L) = mean(challenger at L) − baseline(L) at the swept
+//! latencies in increasing order, the first L where d ≥ 0 after a d < 0, linearly interpolated
+//! between that point and the one before ([`crossover`]); "none in range" when the challenger
+//! wins at every latency or already loses at the smallest. Two baselines:
+//! - `crossover`, the result: the fixed irq reference's mean at every L ([`crossovers`]; the
+//!   entries carry `reference_latency_ns` and `reference_mean`);
+//! - `crossover_same_latency`: irq at the same L, i.e. the event source moved together with the
+//!   scheduler device ([`crossovers_same_latency`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -22,8 +39,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::wake::{self, label_values, metric};
-use super::{Experiment, Profile, ResultsFile};
-use crate::coro_sched::{CoroSchedSpec, Latency};
+use super::{Experiment, Profile, Record, ResultsFile};
+use crate::coro_sched::{CoroSchedSpec, DEFAULT_PIO_LATENCY, Latency};
 use crate::figures::{LineChart, format_value};
 use crate::results::RunResult;
 use crate::spec::Cpu;
@@ -34,6 +51,9 @@ pub struct WakeLatency;
 /// The path every other path is compared with.
 pub const BASELINE: Mechanism = Mechanism::Irq;
 
+/// The device latency of the fixed irq reference: the event source at its default placement.
+pub const REFERENCE_LATENCY: Latency = DEFAULT_PIO_LATENCY;
+
 /// The size of the sweep per profile: the one table to change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sizes {
@@ -42,7 +62,8 @@ pub struct Sizes {
     pub cpus: &'static [Cpu],
     /// The baseline (irq) first.
     pub paths: &'static [Mechanism],
-    /// Device access latencies (`pio_latency`) in ns, increasing.
+    /// Device access latencies (`pio_latency`) in ns, increasing. The irq reference (at
+    /// [`REFERENCE_LATENCY`]) is run besides when it is not among them.
     pub latencies_ns: &'static [u64],
     /// Mean cycles between events (app parameter `interval`).
     pub interval: u64,
@@ -152,7 +173,7 @@ impl Crossover {
                 "none in range: {path} does not beat {baseline} even at {}",
                 ns(*from_ns)
             ),
-            Crossover::NoData => format!("none: no latency has both {path} and {baseline}"),
+            Crossover::NoData => format!("none: no means of both {path} and {baseline}"),
         }
     }
 
@@ -167,8 +188,14 @@ impl Crossover {
 }
 
 /// The latency (ns) label of a record.
-fn latency_of(r: &super::Record) -> Option<f64> {
+fn latency_of(r: &Record) -> Option<f64> {
     r.labels.get("pio_latency_ns")?.parse().ok()
+}
+
+/// Whether a record is a run of `path` on `cpu`.
+fn is_run_of(r: &Record, cpu: &str, path: &str) -> bool {
+    r.labels.get("cpu").map(String::as_str) == Some(cpu)
+        && r.labels.get("path").map(String::as_str) == Some(path)
 }
 
 /// (latency, mean) of `path` on `cpu`, by latency.
@@ -176,14 +203,39 @@ fn series(file: &ResultsFile, cpu: &str, path: &str) -> Vec<(f64, f64)> {
     let mut pts: Vec<(f64, f64)> = file
         .records
         .iter()
-        .filter(|r| {
-            r.labels.get("cpu").map(String::as_str) == Some(cpu)
-                && r.labels.get("path").map(String::as_str) == Some(path)
-        })
+        .filter(|r| is_run_of(r, cpu, path))
         .filter_map(|r| Some((latency_of(r)?, metric(r, "/latency/mean")?)))
         .collect();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
     pts
+}
+
+/// The fixed irq reference run of `cpu` (irq at [`REFERENCE_LATENCY`]), if the file has it; a
+/// file gathered before the reference existed may not.
+pub fn reference<'a>(file: &'a ResultsFile, cpu: &str) -> Option<&'a Record> {
+    file.records.iter().find(|r| {
+        is_run_of(r, cpu, BASELINE.name()) && latency_of(r) == Some(REFERENCE_LATENCY.ns())
+    })
+}
+
+/// The mean event-to-resume cycles of `cpu`'s irq reference.
+fn reference_mean(file: &ResultsFile, cpu: &str) -> Option<f64> {
+    metric(reference(file, cpu)?, "/latency/mean")
+}
+
+/// The fixed reference in words, e.g. `irq (event source at 2 ns)`: a figure's legend and the
+/// baseline in [`Crossover::describe`].
+pub fn reference_name() -> String {
+    format!(
+        "{} (event source at {})",
+        BASELINE.name(),
+        ns(REFERENCE_LATENCY.ns())
+    )
+}
+
+/// The same-latency baseline in words: `irq (same latency)`.
+pub fn same_latency_name() -> String {
+    format!("{} (same latency)", BASELINE.name())
 }
 
 /// Paths in the file other than the baseline, in [`wake::PATHS`] order.
@@ -196,8 +248,32 @@ fn challengers(file: &ResultsFile) -> Vec<&'static str> {
         .collect()
 }
 
-/// Every (cpu, challenger, crossover against the baseline) of a results file.
+/// The crossover of a challenger's (latency, mean) points against one baseline mean for every
+/// latency (the fixed irq reference); no baseline is [`Crossover::NoData`].
+pub fn crossover_against(points: &[(f64, f64)], baseline: Option<f64>) -> Crossover {
+    let b = baseline.unwrap_or(f64::NAN);
+    let pts: Vec<(f64, f64, f64)> = points.iter().map(|&(l, m)| (l, m, b)).collect();
+    crossover(&pts)
+}
+
+/// Every (cpu, challenger, crossover against the fixed irq reference): the sweep's result,
+/// where the scheduler device stops paying with the event source left at its default.
 pub fn crossovers(file: &ResultsFile) -> Vec<(String, &'static str, Crossover)> {
+    let mut out = Vec::new();
+    for cpu in label_values(file, "cpu") {
+        let base = reference_mean(file, &cpu);
+        for path in challengers(file) {
+            let c = crossover_against(&series(file, &cpu, path), base);
+            out.push((cpu.clone(), path, c));
+        }
+    }
+    out
+}
+
+/// Every (cpu, challenger, crossover against irq at the same swept latency): the event source
+/// moved together with the scheduler device, so irq pays the swept latency on its status read
+/// too.
+pub fn crossovers_same_latency(file: &ResultsFile) -> Vec<(String, &'static str, Crossover)> {
     let mut out = Vec::new();
     for cpu in label_values(file, "cpu") {
         let base: BTreeMap<u64, f64> = series(file, &cpu, BASELINE.name())
@@ -215,6 +291,49 @@ pub fn crossovers(file: &ResultsFile) -> Vec<(String, &'static str, Crossover)> 
     out
 }
 
+/// One run: `path` on `cpu`, the device at `latency`. The id `<cpu>-<path>-<latency>` (e.g.
+/// `o3-irq-2ns`) names the run directory, so equal ids are the same run.
+fn point(s: &Sizes, cpu: Cpu, path: Mechanism, latency: Latency) -> Point {
+    let device = CoroSchedSpec {
+        pio_latency: latency,
+        ..CoroSchedSpec::default()
+    };
+    Point {
+        id: format!("{}-{}-{latency}", cpu.name(), path.name()),
+        spec: wake::spec(cpu, path, 0, s.wakes, s.interval, device),
+        labels: BTreeMap::from([
+            ("cpu".to_string(), cpu.name().to_string()),
+            ("path".to_string(), path.name().to_string()),
+            ("load".to_string(), wake::load_name(0).to_string()),
+            ("pio_latency_ns".to_string(), latency.ns().to_string()),
+        ]),
+    }
+}
+
+/// One crossover in `analysis`: who against whom, in words, and the [`Crossover`]'s fields.
+fn crossover_json(cpu: &str, path: &str, versus: &str, c: &Crossover) -> Value {
+    let mut v = json!({
+        "cpu": cpu,
+        "path": path,
+        "versus": BASELINE.name(),
+        "text": c.describe(path, versus),
+    });
+    if let (Value::Object(o), Ok(Value::Object(c))) = (&mut v, serde_json::to_value(c)) {
+        o.extend(c);
+    }
+    v
+}
+
+/// The reference's fields of a `crossover` entry; a null mean and id when it did not run.
+fn reference_json(file: &ResultsFile, cpu: &str) -> Value {
+    let r = reference(file, cpu);
+    json!({
+        "reference_latency_ns": REFERENCE_LATENCY.ns(),
+        "reference_mean": r.and_then(|r| metric(r, "/latency/mean")),
+        "reference_id": r.map(|r| r.id.as_str()),
+    })
+}
+
 impl Experiment for WakeLatency {
     fn name(&self) -> &'static str {
         "wake-latency"
@@ -230,21 +349,14 @@ impl Experiment for WakeLatency {
         for &cpu in s.cpus {
             for &path in s.paths {
                 for &lat in s.latencies_ns {
-                    let device = CoroSchedSpec {
-                        pio_latency: Latency::from_ns(lat),
-                        ..CoroSchedSpec::default()
-                    };
-                    points.push(Point {
-                        id: format!("{}-{}-{lat}ns", cpu.name(), path.name()),
-                        spec: wake::spec(cpu, path, 0, s.wakes, s.interval, device),
-                        labels: BTreeMap::from([
-                            ("cpu".to_string(), cpu.name().to_string()),
-                            ("path".to_string(), path.name().to_string()),
-                            ("load".to_string(), wake::load_name(0).to_string()),
-                            ("pio_latency_ns".to_string(), lat.to_string()),
-                        ]),
-                    });
+                    points.push(point(&s, cpu, path, Latency::from_ns(lat)));
                 }
+            }
+            // The fixed irq reference: when the profile sweeps its latency, the swept irq run
+            // (same id) already is it.
+            let reference = point(&s, cpu, BASELINE, REFERENCE_LATENCY);
+            if !points.iter().any(|p| p.id == reference.id) {
+                points.push(reference);
             }
         }
         points
@@ -255,28 +367,34 @@ impl Experiment for WakeLatency {
     }
 
     fn analyse(&self, file: &ResultsFile) -> Result<Value> {
-        let list: Vec<Value> = crossovers(file)
+        let against_reference: Vec<Value> = crossovers(file)
             .into_iter()
             .map(|(cpu, path, c)| {
-                let mut v = json!({
-                    "cpu": cpu,
-                    "path": path,
-                    "versus": BASELINE.name(),
-                    "text": c.describe(path, BASELINE.name()),
-                });
-                if let (Value::Object(o), Ok(Value::Object(c))) = (&mut v, serde_json::to_value(&c))
-                {
-                    o.extend(c);
+                let mut v = crossover_json(&cpu, path, &reference_name(), &c);
+                if let (Value::Object(o), Value::Object(r)) = (&mut v, reference_json(file, &cpu)) {
+                    o.extend(r);
                 }
                 v
             })
             .collect();
+        let same_latency: Vec<Value> = crossovers_same_latency(file)
+            .into_iter()
+            .map(|(cpu, path, c)| crossover_json(&cpu, path, &same_latency_name(), &c))
+            .collect();
         Ok(json!({
-            "crossover": list,
-            "definition": "per CPU: the device access latency (pio_latency, ns) at which the path's \
-                           mean event-to-resume cycles stop being smaller than irq's; linear \
-                           interpolation of mean(path) - mean(irq) between the two swept latencies \
-                           that bracket the first sign change; 'none in range' if there is none",
+            "crossover": against_reference,
+            "crossover_same_latency": same_latency,
+            "definition": "per CPU and path: the scheduler-device access latency (pio_latency, \
+                           ns) at which the path's mean event-to-resume cycles stop being smaller \
+                           than the fixed irq reference's (irq with the event source at its \
+                           default latency, reference_latency_ns; its mean is reference_mean); \
+                           linear interpolation of mean(path) - reference_mean between the two \
+                           swept latencies that bracket the first sign change; 'none in range' \
+                           if there is none",
+            "definition_same_latency": "as crossover, but against irq at the same swept \
+                                        latency (the event source moved with the scheduler \
+                                        device, so irq's status read pays the swept latency \
+                                        too): mean(path) - mean(irq) at each swept latency",
         }))
     }
 
@@ -312,15 +430,55 @@ impl Experiment for WakeLatency {
             out.push('\n');
         }
         out.push_str("(mean event-to-resume cycles, idle core)\n");
+        for cpu in &cpus {
+            out.push_str(&reference_line(file, cpu));
+        }
         for (cpu, path, c) in crossovers(file) {
-            out.push_str(&format!("{cpu}: {}\n", c.describe(path, BASELINE.name())));
+            out.push_str(&format!("{cpu}: {}\n", c.describe(path, &reference_name())));
+        }
+        for (cpu, path, c) in crossovers_same_latency(file) {
+            out.push_str(&format!(
+                "{cpu}: {}\n",
+                c.describe(path, &same_latency_name())
+            ));
         }
         out
     }
 }
 
-/// Mean cycles against device latency (log x), one line per (CPU, path), and a vertical line
-/// at each crossover with irq.
+/// The summary's line about `cpu`'s irq reference: its mean, or that it is missing.
+fn reference_line(file: &ResultsFile, cpu: &str) -> String {
+    match reference(file, cpu).and_then(|r| Some((r, metric(r, "/latency/mean")?))) {
+        Some((r, m)) => format!(
+            "{cpu}: reference {}: {m:.1} cycles ({})\n",
+            reference_name(),
+            r.id
+        ),
+        None => format!(
+            "{cpu}: no reference {} in the file; run `driver experiment wake-latency` again \
+             (it resumes, running only the missing points) to compare against it\n",
+            reference_name()
+        ),
+    }
+}
+
+/// The fixed reference of `cpu` as a horizontal line across the latencies swept on it.
+fn reference_series(file: &ResultsFile, cpu: &str) -> Option<Vec<(f64, f64)>> {
+    let mean = reference_mean(file, cpu)?;
+    let lats = file
+        .records
+        .iter()
+        .filter(|r| r.labels.get("cpu").map(String::as_str) == Some(cpu))
+        .filter_map(latency_of);
+    let (lo, hi) = lats.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), l| {
+        (lo.min(l), hi.max(l))
+    });
+    Some(vec![(lo, mean), (hi, mean)])
+}
+
+/// Mean cycles against device latency (log x), one line per (CPU, path), a horizontal line per
+/// CPU at the fixed irq reference, and a vertical line at each crossover (against the
+/// reference, and against irq at the same latency).
 pub fn chart(file: &ResultsFile) -> LineChart {
     let cpus = label_values(file, "cpu");
     let mut paths = vec![BASELINE.name()];
@@ -333,7 +491,8 @@ pub fn chart(file: &ResultsFile) -> LineChart {
         .map(|(cpu, _, c)| format!("{cpu} {}", c.short()))
         .collect();
     let title = format!(
-        "E1 vs device latency (idle, {wakes} wakes/point): hwq = irq at {}",
+        "E1 vs device latency (idle, {wakes} wakes/point): hwq = {} at {}",
+        reference_name(),
         if notes.is_empty() {
             "-".to_string()
         } else {
@@ -342,7 +501,7 @@ pub fn chart(file: &ResultsFile) -> LineChart {
     );
     let mut chart = LineChart::new(
         title,
-        "device access latency pio_latency [ns] (log)",
+        "scheduler device access latency pio_latency [ns] (log)",
         "mean cycles from event to resume",
     )
     .log_x(true);
@@ -355,13 +514,22 @@ pub fn chart(file: &ResultsFile) -> LineChart {
                 chart = chart.series(format!("{cpu} {p}"), pts);
             }
         }
+        if let Some(line) = reference_series(file, cpu) {
+            chart = chart.series(format!("{cpu} {}", reference_name()), line);
+        }
     }
-    for (cpu, path, c) in found {
-        if let Crossover::Crossed { latency_ns, .. } = c {
-            chart = chart.series(
-                format!("{cpu} {path} = irq: {}", ns(latency_ns)),
-                vec![(latency_ns, 0.0), (latency_ns, top)],
-            );
+    let marked = [
+        (reference_name(), found),
+        (same_latency_name(), crossovers_same_latency(file)),
+    ];
+    for (versus, list) in marked {
+        for (cpu, path, c) in list {
+            if let Crossover::Crossed { latency_ns, .. } = c {
+                chart = chart.series(
+                    format!("{cpu} {path} = {versus}: {}", ns(latency_ns)),
+                    vec![(latency_ns, 0.0), (latency_ns, top)],
+                );
+            }
         }
     }
     chart
@@ -439,16 +607,66 @@ mod tests {
     }
 
     #[test]
+    fn crossover_against_a_constant_reference() {
+        // d = hwq − 190: −40 at 10 ns, +20 at 50 ns → crosses at 10 + 40·40/60 ns.
+        let hwq = [(1.0, 100.0), (10.0, 150.0), (50.0, 210.0), (225.0, 900.0)];
+        assert_eq!(
+            crossover_against(&hwq, Some(190.0)),
+            Crossover::Crossed {
+                latency_ns: 10.0 + 40.0 * 40.0 / 60.0,
+                bracket_ns: [10.0, 50.0]
+            }
+        );
+        // Never crossing: below the reference everywhere.
+        assert_eq!(
+            crossover_against(&hwq, Some(1000.0)),
+            Crossover::AlwaysBeats { up_to_ns: 225.0 }
+        );
+        // Already losing at the smallest latency (equal is not beating).
+        assert_eq!(
+            crossover_against(&hwq, Some(100.0)),
+            Crossover::NeverBeats { from_ns: 1.0 }
+        );
+        // No reference, or no challenger points: nothing to compare.
+        assert_eq!(crossover_against(&hwq, None), Crossover::NoData);
+        assert_eq!(crossover_against(&[], Some(1.0)), Crossover::NoData);
+    }
+
+    #[test]
+    fn every_profile_has_the_irq_reference_once_per_cpu() {
+        for profile in [Profile::Smoke, Profile::Quick, Profile::Full] {
+            let points = WakeLatency.points(profile);
+            for cpu in sizes(profile).cpus {
+                let id = format!("{}-irq-2ns", cpu.name());
+                let refs: Vec<_> = points.iter().filter(|p| p.id == id).collect();
+                assert_eq!(refs.len(), 1, "{profile:?} {id}");
+                let r = refs[0];
+                assert_eq!(
+                    r.spec.sim.coro_sched().unwrap().pio_latency,
+                    DEFAULT_PIO_LATENCY
+                );
+                assert_eq!(r.spec.mechanism, "irq");
+                assert_eq!(r.labels["pio_latency_ns"], "2");
+                assert_eq!(r.labels["cpu"], cpu.name());
+            }
+        }
+    }
+
+    #[test]
     fn points_and_sizes() {
         let quick = WakeLatency.points(Profile::Quick);
-        assert_eq!(quick.len(), 8);
+        // 4 latencies × 2 paths, and the irq reference at 2 ns that quick does not sweep.
+        assert_eq!(quick.len(), 9);
         assert_eq!(quick[0].id, "o3-irq-1ns");
+        assert_eq!(quick[8].id, "o3-irq-2ns");
         let p = quick.iter().find(|p| p.id == "o3-hwq-225ns").unwrap();
         let d = p.spec.sim.coro_sched().unwrap();
         assert_eq!(d.pio_latency.to_string(), "225ns");
         assert_eq!(p.spec.params["busy"], 0);
         assert_eq!(p.spec.run_config().unwrap().device_base, 0x2D00_0000);
+        // Full sweeps 2 ns: its irq runs at 2 ns are the references, not extra runs.
         assert_eq!(WakeLatency.points(Profile::Full).len(), 2 * 3 * 8);
+        assert_eq!(WakeLatency.points(Profile::Smoke).len(), 2 * 2);
     }
 
     fn file(points: &[(&str, &str, u64, f64)]) -> ResultsFile {
@@ -497,8 +715,10 @@ mod tests {
 
     #[test]
     fn analysis_and_chart_from_the_records() {
+        // o3 has its irq reference at 2 ns (180); minor's file predates the reference.
         let f = file(&[
             ("o3", "irq", 1, 190.0),
+            ("o3", "irq", 2, 180.0),
             ("o3", "irq", 10, 190.0),
             ("o3", "irq", 50, 200.0),
             ("o3", "hwq", 1, 100.0),
@@ -508,25 +728,48 @@ mod tests {
             ("minor", "hwq", 1, 90.0),
         ]);
         let a = WakeLatency.analyse(&f).unwrap();
+
+        // Against the reference: d = hwq − 180 is −30 at 10 ns, +40 at 50 ns.
         let list = a["crossover"].as_array().unwrap();
         assert_eq!(list.len(), 2);
         let o3 = list.iter().find(|c| c["cpu"] == "o3").unwrap();
         assert_eq!(o3["status"], "crossed");
         assert_eq!(o3["path"], "hwq");
         assert_eq!(o3["versus"], "irq");
+        assert_eq!(o3["reference_latency_ns"], json!(2.0));
+        assert_eq!(o3["reference_mean"], json!(180.0));
+        assert_eq!(o3["reference_id"], "o3-irq-2ns");
+        assert_eq!(o3["bracket_ns"], json!([10.0, 50.0]));
+        assert!((o3["latency_ns"].as_f64().unwrap() - (10.0 + 40.0 * 30.0 / 70.0)).abs() < 1e-9);
+        assert_eq!(
+            o3["text"],
+            "hwq stops beating irq (event source at 2 ns) at ≈ 27.1 ns (between 10 ns and 50 ns)"
+        );
+        let minor = list.iter().find(|c| c["cpu"] == "minor").unwrap();
+        assert_eq!(minor["status"], "no-data");
+        assert_eq!(minor["reference_mean"], Value::Null);
+
+        // Against irq at the same latency: d is −40 at 10 ns, +20 at 50 ns; 2 ns has no hwq.
+        let same = a["crossover_same_latency"].as_array().unwrap();
+        assert_eq!(same.len(), 2);
+        let o3 = same.iter().find(|c| c["cpu"] == "o3").unwrap();
+        assert_eq!(o3["status"], "crossed");
         assert_eq!(o3["bracket_ns"], json!([10.0, 50.0]));
         assert!((o3["latency_ns"].as_f64().unwrap() - (10.0 + 40.0 * 40.0 / 60.0)).abs() < 1e-9);
-        let minor = list.iter().find(|c| c["cpu"] == "minor").unwrap();
+        assert!(o3.get("reference_mean").is_none());
+        let minor = same.iter().find(|c| c["cpu"] == "minor").unwrap();
         assert_eq!(minor["status"], "always-beats");
         assert_eq!(
             minor["text"],
-            "none in range: hwq beats irq at every latency up to 1 ns"
+            "none in range: hwq beats irq (same latency) at every latency up to 1 ns"
         );
 
         let c = chart(&f);
         assert!(c.log_x);
         assert!(
-            c.title.contains("o3 ≈ 36.7 ns") && c.title.contains("minor none in range"),
+            c.title
+                .contains("hwq = irq (event source at 2 ns) at o3 ≈ 27.1 ns")
+                && c.title.contains("minor no data"),
             "{}",
             c.title
         );
@@ -535,17 +778,32 @@ mod tests {
             labels.contains(&"o3 hwq") && labels.contains(&"minor irq"),
             "{labels:?}"
         );
+        let reference = c
+            .series
+            .iter()
+            .find(|s| s.label == "o3 irq (event source at 2 ns)")
+            .unwrap_or_else(|| panic!("{labels:?}"));
+        assert_eq!(reference.points, vec![(1.0, 180.0), (50.0, 180.0)]);
         assert!(
-            labels
-                .iter()
-                .any(|l| l.starts_with("o3 hwq = irq: 36.7 ns")),
-            "{labels:?}"
+            !labels.contains(&"minor irq (event source at 2 ns)"),
+            "no reference, no line: {labels:?}"
         );
+        for marker in [
+            "o3 hwq = irq (event source at 2 ns): 27.1 ns",
+            "o3 hwq = irq (same latency): 36.7 ns",
+        ] {
+            assert!(labels.contains(&marker), "{marker}: {labels:?}");
+        }
         c.to_svg().unwrap();
+
         let table = WakeLatency.summary(&f);
-        assert!(
-            table.contains("o3: hwq stops beating irq at ≈ 36.7 ns"),
-            "{table}"
-        );
+        for line in [
+            "o3: reference irq (event source at 2 ns): 180.0 cycles (o3-irq-2ns)",
+            "minor: no reference irq (event source at 2 ns) in the file",
+            "o3: hwq stops beating irq (event source at 2 ns) at ≈ 27.1 ns",
+            "o3: hwq stops beating irq (same latency) at ≈ 36.7 ns",
+        ] {
+            assert!(table.contains(line), "{line}\n{table}");
+        }
     }
 }
