@@ -630,7 +630,7 @@ type Span = (f64, f64);
 /// Fills the background, draws the title across the top and splits the rest into the plot
 /// (left) and a legend column (right) wide enough for the longest label. A legend beside the
 /// plot never hides a bar or a point, whatever the data.
-fn layout<'a>(
+pub(crate) fn layout<'a>(
     root: &Area<'a>,
     title: &str,
     legend: &[(&str, RGBColor)],
@@ -764,7 +764,7 @@ fn sig3(v: f64) -> String {
 
 /// An axis tick: the shortest form at up to 6 significant digits (0.25, 1.5, 1000), with
 /// k/M/G/T suffixes from ten thousand (20k, 2.5M), so that ticks stay short and alike.
-fn format_tick(v: f64) -> String {
+pub(crate) fn format_tick(v: f64) -> String {
     fn trimmed(v: f64) -> String {
         let s = format!("{v:.6}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()

@@ -26,6 +26,7 @@ pub mod qemu;
 pub mod results;
 pub mod run;
 pub mod spec;
+pub mod stacked_bars;
 pub mod stats;
 pub mod summary;
 pub mod sweep;

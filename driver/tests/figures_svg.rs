@@ -475,3 +475,39 @@ fn atomic_write_replaces_and_cleans_up() {
     names.sort();
     assert_eq!(names, ["blocked.svg", "fig.svg"]);
 }
+
+#[test]
+fn stacked_bar_chart() {
+    use driver::stacked_bars::StackedBarChart;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("breakdown.svg");
+    let chart = StackedBarChart::new(
+        "Wake-up <o3> & minor",
+        "cycles per wake-up",
+        vec!["o3 irq idle".into(), "minor irq idle".into()],
+    )
+    .segment("exception entry", vec![120.0, 90.0])
+    .segment("context save", vec![240.0, f64::NAN])
+    .segment("GIC ack", vec![60.0, 45.0]);
+    chart.write_svg(&path).unwrap();
+    let svg = read_svg(&path);
+    let t = texts(&svg);
+    for want in [
+        "Wake-up <o3> & minor",
+        "cycles per wake-up",
+        "o3 irq idle",
+        "minor irq idle",
+        "exception entry",
+        "context save",
+        "GIC ack",
+        // The totals.
+        "420",
+        "135",
+    ] {
+        assert!(t.iter().any(|x| x == want), "no text {want:?} in {t:?}");
+    }
+    // One rectangle per present segment, plus the legend swatch.
+    assert_eq!(rects_of_series(&svg, 0), 2 + 1);
+    assert_eq!(rects_of_series(&svg, 1), 1 + 1);
+    assert_eq!(rects_of_series(&svg, 2), 2 + 1);
+}
