@@ -280,8 +280,8 @@ mod tests {
         let e = parse(&["experiment", "e9"]).unwrap_err();
         assert!(
             e.contains(
-                "unknown experiment 'e9'; valid experiments: wake, wake-latency, context-switch (or all \
-                 for every one)"
+                "unknown experiment 'e9'; valid experiments: wake, wake-latency, wake-breakdown, \
+                 context-switch (or all for every one)"
             ),
             "{e}"
         );

@@ -11,6 +11,10 @@
 //!   and `ring` paths (a few wakes each on `minor`), checked as the wake experiment checks them. Without `GEM5`
 //!   the tier is skipped (gem5 is an hour's build the user makes).
 //!
+//! Both tiers also run the wake stage probe (`stamps = 1`): the stamps must come out in the
+//! path's stage order, and on gem5 an idle core must sleep between wakes (about two idle waits
+//! per wake, [`check_breakdown`]).
+//!
 //! Runs go to `runs/test-tier/<tier>/` and are always fresh.
 
 use std::collections::BTreeMap;
@@ -23,6 +27,7 @@ use serde_json::Value;
 
 use crate::experiments::context_switch::ContextSwitch;
 use crate::experiments::wake::Wake;
+use crate::experiments::wake_breakdown::{STAMPS_PARAM, WakeBreakdown, guest_breakdown};
 use crate::experiments::{Experiment, Profile, number};
 use crate::results::RunResult;
 use crate::run::{ImageId, Simulator};
@@ -106,6 +111,10 @@ fn qemu_points() -> Vec<Point> {
             points.push(point(format!("wake-{path}-{kind}"), spec));
         }
     }
+    // The stage probe: its stamps must come out in the irq path's order.
+    let params = [("stamps".to_string(), 1)];
+    let spec = qemu_app(App::Wake, "irq", 2, QEMU_WAKES, &params);
+    points.push(point("wake-irq-idle-stamps".into(), spec));
     for mechanism in App::ContextSwitch.mechanisms() {
         let params = [("quantum_ticks".to_string(), QEMU_QUANTUM_TICKS)];
         let spec = qemu_app(
@@ -153,6 +162,70 @@ pub fn check_wake(results: &[Value], path: &str, wakes: u64) -> Result<(), Strin
     } else {
         Err(format!("{}: {r}", problems.join(", ")))
     }
+}
+
+/// The stages every wake of `path` passes, in order (the idle exit can come anywhere).
+fn required_stages(path: &str) -> &'static [&'static str] {
+    match path {
+        "irq" => &[
+            "vector_entry",
+            "handler_entry",
+            "gic_acked",
+            "event_taken",
+            "task_woken",
+            "eoi",
+            "vector_exit",
+            "task_resumed",
+        ],
+        "poll" => &["event_taken", "task_woken", "task_resumed"],
+        _ => &["source_check", "source_popped", "task_resumed"],
+    }
+}
+
+/// A stamped wake run: its most common pattern passes the path's stages in order, and (on
+/// gem5, where WFE sleeps) an idle core waited about twice per wake: once on the event the
+/// exception return leaves, then asleep. Many more waits mean the idle loop spins.
+pub fn check_breakdown(
+    metrics: &Value,
+    path: &str,
+    wakes: u64,
+    check_sleep: bool,
+) -> Result<(), String> {
+    let patterns = metrics
+        .get("patterns")
+        .and_then(Value::as_array)
+        .ok_or("no breakdown patterns")?;
+    let main = patterns
+        .iter()
+        .max_by_key(|p| p.get("wakes").and_then(Value::as_u64).unwrap_or(0))
+        .ok_or("no breakdown patterns")?;
+    let stages: Vec<&str> = main
+        .get("stages")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let in_order: Vec<&str> = stages
+        .iter()
+        .copied()
+        .filter(|s| required_stages(path).contains(s))
+        .collect();
+    if in_order != required_stages(path) {
+        return Err(format!(
+            "the {path} wakes' stamps came as {stages:?}; expected {:?} in that order",
+            required_stages(path)
+        ));
+    }
+    let waits = metrics.pointer("/idle_waits").and_then(number);
+    if check_sleep
+        && path != "poll"
+        && let Some(waits) = waits
+        && waits > 3.0 * wakes as f64
+    {
+        return Err(format!(
+            "the idle core waited {waits} times for {wakes} wakes: its WFE does not sleep"
+        ));
+    }
+    Ok(())
 }
 
 /// An E3 run on QEMU made its switches (no gem5 stats there, and no meaningful cycles).
@@ -251,6 +324,9 @@ pub fn run(tier: Tier, opts: &TierOptions<'_>) -> Result<()> {
                     Some("hwq" | "ring")
                 ) && p.labels.get("load").map(String::as_str) == Some("idle")
             }));
+            // The stage probe on the device's default placement (checked like the breakdown
+            // experiment's runs, plus the stages each path must pass and a sleeping idle core).
+            points.extend(WakeBreakdown.points(Profile::Smoke));
             (Sim::Gem5, "gem5", points, Duration::from_secs(3600))
         }
     };
@@ -301,8 +377,27 @@ pub fn run(tier: Tier, opts: &TierOptions<'_>) -> Result<()> {
 }
 
 fn check_point(point: &Point, result: &RunResult) -> Result<(), String> {
+    let stamped = point.spec.params.get(STAMPS_PARAM).copied().unwrap_or(0) != 0;
     if point.spec.app == App::SelfTest.name() {
         check_selftest(&result.results, point.spec.cores)
+    } else if stamped && matches!(point.spec.sim, SimSpec::Gem5 { .. }) {
+        let m = WakeBreakdown
+            .measure(point, result)
+            .map_err(|e| format!("{e:#}"))?;
+        check_breakdown(&m, &point.spec.mechanism, point.spec.iterations, true)
+    } else if stamped {
+        check_wake(
+            &result.results,
+            &point.spec.mechanism,
+            point.spec.iterations,
+        )?;
+        let (b, _) = guest_breakdown(&result.results).map_err(|e| format!("{e:#}"))?;
+        check_breakdown(
+            &serde_json::json!({ "patterns": b.patterns }),
+            &point.spec.mechanism,
+            point.spec.iterations,
+            false,
+        )
     } else if point.spec.app == App::Wake.name() && matches!(point.spec.sim, SimSpec::Gem5 { .. }) {
         Wake.measure(point, result)
             .map(|m| {
@@ -356,6 +451,39 @@ mod tests {
             json!({"test":"preempt","ok":true}),
             json!({"test":"svc","ok":true}),
         ]
+    }
+
+    #[test]
+    fn breakdown_check_wants_the_path_stages_in_order_and_a_sleeping_core() {
+        let irq = [
+            "idle_exit",
+            "vector_entry",
+            "handler_entry",
+            "gic_acked",
+            "event_taken",
+            "task_woken",
+            "eoi",
+            "vector_exit",
+            "task_resumed",
+        ];
+        let m = |stages: &[&str], waits: u64| {
+            serde_json::json!({
+                "patterns": [{"stages": stages, "wakes": 90}, {"stages": ["task_resumed"], "wakes": 10}],
+                "idle_waits": waits,
+            })
+        };
+        assert_eq!(check_breakdown(&m(&irq, 200), "irq", 100, true), Ok(()));
+        let mut swapped = irq;
+        swapped.swap(3, 4);
+        let e = check_breakdown(&m(&swapped, 200), "irq", 100, true).unwrap_err();
+        assert!(e.contains("in that order"), "{e}");
+        let e = check_breakdown(&m(&irq, 4000), "irq", 100, true).unwrap_err();
+        assert!(e.contains("does not sleep"), "{e}");
+        // QEMU's WFE does not sleep: not checked there.
+        assert_eq!(check_breakdown(&m(&irq, 4000), "irq", 100, false), Ok(()));
+        let ring = ["idle_exit", "source_check", "source_popped", "task_resumed"];
+        assert_eq!(check_breakdown(&m(&ring, 200), "ring", 100, true), Ok(()));
+        assert!(check_breakdown(&m(&irq, 200), "ring", 100, true).is_err());
     }
 
     #[test]

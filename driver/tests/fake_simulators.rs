@@ -94,8 +94,17 @@ wake() {
     hwq) base=$((100 + 4 * lat)) ;;
     *) base=50 ;;
   esac
+  stamps=$(sed -n 's/.*"stamps": \([0-9]*\).*/\1/p' "$dir/run.json" | head -n 1)
   bg=""
-  [ "$busy" = 1 ] && bg=$(printf ',"bg_units_without":1000,"bg_cycles_without":10000,"bg_units_with":900,"bg_cycles_with":%s,"lost_cycles_per_wake":50.00' $((9000 + 50 * n)))
+  if [ "$stamps" = 1 ]; then
+    case "$mech" in
+      irq) st='"idle_exit","vector_entry","handler_entry","gic_acked","event_taken","task_woken","eoi","vector_exit","task_resumed"'; sums="0,$((50*n)),$((100*n)),$((60*n)),$((200*n)),$((100*n)),$((60*n)),$((100*n)),$((150*n))" ;;
+      poll) st='"event_taken","task_woken","task_resumed"'; sums="0,$((100*n)),$((200*n))" ;;
+      *) st='"idle_exit","source_check","source_popped","task_resumed"'; sums="0,$((80*n)),$((150*n)),$((50*n))" ;;
+    esac
+    bg=$(printf ',"idle_waits":%s,"svc_cycles":120,"bracket_cycles":20,"probe_cycles":26,"breakdown":{"wakes":%s,"skipped":0,"other":0,"patterns":[{"stages":[%s],"wakes":%s,"sums":[%s]}]}' $((2 * n)) "$n" "$st" "$n" "$sums")
+  fi
+  [ "$busy" = 1 ] && bg=$bg$(printf ',"bg_units_without":1000,"bg_cycles_without":10000,"bg_units_with":900,"bg_cycles_with":%s,"lost_cycles_per_wake":50.00' $((9000 + 50 * n)))
   printf 'boot: EL3\n@app-start\n@result {"bench":"wake","path":"%s","busy":%s,"wakes":%s,"warmup":2,"timeouts":0,"interval":20000,"chunk":64,"window_cycles":%s,"irq_wakes":0,"poll_wakes":0,"fallbacks":0,"device":true%s}\n@done\n' "$mech" "$busy" "$n" $((9000 + 50 * n)) "$bg" > "$term"
   csv="$dir/coro_sched_wakes.csv"
   {
@@ -177,7 +186,7 @@ while [ $# -gt 0 ]; do
 done
 word() { od -A n -t u8 -j $((magic + 8 * $1)) -N 8 "$kernel" | tr -d ' '; }
 magic=$(grep -obUa CORORUN1 "$kernel" | head -n 1 | cut -d: -f1)
-app=$(word 3); mech=$(word 4); iterations=$(word 6)
+app=$(word 3); mech=$(word 4); iterations=$(word 6); stamps=$(word 13)
 echo "@app-start"
 if [ "$FAKE_QEMU_MODE" = "panic" ]; then
   echo "@panic timer never fired"
@@ -189,7 +198,11 @@ case "$app" in
     echo "@result {\"bench\":\"ctxswitch\",\"mechanism\":\"$m\",\"switches\":$iterations,\"mean\":1}" ;;
   2)
     if [ "$mech" = 0 ]; then path=irq; irq=$((iterations + 10)); poll=0; else path=poll; irq=0; poll=$((iterations + 10)); fi
-    echo "@result {\"bench\":\"wake\",\"path\":\"$path\",\"busy\":0,\"wakes\":$iterations,\"warmup\":10,\"timeouts\":0,\"irq_wakes\":$irq,\"poll_wakes\":$poll}" ;;
+    extra=""
+    if [ "$stamps" = 1 ]; then
+      extra=",\"probe_cycles\":30,\"breakdown\":{\"wakes\":$iterations,\"skipped\":0,\"other\":0,\"patterns\":[{\"stages\":[\"vector_entry\",\"handler_entry\",\"gic_acked\",\"event_taken\",\"task_woken\",\"eoi\",\"vector_exit\",\"idle_exit\",\"task_resumed\"],\"wakes\":$iterations,\"sums\":[0,1,1,1,1,1,1,1,1]}]}"
+    fi
+    echo "@result {\"bench\":\"wake\",\"path\":\"$path\",\"busy\":0,\"wakes\":$iterations,\"warmup\":10,\"timeouts\":0,\"irq_wakes\":$irq,\"poll_wakes\":$poll$extra}" ;;
   *)
     echo "@result {\"test\":\"cores_up\",\"ok\":true,\"cores\":$cores}"
     echo '@result {"test":"timer_fires","ok":true}'
@@ -500,7 +513,7 @@ fn wrong_names_list_the_valid_choices() {
         .assert()
         .failure()
         .stderr(contains(
-            "valid experiments: wake, wake-latency, context-switch",
+            "valid experiments: wake, wake-latency, wake-breakdown, context-switch",
         ));
     run(&[
         "--app",
@@ -643,7 +656,7 @@ fn qemu_test_tier_checks_the_selftest_records() {
         .arg(&env.elf)
         .assert()
         .success()
-        .stdout(contains("qemu tier: 9 passed, 0 failed"));
+        .stdout(contains("qemu tier: 10 passed, 0 failed"));
     env.driver("ok")
         .env("FAKE_QEMU_MODE", "budget-fails")
         .args(["test-tier", "qemu", "--elf"])
@@ -652,7 +665,7 @@ fn qemu_test_tier_checks_the_selftest_records() {
         .failure()
         .stdout(
             contains("failed: {\"ok\":false,\"polls\":0,\"test\":\"budget\"}")
-                .and(contains("7 passed, 2 failed")),
+                .and(contains("8 passed, 2 failed")),
         );
 }
 
@@ -666,7 +679,8 @@ fn gem5_test_tier_runs_selftests_and_a_tiny_e3_or_skips() {
         .success()
         .stdout(contains("gem5 tier skipped: GEM5 not set"));
     // With the fake gem5 the self-test records are missing (it prints E3 output): the tier
-    // must fail on the self-tests and pass the three E3 points and the two device wake points.
+    // must fail on the self-tests and pass the three E3 points, the two device wake points and
+    // the two stamped (breakdown) points.
     env.driver("ok")
         .args(["test-tier", "gem5", "--elf"])
         .arg(&env.elf)
@@ -678,7 +692,8 @@ fn gem5_test_tier_runs_selftests_and_a_tiny_e3_or_skips() {
                     "missing: no @result record with \"test\":\"cores_up\"",
                 ))
                 .and(contains("minor-hwq-idle:"))
-                .and(contains("gem5 tier: 5 passed, 2 failed")),
+                .and(contains("o3-ring-idle"))
+                .and(contains("gem5 tier: 7 passed, 2 failed")),
         );
 }
 

@@ -10,6 +10,7 @@
 
 pub mod context_switch;
 pub mod wake;
+pub mod wake_breakdown;
 pub mod wake_latency;
 
 use std::collections::BTreeMap;
@@ -67,10 +68,12 @@ pub trait Experiment: Sync {
     fn summary(&self, file: &ResultsFile) -> String;
 }
 
-/// Every experiment, in the order of the brief: E1/E2, the E1 sensitivity sweep, E3.
+/// Every experiment, in the order of the brief: E1/E2, the E1 sensitivity sweep, E1 by stage,
+/// E3.
 pub static ALL: &[&dyn Experiment] = &[
     &wake::Wake,
     &wake_latency::WakeLatency,
+    &wake_breakdown::WakeBreakdown,
     &context_switch::ContextSwitch,
 ];
 
@@ -314,8 +317,8 @@ mod tests {
         let msg = parse_name("e9").unwrap_err().to_string();
         assert_eq!(
             msg,
-            "unknown experiment 'e9'; valid experiments: wake, wake-latency, context-switch (or all \
-             for every one)"
+            "unknown experiment 'e9'; valid experiments: wake, wake-latency, wake-breakdown, \
+             context-switch (or all for every one)"
         );
         assert_eq!(parse_name("context-switch").unwrap(), "context-switch");
         assert_eq!(parse_name("wake-latency").unwrap(), "wake-latency");

@@ -245,13 +245,16 @@ pub struct GuestWake {
 }
 
 /// Optional numbers of the guest's record copied into the metrics (`guest`): warm-up wakes,
-/// generator interval and background chunk, the measured window's cycles (PMU), the wakes its
-/// software saw by the irq and poll paths, and the device's FALLBACKS register.
+/// generator interval and background chunk, the measured window's cycles (PMU), how often the
+/// core waited idle in it (about 2 per wake when it truly sleeps: the exception return's event,
+/// then the sleep), the wakes its software saw by the irq and poll paths, and the device's
+/// FALLBACKS register.
 pub const GUEST_EXTRAS: &[&str] = &[
     "warmup",
     "interval",
     "chunk",
     "window_cycles",
+    "idle_waits",
     "irq_wakes",
     "poll_wakes",
     "fallbacks",
