@@ -264,6 +264,12 @@ impl Future for EventWait {
     }
 }
 
+/// Whether a task is registered as waiting for `source` on the software paths (its event would
+/// wake it rather than be latched).
+pub fn waiting(source: usize) -> bool {
+    !TABLE[source].load(Ordering::Acquire).is_null()
+}
+
 /// Reports `source`'s resumption to the device, which records the event→resume latency. The
 /// woken task calls it first thing after its `.await`.
 #[inline(always)]
