@@ -36,7 +36,7 @@ pub fn argv(qemu: &Path, elf: &Path, cores: u64) -> Vec<OsString> {
             "-M",
             "virt,gic-version=3,secure=on,virtualization=on",
             "-cpu",
-            "cortex-a57",
+            "cortex-a76",
             "-smp",
             &cores.to_string(),
             "-m",
@@ -65,7 +65,7 @@ mod tests {
         let s: Vec<_> = a.iter().map(|a| a.to_str().unwrap()).collect();
         assert_eq!(
             s.join(" "),
-            "qemu-system-aarch64 -M virt,gic-version=3,secure=on,virtualization=on -cpu cortex-a57 \
+            "qemu-system-aarch64 -M virt,gic-version=3,secure=on,virtualization=on -cpu cortex-a76 \
              -smp 4 -m 2G -nographic -semihosting -kernel /r/guest.elf"
         );
     }

@@ -16,9 +16,15 @@ use spin::mutex::SpinMutex;
 static UART: SpinMutex<Option<Uart<'static>>> = SpinMutex::new(None);
 static UART_BASE: AtomicUsize = AtomicUsize::new(0);
 
+/// Core 0, first thing: lets a panic print ([`emergency_write`]) before [`init`], which takes
+/// a lock (an atomic read-modify-write, which the boot's CPU checks must come before).
+pub fn init_emergency(base: usize) {
+    UART_BASE.store(base, Ordering::Release);
+}
+
 /// Core 0, once, before anything prints.
 pub fn init(base: usize) {
-    UART_BASE.store(base, Ordering::Release);
+    init_emergency(base);
     // SAFETY: `base` is the UART0 of the machine (platform table), device memory, and this is
     // the only long-lived driver for it.
     let uart = unsafe {

@@ -19,6 +19,22 @@ unsafe extern "Rust" {
     fn __kernel_app_main(core: usize) -> !;
 }
 
+/// The guest is built with FEAT_LSE atomics (`.cargo/config.toml`); on a CPU without them the
+/// first atomic after boot would be an undefined-instruction exception. Say so plainly instead.
+fn require_lse() {
+    let isar0: u64;
+    // SAFETY: reading an ID register.
+    unsafe { core::arch::asm!("mrs {0}, id_aa64isar0_el1", out(reg) isar0, options(nomem, nostack)) };
+    let atomic = (isar0 >> 20) & 0xf;
+    if atomic < 2 {
+        panic!(
+            "this CPU lacks FEAT_LSE (ID_AA64ISAR0_EL1.Atomic = {atomic}); the guest is built \
+             for Armv8.1 atomics: run it on a CPU that has them (gem5's default ARM release, \
+             QEMU -cpu cortex-a76)"
+        );
+    }
+}
+
 /// Number of cores this run uses.
 pub fn cores() -> usize {
     CORES.load(Ordering::Relaxed)
@@ -37,6 +53,8 @@ extern "C" fn kernel_main_el1(core: usize) -> ! {
     if core == 0 {
         m5::set_platform(platform);
         CORES.store(cores, Ordering::Relaxed);
+        console::init_emergency(machine.uart_base);
+        require_lse();
         console::init(machine.uart_base);
         heap::init();
         ROOT_TABLE.store(mmu::build(machine), Ordering::Relaxed);
