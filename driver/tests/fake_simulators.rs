@@ -102,7 +102,7 @@ wake() {
       poll) st='"event_taken","task_woken","task_resumed"'; sums="0,$((100*n)),$((200*n))" ;;
       *) st='"idle_exit","source_check","source_popped","task_resumed"'; sums="0,$((80*n)),$((150*n)),$((50*n))" ;;
     esac
-    bg=$(printf ',"idle_waits":%s,"svc_cycles":120,"bracket_cycles":20,"probe_cycles":26,"breakdown":{"wakes":%s,"skipped":0,"other":0,"patterns":[{"stages":[%s],"wakes":%s,"sums":[%s]}]}' $((2 * n)) "$n" "$st" "$n" "$sums")
+    bg=$(printf ',"idle_waits":%s,"svc_cycles":120,"mmio_read_cycles":150,"mmio_write_cycles":60,"bracket_cycles":20,"probe_cycles":26,"breakdown":{"wakes":%s,"skipped":0,"other":0,"patterns":[{"stages":[%s],"wakes":%s,"sums":[%s]}]}' $((2 * n)) "$n" "$st" "$n" "$sums")
   fi
   [ "$busy" = 1 ] && bg=$bg$(printf ',"bg_units_without":1000,"bg_cycles_without":10000,"bg_units_with":900,"bg_cycles_with":%s,"lost_cycles_per_wake":50.00' $((9000 + 50 * n)))
   printf 'boot: EL3\n@app-start\n@result {"bench":"wake","path":"%s","busy":%s,"wakes":%s,"warmup":2,"timeouts":0,"interval":20000,"chunk":64,"window_cycles":%s,"irq_wakes":0,"poll_wakes":0,"fallbacks":0,"device":true%s}\n@done\n' "$mech" "$busy" "$n" $((9000 + 50 * n)) "$bg" > "$term"

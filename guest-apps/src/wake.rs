@@ -100,9 +100,8 @@ pub fn run(core: usize, cfg: &RunConfig) {
         .then(|| background_alone(p.wakes * p.interval, p.chunk));
 
     wake::setup(p.path, core, &[SOURCE], p.ring_wait);
-    // The calibration beside the breakdown: this kernel's own full exception round trip
-    // (`svc`, same vectors and full frame as the interrupt), measured before the stamps are on.
-    let svc = p.stamps.then(svc_round_trip);
+    // The calibration beside the breakdown, measured before the stamps are on.
+    let calibration = p.stamps.then(calibrate);
     let probe_cycles = p.stamps.then(|| {
         probe::set_enabled(true);
         probe::calibrate()
@@ -192,10 +191,15 @@ pub fn run(core: usize, cfg: &RunConfig) {
     let mut stages = alloc::string::String::new();
     if let Some(probe_cycles) = probe_cycles {
         use core::fmt::Write;
-        let (svc_cycles, bracket_cycles) = svc.unwrap_or_default();
+        let c = calibration.expect("calibrated with the stamps");
+        let opt = |v: Option<u64>| v.map_or(alloc::string::String::from("null"), |v| alloc::format!("{v}"));
         let _ = write!(
             stages,
-            ",\"svc_cycles\":{svc_cycles},\"bracket_cycles\":{bracket_cycles},\"probe_cycles\":{probe_cycles},\"breakdown\":"
+            ",\"svc_cycles\":{},\"mmio_read_cycles\":{},\"mmio_write_cycles\":{},\"bracket_cycles\":{},\"probe_cycles\":{probe_cycles},\"breakdown\":",
+            c.svc,
+            opt(c.mmio_read),
+            opt(c.mmio_write),
+            c.empty
         );
         let _ = BREAKDOWN.lock().write_json(&mut stages);
     }
@@ -266,24 +270,45 @@ fn background_alone(cycles: u64, chunk: u64) -> (u64, u64) {
     result
 }
 
-/// Median cycles of a null `svc` round trip bracketed by two counter reads, and the median of
-/// the empty bracket (to subtract), over 32 tries after 8 warm-up ones.
-fn svc_round_trip() -> (u64, u64) {
-    fn median(mut v: [u64; 32]) -> u64 {
-        v.sort_unstable();
-        v[16]
-    }
-    let mut svc = [0; 40];
-    let mut empty = [0; 40];
-    for i in 0..40 {
+/// Median cycles of `op` bracketed by two counter reads, over 32 tries after 8 warm-up ones.
+fn median_bracketed(mut op: impl FnMut()) -> u64 {
+    let mut v = [0u64; 40];
+    for x in v.iter_mut() {
         let t0 = kernel::cycles();
-        kernel::syscall::call(kernel::syscall::SYS_NULL, 0);
-        svc[i] = kernel::cycles() - t0;
-        let t0 = kernel::cycles();
-        empty[i] = kernel::cycles() - t0;
+        op();
+        *x = kernel::cycles() - t0;
     }
-    let tail = |a: [u64; 40]| -> [u64; 32] { core::array::from_fn(|i| a[8 + i]) };
-    (median(tail(svc)), median(tail(empty)))
+    let tail = &mut v[8..];
+    tail.sort_unstable();
+    tail[tail.len() / 2]
+}
+
+/// The calibration points beside the breakdown, bracketed (subtract `empty`): this kernel's
+/// null `svc` round trip (the same vectors and full frame as the interrupt), and one MMIO read
+/// and one MMIO write of the device (what each `hwq` pop, each `irq` status read, and each
+/// bind and resume report costs the core).
+struct Calibration {
+    empty: u64,
+    svc: u64,
+    mmio_read: Option<u64>,
+    mmio_write: Option<u64>,
+}
+
+fn calibrate() -> Calibration {
+    let dev = kernel::coro_sched::device();
+    Calibration {
+        empty: median_bracketed(|| {}),
+        svc: median_bracketed(|| {
+            kernel::syscall::call(kernel::syscall::SYS_NULL, 0);
+        }),
+        // FALLBACKS: a plain counter read. ERR_STATUS: write-one-to-clear, and no bit is set.
+        mmio_read: dev.map(|d| {
+            median_bracketed(|| {
+                core::hint::black_box(d.fallbacks());
+            })
+        }),
+        mmio_write: dev.map(|d| median_bracketed(|| d.clear_errors())),
+    }
 }
 
 /// QEMU's stand-in for the device's generator: core 1 fires the events for core 0.

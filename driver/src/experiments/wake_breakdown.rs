@@ -21,10 +21,12 @@
 //! The net steps add up to the stamped total minus every stamp's cost: an estimate of the
 //! unstamped E1 mean (`results/wake.json`), which `net_total` can be checked against.
 //!
-//! Each run also measures the calibration point beside the breakdown: this kernel's null `svc`
-//! round trip (the same vectors and full frame as the interrupt; median of 32, net of the empty
-//! counter bracket, `svc_round_trip`), to set against the published hardware figures for a
-//! system call (docs/wake-breakdown.md).
+//! Each run also measures calibration points beside the breakdown (`calibration`; each the
+//! median of 32, net of the empty counter bracket): this kernel's null `svc` round trip (the
+//! same vectors and full frame as the interrupt), to set against the published hardware figures
+//! for a system call, and one MMIO read and one MMIO write of the device, the unit cost of an
+//! `hwq` pop, the irq handler's status read, and each bind and resume report
+//! (docs/wake-breakdown.md).
 //!
 //! On a busy core the step that ends at `task_resumed` also holds the rest of the interrupted
 //! background chunk (the executor runs the woken task when that task yields); E2's cycles lost
@@ -65,12 +67,16 @@ pub struct Sizes {
     pub interval: u64,
 }
 
-const ALL_IDLE_AND_IRQ_BUSY: &[(Mechanism, u64)] = &[
+/// Every path, idle and busy.
+const EVERY_PATH: &[(Mechanism, u64)] = &[
     (Mechanism::Irq, 0),
     (Mechanism::Poll, 0),
     (Mechanism::Hwq, 0),
     (Mechanism::Ring, 0),
     (Mechanism::Irq, 1),
+    (Mechanism::Poll, 1),
+    (Mechanism::Hwq, 1),
+    (Mechanism::Ring, 1),
 ];
 
 pub fn sizes(profile: Profile) -> Sizes {
@@ -85,22 +91,13 @@ pub fn sizes(profile: Profile) -> Sizes {
         Profile::Quick => Sizes {
             wakes: 1_000,
             cpus: &[Cpu::Minor, Cpu::O3],
-            runs: ALL_IDLE_AND_IRQ_BUSY,
+            runs: EVERY_PATH,
             interval: wake::sizes(Profile::Quick).interval,
         },
         Profile::Full => Sizes {
             wakes: 10_000,
             cpus: &[Cpu::Minor, Cpu::O3],
-            runs: &[
-                (Mechanism::Irq, 0),
-                (Mechanism::Poll, 0),
-                (Mechanism::Hwq, 0),
-                (Mechanism::Ring, 0),
-                (Mechanism::Irq, 1),
-                (Mechanism::Poll, 1),
-                (Mechanism::Hwq, 1),
-                (Mechanism::Ring, 1),
-            ],
+            runs: EVERY_PATH,
             interval: wake::sizes(Profile::Full).interval,
         },
     }
@@ -263,8 +260,14 @@ impl Experiment for WakeBreakdown {
                 .and_then(|r| r.get(name))
                 .and_then(number)
         };
-        let svc = guest_field("svc_cycles");
         let bracket = guest_field("bracket_cycles");
+        let net_of_bracket = |name: &str| {
+            let v = guest_field(name);
+            json!({
+                "bracketed": v.map(json_number),
+                "net": v.zip(bracket).map(|(v, b)| json_number(v - b)),
+            })
+        };
         Ok(json!({
             "latency": e1.get("latency"),
             "stamped_total": json_number(total),
@@ -286,10 +289,11 @@ impl Experiment for WakeBreakdown {
                 "net": json_number(*net),
             })).collect::<Vec<_>>(),
             "net_total": json_number(net_total),
-            "svc_round_trip": {
-                "bracketed": svc.map(json_number),
+            "calibration": {
                 "empty_bracket": bracket.map(json_number),
-                "net": svc.zip(bracket).map(|(s, b)| json_number(s - b)),
+                "svc_round_trip": net_of_bracket("svc_cycles"),
+                "mmio_read": net_of_bracket("mmio_read_cycles"),
+                "mmio_write": net_of_bracket("mmio_write_cycles"),
             },
         }))
     }
