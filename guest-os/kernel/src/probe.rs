@@ -8,17 +8,21 @@
 //! this core's [`Stamps`]; the woken task collects and clears them ([`take`]), so the gaps
 //! between consecutive stamps are the cost of each stage of that one wake.
 //!
-//! Stamps are off unless a run asks for them (`TPIDR_EL1` = 0): each point then costs a
-//! system-register read and a branch. On, each costs an `isb` and a counter read as well
-//! ([`calibrate`] measures that), so a stamped run is slower than an unstamped one by the
-//! number of stamps times that cost; the wake experiment reports both.
+//! Stamps are off unless a run asks for them: each point then costs one load of [`PROBE_ON`]
+//! and a branch. Not a system-register read: gem5 marks every MRS serialize-before, so on O3
+//! each would drain the pipeline, and the off-switch of a probe would cost the unstamped runs
+//! tens of cycles per point (the `hwq`/`ring` ready-source check is in every executor step).
+//! On, each point costs a `TPIDR_EL1` read, an `isb` and a counter read as well ([`calibrate`]
+//! measures that), so a stamped run is slower than an unstamped one by the number of stamps
+//! times that cost; the wake experiment reports both.
 //!
 //! The exception vector (`vectors.S`) stamps [`Stage::VectorEntry`] and [`Stage::VectorExit`]
-//! itself through `TPIDR_EL1`, which holds the address of this core's [`Stamps`] while stamps
-//! are on; the offsets there must match [`VECTOR_ENTRY_OFFSET`] and [`VECTOR_EXIT_OFFSET`].
+//! itself: `PROBE_ON`, then `TPIDR_EL1`, which holds the address of this core's [`Stamps`]
+//! while its stamps are on (0 otherwise); the offsets there must match [`VECTOR_ENTRY_OFFSET`]
+//! and [`VECTOR_EXIT_OFFSET`].
 
 use core::arch::asm;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub use runconfig::stages::{STAGES, Stage};
 
@@ -34,14 +38,25 @@ pub struct Stamps([AtomicU64; 16]);
 static STAMPS: [Stamps; crate::MAX_CORES] =
     [const { Stamps([const { AtomicU64::new(0) }; 16]) }; crate::MAX_CORES];
 
-/// Turns stamps on or off on the calling core. Every core's boot turns them off.
+/// Whether any core stamps; vectors.S reads it by name.
+#[unsafe(no_mangle)]
+pub static PROBE_ON: AtomicBool = AtomicBool::new(false);
+
+/// Turns stamps on or off: on the calling core, and the global switch with it (runs stamp on
+/// one core).
 pub fn set_enabled(on: bool) {
-    let core = crate::arch::cpu::core_id();
     let base = if on {
-        STAMPS[core].0.as_ptr() as u64
+        STAMPS[crate::arch::cpu::core_id()].0.as_ptr() as u64
     } else {
         0
     };
+    set_core_stamps(base);
+    PROBE_ON.store(on, Ordering::Relaxed);
+}
+
+/// Points this core's `TPIDR_EL1` at its stamps, or at nothing (0). Every core's boot clears
+/// it: its reset value is UNKNOWN.
+pub fn set_core_stamps(base: u64) {
     // SAFETY: TPIDR_EL1 is a software thread-ID register the kernel uses for nothing else;
     // vectors.S and `stamp` only dereference it when it is non-zero, and then it points at
     // this core's `Stamps`, which live for the whole run.
@@ -59,6 +74,9 @@ fn stamps_base() -> *const AtomicU64 {
 /// Records that this core reached `stage` now, if stamps are on.
 #[inline(always)]
 pub fn stamp(stage: Stage) {
+    if !PROBE_ON.load(Ordering::Relaxed) {
+        return;
+    }
     let base = stamps_base();
     if !base.is_null() {
         let now = crate::arch::pmu::cycles();

@@ -43,8 +43,7 @@ pub fn cores() -> usize {
 #[unsafe(no_mangle)]
 extern "C" fn kernel_main_el1(core: usize) -> ! {
     arch::exceptions::install_vectors();
-    // TPIDR_EL1 resets to an UNKNOWN value; the vectors read it as the stage-stamp switch.
-    crate::probe::set_enabled(false);
+    crate::probe::set_core_stamps(0);
     let cfg = config::get();
     let platform = cfg.platform().unwrap_or(runconfig::Platform::Gem5);
     let machine = Machine::of(platform);

@@ -46,7 +46,12 @@ exception_vectors:
 
 save_and_dispatch:
     stp     x2, x3, [sp, #16]
-    /* Stage stamp (kernel::probe): TPIDR_EL1 points at this core's stamps while they are on. */
+    /* Stage stamp (kernel::probe): PROBE_ON says whether any core stamps (a plain load: an MRS
+     * would serialize gem5's O3 pipeline on every exception), then TPIDR_EL1 points at this
+     * core's stamps, or is 0. */
+    adrp    x2, PROBE_ON
+    ldrb    w2, [x2, :lo12:PROBE_ON]
+    cbz     w2, 1f
     mrs     x2, tpidr_el1
     cbz     x2, 1f
     isb
@@ -123,6 +128,9 @@ restore_frame_and_eret:
     msr     elr_el1, x1
     msr     spsr_el1, x2
     /* Stage stamp before the return (x0/x1 are restored next). */
+    adrp    x0, PROBE_ON
+    ldrb    w0, [x0, :lo12:PROBE_ON]
+    cbz     w0, 2f
     mrs     x0, tpidr_el1
     cbz     x0, 2f
     isb
