@@ -121,7 +121,8 @@ pub fn step_label(to: Stage) -> &'static str {
 }
 
 /// The segment before the first stamp.
-pub const BEFORE_FIRST: &str = "event delivery + wake (before the first stamp)";
+pub const BEFORE_FIRST: &str =
+    "before the first stamp: event delivery, wake from WFE (busy: the running chunk)";
 
 /// One pattern as the guest reported it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -356,6 +357,8 @@ pub fn chart(file: &ResultsFile) -> StackedBarChart {
         "cycles (mean)",
         bars.iter().map(|(n, _)| n.clone()).collect(),
     );
+    // Wide enough that each bar's "cpu path load" label fits on its three lines.
+    chart.size = (1500, 680);
     for label in labels {
         let values: Vec<f64> = per_bar
             .iter()
