@@ -23,6 +23,7 @@ pub mod gem5;
 pub mod guest_image;
 pub mod process;
 pub mod qemu;
+pub mod raw_samples;
 pub mod results;
 pub mod run;
 pub mod spec;

@@ -21,6 +21,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::raw_samples;
 use crate::results::{self, DumpStats, RunResult, SimulatorInfo};
 use crate::run::{ImageId, Simulator};
 use crate::spec::{RunSpec, Sim};
@@ -272,10 +273,22 @@ pub fn run(exp: &dyn Experiment, opts: &RunOptions<'_>) -> Result<ResultsFile> {
         .with_context(|| format!("creating {}", opts.results_dir.display()))?;
     let json = ResultsFile::path(&opts.results_dir, exp.name());
     results::write_json_atomic(&json, &file)?;
+    let raw_runs: Vec<(&str, &Path)> = runs
+        .iter()
+        .map(|(point, result)| (point.id.as_str(), result.run_dir.as_path()))
+        .collect();
+    let raw = raw_samples::archive(&opts.results_dir, exp.name(), &raw_runs)?;
     let svgs = exp.figures(&file, &opts.results_dir)?;
     println!("{}", exp.summary(&file));
     let svgs: Vec<String> = svgs.iter().map(|p| p.display().to_string()).collect();
     println!("wrote {} and {}", json.display(), svgs.join(", "));
+    if !raw.is_empty() {
+        println!(
+            "archived the raw samples of {} runs in {}",
+            raw.len(),
+            raw_samples::dir(&opts.results_dir, exp.name()).display()
+        );
+    }
     Ok(file)
 }
 
