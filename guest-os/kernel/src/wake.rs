@@ -242,6 +242,20 @@ impl Future for EventWait {
         let s = self.source;
         let task = task_from_waker(cx.waker()).expect("EventWait polled outside an executor task");
         let p = path();
+        if p.needs_device()
+            && let Some(dev) = coro_sched::device()
+        {
+            // The device latches an event that fires before the bind, and it raises the SPI
+            // (the fallback, which wakes from TABLE) only for a bound task. Storing TABLE
+            // before the bind is therefore all the fallback needs: no latch to check and
+            // nothing to mask, so the device paths do not pay the software paths'
+            // bookkeeping (two DAIF writes, which drain the pipeline on gem5's O3, and an
+            // atomic) on every wait.
+            TABLE[s].store(task.as_ptr().cast_mut(), Ordering::Release);
+            dev.bind(s, task.as_ptr());
+            self.armed = true;
+            return Poll::Pending;
+        }
         // The software paths' latch and table are shared with the interrupt handler on this
         // core: check and register with IRQs masked.
         let latched = cpu::without_irqs(|| {
@@ -253,11 +267,6 @@ impl Future for EventWait {
         });
         if latched {
             return Poll::Ready(());
-        }
-        if p.needs_device()
-            && let Some(dev) = coro_sched::device()
-        {
-            dev.bind(s, task.as_ptr());
         }
         self.armed = true;
         Poll::Pending
