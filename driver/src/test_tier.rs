@@ -6,10 +6,12 @@
 //!   Then the software wake paths (`irq`, `poll`; QEMU has no CoroSched device), idle and busy,
 //!   must deliver every wake, and each E3 mechanism must make its switches (QEMU's cycle
 //!   counts mean nothing; only that the mechanisms work is checked).
-//! - **gem5**: the same self-test on the `atomic` and `minor` CPUs, a tiny E3 (a few switches
-//!   per mechanism on `minor`) whose runs must yield cycles per switch, and the device's `hwq`
-//!   and `ring` paths (a few wakes each on `minor`), checked as the wake experiment checks them. Without `GEM5`
-//!   the tier is skipped (gem5 is an hour's build the user makes).
+//! - **gem5**: the same self-test on the `atomic` CPU without the CoroSched device and on
+//!   `minor` with it (a 4-entry queue), where it adds the device check ([`check_device`]); a
+//!   tiny E3 (a few switches per mechanism on `minor`) whose runs must yield cycles per switch;
+//!   and the device's `hwq` and `ring` paths (a few wakes each on `minor`), checked as the wake
+//!   experiment checks them. Without `GEM5` the tier is skipped (gem5 is an hour's build the
+//!   user makes).
 //!
 //! Both tiers also run the wake stage probe (`stamps = 1`): the stamps must come out in the
 //! path's stage order, and on gem5 an idle core must sleep between wakes (about two idle waits
@@ -25,6 +27,7 @@ use anyhow::{Context, Result};
 use runconfig::{App, Choice};
 use serde_json::Value;
 
+use crate::coro_sched::CoroSchedSpec;
 use crate::experiments::context_switch::ContextSwitch;
 use crate::experiments::wake::Wake;
 use crate::experiments::wake_breakdown::{STAMPS_PARAM, WakeBreakdown, guest_breakdown};
@@ -43,6 +46,9 @@ pub const SELFTEST_CHECKS: &[&str] = &[
     "preempt",
     "svc",
 ];
+
+/// The device's queue depth in the gem5 self-test: its device check fills the queue.
+const SELFTEST_QUEUE_DEPTH: u64 = 4;
 
 /// Wakes per QEMU wake-path run (the events come from core 1, one every 500 µs).
 const QEMU_WAKES: u64 = 40;
@@ -287,6 +293,40 @@ pub fn check_selftest(results: &[Value], cores: u64) -> Result<(), String> {
     }
 }
 
+/// Checks the self-test's device record (present only with the CoroSched device): bad task
+/// pointers refused, the queue the configured depth, and exactly one wake past a full queue
+/// that fell back to the interrupt, with every waiter woken.
+pub fn check_device(results: &[Value], queue_depth: u64) -> Result<(), String> {
+    let r = results
+        .iter()
+        .find(|r| r.get("test").and_then(Value::as_str) == Some("device"))
+        .ok_or("missing: no @result record with \"test\":\"device\" in a run with the device")?;
+    let num = |k: &str| r.get(k).and_then(number);
+    let mut problems = Vec::new();
+    for flag in ["null_task_refused", "misaligned_task_refused"] {
+        if r.get(flag) != Some(&Value::Bool(true)) {
+            problems.push(format!("{flag} is not true"));
+        }
+    }
+    if num("queue_depth") != Some(queue_depth as f64) {
+        problems.push(format!(
+            "the device reports queue depth {:?}, the run configured {queue_depth}",
+            num("queue_depth")
+        ));
+    }
+    if num("woken").is_none() || num("woken") != num("waiters") {
+        problems.push("not every waiter woke".into());
+    }
+    if num("fallbacks") != Some(1.0) || num("irq_wakes") != Some(1.0) {
+        problems.push("want exactly one fallback, served by the interrupt handler".into());
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}: {r}", problems.join("; ")))
+    }
+}
+
 /// Runs a tier; `Ok` means every check passed (or the gem5 tier was skipped).
 pub fn run(tier: Tier, opts: &TierOptions<'_>) -> Result<()> {
     if tier == Tier::Gem5 && std::env::var_os(crate::gem5::ENV).is_none_or(|v| v.is_empty()) {
@@ -306,9 +346,21 @@ pub fn run(tier: Tier, opts: &TierOptions<'_>) -> Result<()> {
                     "selftest-atomic".into(),
                     selftest(SimSpec::gem5(Cpu::Atomic, max_ticks), 2),
                 ),
+                // With the device (a small queue, so that its fallback is cheap to reach): the
+                // self-test adds its device check.
                 point(
-                    "selftest-minor".into(),
-                    selftest(SimSpec::gem5(Cpu::Minor, max_ticks), 2),
+                    "selftest-minor-device".into(),
+                    selftest(
+                        SimSpec::Gem5 {
+                            cpu: Cpu::Minor,
+                            max_ticks,
+                            coro_sched: Some(CoroSchedSpec {
+                                queue_depth: SELFTEST_QUEUE_DEPTH,
+                                ..CoroSchedSpec::default()
+                            }),
+                        },
+                        2,
+                    ),
                 ),
             ];
             let e3 = ContextSwitch.points(Profile::Smoke);
@@ -379,7 +431,11 @@ pub fn run(tier: Tier, opts: &TierOptions<'_>) -> Result<()> {
 fn check_point(point: &Point, result: &RunResult) -> Result<(), String> {
     let stamped = point.spec.params.get(STAMPS_PARAM).copied().unwrap_or(0) != 0;
     if point.spec.app == App::SelfTest.name() {
-        check_selftest(&result.results, point.spec.cores)
+        check_selftest(&result.results, point.spec.cores)?;
+        match point.spec.sim.coro_sched() {
+            Some(device) => check_device(&result.results, device.queue_depth),
+            None => Ok(()),
+        }
     } else if stamped && matches!(point.spec.sim, SimSpec::Gem5 { .. }) {
         let m = WakeBreakdown
             .measure(point, result)
@@ -505,6 +561,25 @@ mod tests {
                 .unwrap_err()
                 .contains("no @result record")
         );
+    }
+
+    #[test]
+    fn device_check_wants_refusals_the_depth_and_one_fallback() {
+        let ok = json!({"test":"device","ok":true,"null_task_refused":true,
+            "misaligned_task_refused":true,"queue_depth":4,"waiters":5,"woken":5,
+            "fallbacks":1,"irq_wakes":1});
+        assert_eq!(check_device(std::slice::from_ref(&ok), 4), Ok(()));
+        let e = check_device(std::slice::from_ref(&ok), 16).unwrap_err();
+        assert!(e.contains("queue depth"), "{e}");
+        let mut bad = ok.clone();
+        bad["woken"] = json!(4);
+        bad["fallbacks"] = json!(0);
+        bad["null_task_refused"] = json!(false);
+        let e = check_device(&[bad], 4).unwrap_err();
+        assert!(e.contains("not every waiter woke"), "{e}");
+        assert!(e.contains("exactly one fallback"), "{e}");
+        assert!(e.contains("null_task_refused"), "{e}");
+        assert!(check_device(&all_ok(2), 4).unwrap_err().contains("missing"));
     }
 
     #[test]

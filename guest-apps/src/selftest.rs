@@ -1,6 +1,8 @@
 //! Boot self-test: every core came up, the timer interrupt fires on every core, async sleep
 //! waits at least as long as asked, the cooperative budget forces a greedy task to yield,
-//! timer preemption switches threads, and a system call traps and returns. Each check prints
+//! timer preemption switches threads, and a system call traps and returns; with the CoroSched
+//! device, a bad task pointer is refused with an error status and a full hardware queue falls
+//! back to the interrupt without losing a wake. Each check prints
 //! one `@result {"test":…,"ok":…}` line with the numbers it judged by; the driver asserts on them.
 
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -62,6 +64,9 @@ pub fn run(core: usize, cfg: &RunConfig) {
     budget_test(cfg.param("budget").filter(|&b| b > 0).unwrap_or(128) as u32);
     preempt_test(freq, cfg.platform() == Some(runconfig::Platform::Qemu));
     svc_test();
+    if let Some(dev) = kernel::coro_sched::device() {
+        device_test(dev, freq);
+    }
 }
 
 static TIMER_OK: [AtomicU64; kernel::MAX_CORES] = [const { AtomicU64::new(0) }; kernel::MAX_CORES];
@@ -163,4 +168,77 @@ static PREEMPT_START: AtomicU64 = AtomicU64::new(0);
 fn svc_test() {
     let r = kernel::syscall::call(kernel::syscall::SYS_NULL, 42);
     result!("{{\"test\":\"svc\",\"ok\":{},\"returned\":{}}}", r == 0, r);
+}
+
+/// The CoroSched device, end to end: binding a null or a misaligned task pointer sets the
+/// matching error bit; then `queue_depth + 1` tasks wait on `hwq` and all their events fire at
+/// once, so the queue fills and the last wake must fall back to the interrupt (counted by the
+/// device, served by the irq handler from the software table). Every task must wake, within a
+/// second of counter time (a lost wake is a failed check, not a hang).
+fn device_test(dev: &'static kernel::coro_sched::CoroSched, freq: u64) {
+    use coro_sched_regs::{err_bit, error_code};
+    use kernel::wake::{self, EventWait, RingWait, WakePath};
+
+    dev.clear_errors();
+    dev.bind(0, core::ptr::null());
+    let null_refused = dev.errors() & err_bit(error_code::NULL_TASK) != 0;
+    dev.clear_errors();
+    dev.bind(0, core::ptr::without_provenance::<()>(0x1001));
+    let misaligned_refused = dev.errors() & err_bit(error_code::MISALIGNED_TASK) != 0;
+    dev.clear_errors();
+    dev.unbind(0);
+
+    let depth = dev.queue_depth();
+    let waiters = depth + 1;
+    let core = kernel::core_id();
+    let sources: alloc::vec::Vec<usize> = (0..waiters).collect();
+    assert!(
+        waiters <= coro_sched_regs::NUM_SOURCES,
+        "queue depth {depth} leaves no source for the fallback check (NUM_SOURCES {})",
+        coro_sched_regs::NUM_SOURCES
+    );
+    wake::setup(WakePath::Hwq, core, &sources, RingWait::EventWire);
+    let fallbacks_before = dev.fallbacks();
+    let irq_before = wake::IRQ_WAKES.load(Relaxed);
+    let woken = Arc::new(AtomicU64::new(0));
+    for &s in &sources {
+        let woken = woken.clone();
+        runtime::spawn(async move {
+            EventWait::new(s).await;
+            wake::resumed(s);
+            woken.fetch_add(1, Relaxed);
+        });
+    }
+    // Spawned last, so it runs after every waiter has bound its source.
+    runtime::spawn(async move {
+        for s in 0..waiters {
+            dev.trigger(s);
+        }
+    });
+    let timeout =
+        runtime::run_until_or_stall(|| woken.load(Relaxed) == waiters as u64, &woken, freq);
+    let fallbacks = dev.fallbacks() - fallbacks_before;
+    let irq_wakes = wake::IRQ_WAKES.load(Relaxed) - irq_before;
+    let errors = dev.errors();
+    wake::teardown();
+    let woke = woken.load(Relaxed);
+    result!(
+        "{{\"test\":\"device\",\"ok\":{},\"null_task_refused\":{},\"misaligned_task_refused\":{},\"queue_depth\":{},\"waiters\":{},\"woken\":{},\"fallbacks\":{},\"irq_wakes\":{},\"errors\":{},\"timed_out\":{}}}",
+        null_refused
+            && misaligned_refused
+            && timeout.is_ok()
+            && woke == waiters as u64
+            && fallbacks == 1
+            && irq_wakes == 1
+            && errors == 0,
+        null_refused,
+        misaligned_refused,
+        depth,
+        waiters,
+        woke,
+        fallbacks,
+        irq_wakes,
+        errors,
+        timeout.is_err()
+    );
 }
