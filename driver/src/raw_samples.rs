@@ -39,11 +39,15 @@ pub fn archive(
     let mut written = Vec::new();
     for (id, run_dir) in runs {
         let samples = run_dir.join(SAMPLES_FILE);
-        if !samples.exists() {
-            continue;
-        }
-        let csv = std::fs::read(&samples)
-            .with_context(|| format!("reading the raw samples {}", samples.display()))?;
+        let csv = match std::fs::read(&samples) {
+            Ok(csv) => csv,
+            // A run without the device has no samples.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("reading the raw samples {}", samples.display()));
+            }
+        };
         let target = out_dir.join(format!("{id}{SUFFIX}"));
         atomic_file::write(&target, &gzip(&csv)?).map_err(|(path, e)| {
             anyhow::anyhow!(
