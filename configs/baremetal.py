@@ -153,11 +153,22 @@ def build_system(args):
     return system
 
 
+def sources_hash():
+    """The hash of the gem5-devices sources this binary was built from (the driver compares
+    it with the working tree's: driver/src/device_hash.rs)."""
+    try:
+        from m5.objects.Gem5DevicesBuild import DEVICE_SOURCES_HASH
+
+        return DEVICE_SOURCES_HASH
+    except ImportError:
+        return "unknown"
+
+
 def add_coro_sched(system, args, want_caches):
     have = hasattr(m5.objects, "CoroSched")
     want = have if args.coro_sched is None else args.coro_sched
     if not want:
-        print("coro-sched: absent", flush=True)
+        print(f"coro-sched: absent sources_hash={sources_hash()}", flush=True)
         return
     if not have:
         print(
@@ -204,7 +215,7 @@ def add_coro_sched(system, args, want_caches):
     print(
         f"coro-sched: base={CORO_BASE[args.coro_placement]:#x} "
         f"placement={args.coro_placement} pio_latency={args.coro_pio_latency} "
-        f"queue_depth={args.coro_queue_depth}",
+        f"queue_depth={args.coro_queue_depth} sources_hash={sources_hash()}",
         flush=True,
     )
 

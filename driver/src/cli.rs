@@ -46,6 +46,8 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// System tests run by `just test`: boot the self-test on QEMU, or on gem5 (+ a tiny E3)
     TestTier(TestTierArgs),
+    /// Build gem5 with this project's devices (gem5-devices/ as EXTRAS), or check that one exists
+    Gem5(crate::gem5_build::command::Gem5Args),
 }
 
 #[derive(Debug, Args)]

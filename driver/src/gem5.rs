@@ -155,7 +155,7 @@ pub fn parse_build_info(text: &str) -> BuildInfo {
 
 /// Runs `binary` on a small Python script (named `name`) in a temporary output directory and
 /// returns its stdout (gem5's banner, then what the script printed).
-fn run_probe(binary: &Path, name: &str, script_text: &str) -> Result<String, Gem5Error> {
+pub fn run_probe(binary: &Path, name: &str, script_text: &str) -> Result<String, Gem5Error> {
     let fail = |reason: String| Gem5Error::NotRunnable {
         binary: binary.into(),
         reason,

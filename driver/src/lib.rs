@@ -13,6 +13,7 @@ pub mod atomic_file;
 pub mod cli;
 pub mod console;
 pub mod coro_sched;
+pub mod device_hash;
 pub mod doctor;
 #[doc(hidden)]
 pub mod elf_fixture;
@@ -20,6 +21,7 @@ pub mod elf_patch;
 pub mod experiments;
 pub mod figures;
 pub mod gem5;
+pub mod gem5_build;
 pub mod guest_image;
 pub mod process;
 pub mod qemu;
