@@ -3,9 +3,9 @@
 
 driver := "cargo run --quiet --release -p driver --"
 
-# Run the experiments on gem5 (GEM5=/path/to/gem5.fast): quick profile by default, `full` for
-# the publication-size sweeps.
+# Run every experiment on gem5 (building gem5 first if needed); `full` for publication size
 run-experiment profile="quick":
+    {{driver}} gem5 ensure
     {{driver}} experiment all --profile {{profile}}
 
 # Regenerate every figure from the results/*.json files.
@@ -14,6 +14,7 @@ figures:
 
 # Everything that needs no gem5, then the gem5 tier when GEM5 is set (it says when it is skipped).
 test:
+    {{driver}} setup
     cargo clippy --workspace --exclude kernel --exclude guest-apps --all-targets -- -D warnings
     cargo clippy -p kernel -p guest-apps --target aarch64-unknown-none --release -- -D warnings
     cargo test --workspace --exclude kernel --exclude guest-apps

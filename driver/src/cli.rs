@@ -48,6 +48,8 @@ pub enum Command {
     TestTier(TestTierArgs),
     /// Build gem5 with this project's devices (gem5-devices/ as EXTRAS), or check that one exists
     Gem5(crate::gem5_build::command::Gem5Args),
+    /// Install what `just test` needs and lacks (QEMU, a C++ compiler, the guest's Rust target)
+    Setup,
 }
 
 #[derive(Debug, Args)]

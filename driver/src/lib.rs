@@ -28,6 +28,7 @@ pub mod qemu;
 pub mod raw_samples;
 pub mod results;
 pub mod run;
+pub mod setup;
 pub mod spec;
 pub mod stacked_bars;
 pub mod stats;

@@ -39,6 +39,7 @@ fn execute(cli: Cli) -> Result<ExitCode> {
             println!("{}", elf.display());
         }
         Command::Run(args) => run_one(&root, args)?,
+        Command::Setup => driver::setup::tests(&root)?,
         Command::Gem5(args) => driver::gem5_build::command::execute(args, &root)?,
         Command::Stats(args) => {
             let file = StatsFile::from_path(&args.file)?;

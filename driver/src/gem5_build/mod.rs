@@ -373,40 +373,14 @@ fn obtain_source(choice: &SourceChoice) -> Result<()> {
     Ok(())
 }
 
-/// Installs [`APT_PACKAGES`] that are missing, when running as root with apt-get; otherwise
-/// names them.
+/// Installs the [`APT_PACKAGES`] that are missing (as root), or names them.
 fn install_build_deps() -> Result<()> {
     let missing: Vec<&str> = APT_PACKAGES
         .iter()
         .copied()
         .filter(|p| !dpkg_installed(p))
         .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
-    if !root || !Path::new("/usr/bin/apt-get").exists() {
-        bail!(
-            "gem5's build needs these packages: {} (on Debian: sudo apt-get install {})",
-            missing.join(", "),
-            missing.join(" ")
-        );
-    }
-    eprintln!("gem5 build: installing {}", missing.join(" "));
-    let update = Command::new("apt-get").args(["update", "-qq"]).status()?;
-    ensure!(update.success(), "apt-get update failed");
-    let status = Command::new("apt-get")
-        .args(["install", "-y", "-qq"])
-        .args(&missing)
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .status()?;
-    ensure!(
-        status.success(),
-        "apt-get install {} failed",
-        missing.join(" ")
-    );
-    Ok(())
+    crate::setup::apt_install(&missing).context("gem5's build needs these packages")
 }
 
 fn dpkg_installed(package: &str) -> bool {
