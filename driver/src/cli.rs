@@ -231,6 +231,38 @@ pub struct TestTierArgs {
     pub timeout: Option<f64>,
 }
 
+/// Exit status of a command-line mistake the driver finds itself (a name, a combination or a
+/// number it refuses): 2, as for the mistakes clap finds.
+pub const USAGE_EXIT: u8 = 2;
+
+/// A command-line mistake found after parsing (options that do not go together, a value out of
+/// range); exits with [`USAGE_EXIT`] like clap's own errors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Exit status for an error: [`USAGE_EXIT`] when the command line asked for something the
+/// driver refuses, 1 when something failed while doing what it asked.
+pub fn exit_code(e: &anyhow::Error) -> std::process::ExitCode {
+    let usage = e.chain().any(|c| {
+        c.is::<UsageError>()
+            || c.is::<crate::spec::SpecError>()
+            || c.is::<crate::experiments::UnknownExperiment>()
+    });
+    if usage {
+        std::process::ExitCode::from(USAGE_EXIT)
+    } else {
+        std::process::ExitCode::FAILURE
+    }
+}
+
 /// `--jobs` or the host's core count.
 pub fn jobs(explicit: Option<usize>) -> usize {
     explicit

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use crate::gem5;
 use crate::guest_image::TARGET;
-use crate::qemu;
+use crate::sim::qemu;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Level {
@@ -53,7 +53,7 @@ pub fn run(root: &Path, require_gem5: bool) -> Vec<Check> {
     } else {
         Level::Warn
     };
-    let config = root.join(gem5::CONFIG_SCRIPT);
+    let config = root.join(crate::sim::gem5::CONFIG_SCRIPT);
     checks.push(if config.is_file() {
         check(
             "gem5 config script",
