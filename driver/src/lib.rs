@@ -12,6 +12,7 @@
 
 pub mod atomic_file;
 pub mod cli;
+pub mod cli_help;
 pub mod console;
 pub mod coro_sched;
 pub mod doctor;
