@@ -28,10 +28,7 @@ pub fn run_help() -> String {
             mechanisms.join(", ")
         ));
         for p in app.params() {
-            text.push_str(&format!(
-                "      {}={} {}\n",
-                p.name, p.default, p.help
-            ));
+            text.push_str(&format!("      {}={} {}\n", p.name, p.default, p.help));
         }
     }
     text.push_str(&format!(
@@ -56,7 +53,9 @@ pub fn experiment_help() -> String {
     for exp in experiments::ALL {
         text.push_str(&format!("  {:<16} {}\n", exp.name(), exp.about()));
     }
-    text.push_str(&format!("  {ALL_NAME:<16} every one of them, in this order\n"));
+    text.push_str(&format!(
+        "  {ALL_NAME:<16} every one of them, in this order\n"
+    ));
     text.push_str(
         "\nExamples:\n  driver experiment all --profile quick\n  \
          driver experiment wake-latency --profile full --jobs 2",

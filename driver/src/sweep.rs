@@ -61,6 +61,19 @@ pub struct SweepConfig<'a> {
 
 /// Runs the points of a sweep on the simulator; outcomes come back in point order.
 pub fn run_sweep(cfg: &SweepConfig<'_>, points: &[Point]) -> Vec<PointOutcome> {
+    run_sweep_checked(cfg, points, &|_, _| Ok(()))
+}
+
+/// What a run must show besides finishing; `Err` says what it lacks.
+pub type Check<'a> = dyn Fn(&Point, &RunResult) -> Result<(), String> + Sync + 'a;
+
+/// [`run_sweep`], with each finished run checked as it ends: a run that fails its check is a
+/// failed point, in its progress line and in the table.
+pub fn run_sweep_checked(
+    cfg: &SweepConfig<'_>,
+    points: &[Point],
+    check: &Check<'_>,
+) -> Vec<PointOutcome> {
     let simulator = cfg.simulator.info();
     let decide = |p: &Point, dir: &Path| {
         if cfg.resume {
@@ -70,7 +83,7 @@ pub fn run_sweep(cfg: &SweepConfig<'_>, points: &[Point]) -> Vec<PointOutcome> {
         }
     };
     let runner = |p: &Point, dir: &Path| {
-        run::execute_with(
+        let result = run::execute_with(
             &RunRequest {
                 spec: &p.spec,
                 image: cfg.image,
@@ -80,7 +93,9 @@ pub fn run_sweep(cfg: &SweepConfig<'_>, points: &[Point]) -> Vec<PointOutcome> {
                 root: cfg.root,
             },
             cfg.image_id,
-        )
+        )?;
+        check(p, &result).map_err(|e| anyhow::anyhow!("check failed: {e}"))?;
+        Ok(result)
     };
     run_points(&cfg.dir, points, cfg.jobs, &decide, &runner)
 }
