@@ -16,8 +16,10 @@ pub mod cli_help;
 pub mod console;
 pub mod coro_sched;
 pub mod doctor;
-#[doc(hidden)]
-pub mod elf_fixture;
+/// The hand-made ELF of the tests (shared with the integration tests, hence its place).
+#[cfg(test)]
+#[path = "../tests/support/elf_fixture.rs"]
+mod elf_fixture;
 pub mod elf_patch;
 pub mod experiments;
 pub mod figures;
