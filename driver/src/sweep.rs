@@ -239,7 +239,7 @@ pub fn require_all(outcomes: &[PointOutcome]) -> Result<Vec<(&Point, &RunResult)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::{GuestInfo, Provenance, SCHEMA, SimulatorInfo};
+    use crate::results::tests::sample_result;
     use crate::spec::{Cpu, SimSpec};
     use std::sync::atomic::AtomicUsize;
 
@@ -259,61 +259,22 @@ mod tests {
         }
     }
 
-    fn fake_result(dir: &Path, spec: &RunSpec) -> RunResult {
-        RunResult {
-            schema: SCHEMA,
-            run_dir: dir.into(),
-            spec: spec.clone(),
-            provenance: Provenance {
-                command: vec![],
-                command_line: String::new(),
-                driver_command: vec![],
-                simulator: SimulatorInfo {
-                    name: "gem5".into(),
-                    binary: "g".into(),
-                    version: "v".into(),
-                    build: "b".into(),
-                },
-                guest: GuestInfo {
-                    source_elf: "e".into(),
-                    elf_sha256: "sha".into(),
-                    patched_sha256: String::new(),
-                    git_describe: String::new(),
-                },
-            },
-            exit: crate::results::ExitInfo {
-                status: Some(0),
-                signal: None,
-                gem5: None,
-                wall_secs: 0.0,
-            },
-            app_started: true,
-            console_lines: 0,
-            results: vec![],
-            stats: None,
-        }
-    }
-
     /// A runner that writes result.json like a real run (and fails for ids starting "bad").
     fn runner(calls: &AtomicUsize) -> impl Fn(&Point, &Path) -> Result<RunResult> + Sync + '_ {
         move |p: &Point, dir: &Path| {
             calls.fetch_add(1, Ordering::SeqCst);
             std::fs::create_dir_all(dir)?;
             anyhow::ensure!(!p.id.starts_with("bad"), "guest panicked: boom");
-            let r = fake_result(dir, &p.spec);
+            let r = sample_result(dir, p.spec.clone());
             results::write_json_atomic(&dir.join(results::RESULT_JSON), &r)?;
             Ok(r)
         }
     }
 
+    /// Resumes against the image and simulator of [`sample_result`].
     fn decide(p: &Point, dir: &Path) -> Decision {
-        let sim = SimulatorInfo {
-            name: "gem5".into(),
-            binary: "g".into(),
-            version: "v".into(),
-            build: "b".into(),
-        };
-        results::resume_decision(dir, &p.spec, "sha", &sim)
+        let made = sample_result(dir, p.spec.clone()).provenance;
+        results::resume_decision(dir, &p.spec, &made.guest.elf_sha256, &made.simulator)
     }
 
     #[test]
