@@ -46,11 +46,9 @@ pub enum Command {
     Experiment(ExperimentArgs),
     /// Redraw every figure from the results/*.json present
     Figures(FiguresArgs),
-    /// Check the tools this project needs, say how to fix what is missing and which commands
-    /// cannot run; exits 1 when anything is missing
+    /// Check the tools this project needs, and say what is missing and what cannot run
     Doctor(DoctorArgs),
-    /// System tests run by `just test`: the guest's self-test and every mechanism, on QEMU or
-    /// on gem5, each run checked against what it must report
+    /// System tests of `just test`: self-test and every mechanism on QEMU or gem5, each checked
     #[command(after_help = cli_help::TEST_TIER_HELP)]
     TestTier(TestTierArgs),
 }

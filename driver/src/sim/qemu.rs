@@ -61,7 +61,7 @@ pub fn argv(qemu: &Path, elf: &Path, cores: u64) -> Vec<OsString> {
 pub const LOG: &str = "qemu.log";
 /// Redistributors in the first GICv3 region of `virt` (0x080A_0000..0x0900_0000, 128 KiB each),
 /// the one region the guest maps.
-const MAX_CORES: u64 = 123;
+pub const MAX_CORES: u64 = 123;
 
 /// QEMU found and identified by its version line.
 #[derive(Debug)]

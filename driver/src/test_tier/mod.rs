@@ -339,3 +339,39 @@ fn check_point(point: &Point, result: &RunResult) -> Result<(), String> {
             .map_err(|e| format!("{e:#}"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiments::ALL;
+
+    /// Every run the tiers and the experiments make passes the checks `driver run` makes before
+    /// a simulator starts (cores, device, wake on two cores), on the simulator it is for.
+    #[test]
+    fn every_planned_run_is_runnable() {
+        let max_cores = |sim: Sim| match sim {
+            Sim::Gem5 => crate::sim::gem5::MAX_CORES,
+            Sim::Qemu => crate::sim::qemu::MAX_CORES,
+        };
+        let mut points = qemu_points();
+        points.extend(gem5_points());
+        for exp in ALL {
+            for profile in [Profile::Quick, Profile::Full, Profile::Smoke] {
+                points.extend(exp.points(profile));
+            }
+        }
+        for p in &points {
+            p.spec
+                .check_runnable(max_cores(p.spec.sim()))
+                .unwrap_or_else(|e| panic!("{}: {e}", p.id));
+        }
+        let gem5 = gem5_points();
+        let pair: Vec<&Point> = gem5
+            .iter()
+            .filter(|p| [determinism::FIRST, determinism::SECOND].contains(&p.id.as_str()))
+            .collect();
+        assert_eq!(pair.len(), 2, "the determinism pair");
+        assert_eq!(pair[0].spec, pair[1].spec);
+        assert!(pair[0].spec.sim.coro_sched().is_some(), "it has samples");
+    }
+}

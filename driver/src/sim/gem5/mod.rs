@@ -58,7 +58,7 @@ pub const SELECTED_STATS: &[&str] = &[
     coro_sched::STATS_PATTERN,
 ];
 /// Cores `configs/baremetal.py` builds a cluster of; the guest's own limit is lower.
-const MAX_CORES: u64 = 64;
+pub const MAX_CORES: u64 = 64;
 
 /// gem5 found, identified, and paired with the workspace's config script.
 #[derive(Debug)]
