@@ -153,6 +153,11 @@ fn run_one(root: &Path, args: cli::RunArgs) -> Result<()> {
         params: &args.params,
         sim,
     })?;
+    // A run the guest would refuse is refused before the simulator is even looked for, unless
+    // whether it has the device depends on what the gem5 binary has.
+    if args.sim == Sim::Qemu || device != DeviceRequest::Auto {
+        spec.check_runnable(u64::MAX)?;
+    }
     let simulator = Simulator::find(args.sim, root)?;
     if let SimSpec::Gem5 { coro_sched, .. } = &mut spec.sim {
         let why_none = match device {

@@ -597,6 +597,26 @@ fn usage_mistakes_exit_2_before_anything_runs() {
     ));
     run(&["--sim", "qemu", "--app", "wake", "--mechanism", "irq"])
         .stderr(contains("needs --cores 2 or more"));
+    // Refused as a mistake even where QEMU is missing: nothing needs to be looked up.
+    env.driver("ok")
+        .env("QEMU", env.base.join("nowhere/qemu"))
+        .args([
+            "run",
+            "--sim",
+            "qemu",
+            "--app",
+            "wake",
+            "--mechanism",
+            "ring",
+            "--cores",
+            "2",
+        ])
+        .args(["--out", "/nonexistent/never-created", "--elf"])
+        .arg(&env.elf)
+        .assert()
+        .failure()
+        .code(2)
+        .stderr(contains("exists only on gem5"));
     run(&["--sim", "qemu", "--app", "selftest", "--cpu", "o3"])
         .stderr(contains("apply to gem5 only"));
     env.driver("ok")
