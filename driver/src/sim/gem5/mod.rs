@@ -57,8 +57,9 @@ pub const SELECTED_STATS: &[&str] = &[
     "system.cpu_cluster.cpus*.numWorkItemsCompleted",
     coro_sched::STATS_PATTERN,
 ];
-/// Cores `configs/baremetal.py` builds a cluster of; the guest's own limit is lower.
-pub const MAX_CORES: u64 = 64;
+/// `configs/baremetal.py` builds a cluster of any size: no limit of its own (the guest's,
+/// `runconfig::MAX_CORES`, applies).
+pub const MAX_CORES: u64 = u64::MAX;
 
 /// gem5 found, identified, and paired with the workspace's config script.
 #[derive(Debug)]
