@@ -179,8 +179,9 @@ pub fn run(tier: Tier, opts: &TierOptions<'_>) -> Result<()> {
     println!("\n{}", sweep::table(&outcomes));
     let mut failed: Vec<String> = outcomes
         .iter()
-        .filter_map(|o| match &o.status {
-            Status::Failed(e) => Some(format!("{}: {e}", o.point.id)),
+        .filter_map(|o| match o.status {
+            // The table above has the whole message.
+            Status::Failed(_) => Some(format!("{} (see above)", o.point.id)),
             _ => None,
         })
         .collect();
