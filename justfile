@@ -3,18 +3,19 @@
 
 driver := "cargo run --quiet --release -p driver --"
 
-# Run every experiment on gem5 (building gem5 first if needed); `full` for publication size
+# Run every experiment on gem5 (building gem5 first if none has this tree's devices): `quick`, or `full`
 run-experiment profile="quick":
     {{driver}} gem5 ensure
     {{driver}} experiment all --profile {{profile}}
 
-# Regenerate every figure from the results/*.json files.
+# Redraw every figure from the results/*.json files
 figures:
     {{driver}} figures
 
-# Everything that needs no gem5, then the gem5 tier when GEM5 is set (it says when it is skipped).
+# Format check, lints, host tests, guest build, QEMU tier, then the gem5 tier (skipped, and says so, without gem5)
 test:
     {{driver}} setup
+    cargo fmt --check
     cargo clippy --workspace --exclude kernel --exclude guest-apps --all-targets -- -D warnings
     cargo clippy -p kernel -p guest-apps --target aarch64-unknown-none --release -- -D warnings
     cargo test --workspace --exclude kernel --exclude guest-apps
@@ -22,10 +23,14 @@ test:
     {{driver}} test-tier qemu
     {{driver}} test-tier gem5
 
-# Check the toolchain, QEMU and gem5, and say how to fix what is missing.
+# Regenerate the generated files (register map: C++ header, guest crate, docs) after editing their sources
+bless:
+    REGMAP_BLESS=1 cargo test -p coro-sched-regmap
+
+# Check the toolchain, just, a C++ compiler, QEMU and gem5; say what cannot run and how to fix it
 doctor:
     {{driver}} doctor
 
-# Build the guest image.
+# Build the guest image
 build:
     {{driver}} build

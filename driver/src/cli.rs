@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use runconfig::App;
 
+use crate::cli_help;
 use crate::coro_sched::{self, CoroSchedSpec, Latency, Placement};
 use crate::experiments::Profile;
 use crate::spec::{self, Cpu, Sim};
@@ -20,7 +21,8 @@ pub const DEFAULT_MAX_TICKS: u64 = 1_000_000_000_000;
 #[command(
     name = "driver",
     version,
-    about = "Builds the guest, runs it on gem5 or QEMU, and turns runs into results and figures"
+    about = "Builds the guest, runs it on gem5 or QEMU, and turns runs into results and figures",
+    after_help = cli_help::MAIN_EXAMPLES
 )]
 pub struct Cli {
     /// Workspace root [default: $DRIVER_ROOT, else the repo around the current directory]
@@ -35,16 +37,19 @@ pub enum Command {
     /// Build the guest image for aarch64-unknown-none, check it, and print its path
     Build(BuildArgs),
     /// Make one run in its own directory (patched image, run.json, log, result.json)
+    #[command(after_help = cli_help::run_help())]
     Run(RunArgs),
     /// Print the dumps of a gem5 stats.txt as JSON
     Stats(StatsArgs),
     /// Run an experiment's sweep, gather results/<name>.json and draw results/<name>.svg
+    #[command(after_help = cli_help::experiment_help())]
     Experiment(ExperimentArgs),
     /// Redraw every figure from the results/*.json present
     Figures(FiguresArgs),
-    /// Check the tools this project needs and say how to fix what is missing
+    /// Check the tools this project needs, and say what is missing and what cannot run
     Doctor(DoctorArgs),
-    /// System tests run by `just test`: boot the self-test on QEMU, or on gem5 (+ a tiny E3)
+    /// System tests of `just test`: self-test and every mechanism on QEMU or gem5, each checked
+    #[command(after_help = cli_help::TEST_TIER_HELP)]
     TestTier(TestTierArgs),
     /// Build gem5 with this project's devices (gem5-devices/ as EXTRAS), or check that one exists
     Gem5(crate::gem5_build::command::Gem5Args),
@@ -67,14 +72,14 @@ pub struct RunArgs {
     /// Simulator
     #[arg(long, value_enum, default_value = "gem5")]
     pub sim: Sim,
-    /// Guest app
+    /// Guest app (the list is below)
     #[arg(long, value_parser = spec::parse_app)]
     pub app: App,
     /// Mechanism under test (required when the app has more than one)
     #[arg(long)]
     pub mechanism: Option<String>,
-    /// Cores the simulated system has and the app uses
-    #[arg(long, default_value_t = 1)]
+    /// Cores the simulated system has and the app uses (1 to the guest's limit, 8)
+    #[arg(long, default_value_t = 1, value_parser = parse_cores)]
     pub cores: u64,
     /// Measured iterations
     #[arg(long, default_value_t = runconfig::RunConfig::DEFAULT.iterations)]
@@ -128,9 +133,10 @@ pub struct RunArgs {
     )]
     pub coro_queue_depth: Option<u64>,
     /// Wall-clock seconds after which the simulator is killed and the guest counts as hung
-    #[arg(long, default_value_t = 3600.0, value_name = "SECS")]
-    pub timeout: f64,
-    /// Guest image [default: target/aarch64-unknown-none/release/guest]
+    #[arg(long, default_value = "3600", value_name = "SECS", value_parser = parse_timeout)]
+    pub timeout: Duration,
+    /// Guest image [default: build the guest (cargo, incremental) and use
+    /// target/aarch64-unknown-none/release/guest]
     #[arg(long, value_name = "PATH")]
     pub elf: Option<PathBuf>,
 }
@@ -200,8 +206,8 @@ pub struct ExperimentArgs {
     #[arg(long)]
     pub fresh: bool,
     /// Wall-clock seconds per run before it is killed as hung
-    #[arg(long, default_value_t = 7200.0, value_name = "SECS")]
-    pub timeout: f64,
+    #[arg(long, default_value = "7200", value_name = "SECS", value_parser = parse_timeout)]
+    pub timeout: Duration,
     /// Use this guest image instead of building one
     #[arg(long, value_name = "PATH")]
     pub elf: Option<PathBuf>,
@@ -216,13 +222,14 @@ pub struct FiguresArgs {
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
-    /// Fail (not just warn) when gem5 is missing or incomplete
+    /// Exit 0 when everything but gem5 is there (gem5 is still checked and reported)
     #[arg(long)]
-    pub require_gem5: bool,
+    pub no_gem5: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct TestTierArgs {
+    /// Which system tests: qemu, or gem5 (skipped when no gem5 is found)
     pub tier: Tier,
     /// Use this guest image instead of building one
     #[arg(long, value_name = "PATH")]
@@ -231,8 +238,40 @@ pub struct TestTierArgs {
     #[arg(long)]
     pub jobs: Option<usize>,
     /// Wall-clock seconds per run [default: 300 on QEMU, 3600 on gem5]
-    #[arg(long, value_name = "SECS")]
-    pub timeout: Option<f64>,
+    #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
+    pub timeout: Option<Duration>,
+}
+
+/// Exit status of a command-line mistake the driver finds itself (a name, a combination or a
+/// number it refuses): 2, as for the mistakes clap finds.
+pub const USAGE_EXIT: u8 = 2;
+
+/// A command-line mistake found after parsing (options that do not go together, a value out of
+/// range); exits with [`USAGE_EXIT`] like clap's own errors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Exit status for an error: [`USAGE_EXIT`] when the command line asked for something the
+/// driver refuses, 1 when something failed while doing what it asked.
+pub fn exit_code(e: &anyhow::Error) -> std::process::ExitCode {
+    let usage = e.chain().any(|c| {
+        c.is::<UsageError>()
+            || c.is::<crate::spec::SpecError>()
+            || c.is::<crate::experiments::UnknownExperiment>()
+    });
+    if usage {
+        std::process::ExitCode::from(USAGE_EXIT)
+    } else {
+        std::process::ExitCode::FAILURE
+    }
 }
 
 /// `--jobs` or the host's core count.
@@ -246,10 +285,31 @@ pub fn jobs(explicit: Option<usize>) -> usize {
         .max(1)
 }
 
-/// Seconds from the command line as a duration; rejects negative and non-finite values.
-pub fn seconds(secs: f64) -> anyhow::Result<Duration> {
-    Duration::try_from_secs_f64(secs)
-        .map_err(|_| anyhow::anyhow!("--timeout {secs} is not a number of seconds"))
+/// clap value parser for `--timeout`: a positive, finite number of seconds.
+pub fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number of seconds"))?;
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(format!(
+            "'{s}' is not a wall-clock limit: give a number of seconds greater than 0"
+        )),
+    }
+}
+
+/// clap value parser for `--cores`: 1 to the guest's limit ([`runconfig::MAX_CORES`]).
+pub fn parse_cores(s: &str) -> Result<u64, String> {
+    let n = spec::parse_u64(s)?;
+    let max = runconfig::MAX_CORES as u64;
+    if (1..=max).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!(
+            "{n} cores: the guest supports 1 to {max} (runconfig::MAX_CORES)"
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -371,6 +431,29 @@ mod tests {
         assert!(e.contains("at least 1"), "{e}");
         assert!(run(&["--no-coro-sched", "--coro-sched"]).is_err());
         assert!(run(&["--no-coro-sched", "--coro-pio-latency", "1ns"]).is_err());
+    }
+
+    #[test]
+    fn timeouts_and_cores_out_of_range_are_usage_errors() {
+        let run = |extra: &[&str]| {
+            let mut args = vec!["run", "--app", "selftest", "--out", "x"];
+            args.extend_from_slice(extra);
+            parse(&args)
+        };
+        for bad in ["0", "-1", "nan", "inf", "soon"] {
+            let bad = &format!("--timeout={bad}");
+            let e = run(&[bad]).unwrap_err();
+            assert!(e.contains("--timeout <SECS>"), "{bad}: {e}");
+        }
+        let Command::Run(r) = run(&["--timeout", "0.5"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(r.timeout, Duration::from_millis(500));
+        let e = run(&["--cores", "9"]).unwrap_err();
+        assert!(e.contains("the guest supports 1 to 8"), "{e}");
+        assert!(run(&["--cores", "0"]).is_err());
+        assert!(run(&["--cores", "8"]).is_ok());
+        assert!(parse(&["test-tier", "qemu", "--timeout", "0"]).is_err());
     }
 
     #[test]

@@ -16,7 +16,8 @@ pub struct Console {
     pub app_started: bool,
     /// Every `@result` record, in the order printed.
     pub results: Vec<Value>,
-    /// The first `@panic` message.
+    /// The first `@panic` message, with the lines that continue it (Rust's panic message puts
+    /// the location on the first line and the reason on the next), joined by spaces.
     pub panic: Option<String>,
     /// `@done` was printed.
     pub done: bool,
@@ -26,12 +27,31 @@ pub struct Console {
     pub lines: usize,
 }
 
+/// Lines after `@panic` that can continue its message, at most.
+const PANIC_LINES: usize = 32;
+
 impl Console {
     pub fn parse(text: &str) -> Console {
         let mut c = Console::default();
+        // Lines still to append to the panic message: until a blank line, a marker or the end.
+        let mut continuing = false;
+        let mut continued = 0;
         for (i, raw) in text.lines().enumerate() {
             c.lines = i + 1;
             let line = raw.trim_end_matches(['\r', ' ', '\t']);
+            if continuing {
+                let more = !line.trim().is_empty() && !line.starts_with('@');
+                if more
+                    && let Some(message) = &mut c.panic
+                    && continued < PANIC_LINES
+                {
+                    continued += 1;
+                    message.push(' ');
+                    message.push_str(line.trim());
+                    continue;
+                }
+                continuing = false;
+            }
             if line == APP_START {
                 c.app_started = true;
             } else if line == DONE {
@@ -43,8 +63,10 @@ impl Console {
                     Err(e) => c.malformed.push((i + 1, e.to_string())),
                 }
             } else if let Some(msg) = line.strip_prefix(PANIC_PREFIX) {
+                continuing = c.panic.is_none();
                 c.panic.get_or_insert_with(|| msg.trim().to_string());
             } else if line == PANIC_PREFIX.trim_end() {
+                continuing = c.panic.is_none();
                 c.panic.get_or_insert_with(|| "(no message)".into());
             }
         }
@@ -92,6 +114,26 @@ mod tests {
             Console::parse("@panic\n").panic.as_deref(),
             Some("(no message)")
         );
+    }
+
+    #[test]
+    fn panic_message_keeps_its_continuation_lines() {
+        // What the guest's panic handler prints: the location, then the reason on its own line.
+        let text = "@app-start\n\n@panic core 0: panicked at guest-os/kernel/src/smp.rs:30:9:\n\
+                    this CPU lacks FEAT_LSE (ID_AA64ISAR0_EL1.Atomic = 0); the guest is built\n\
+                    for Armv8.1 atomics\n\nlater log line\n@panic core 1: second\nignored\n";
+        let c = Console::parse(text);
+        assert_eq!(
+            c.panic.as_deref(),
+            Some(
+                "core 0: panicked at guest-os/kernel/src/smp.rs:30:9: this CPU lacks FEAT_LSE \
+                 (ID_AA64ISAR0_EL1.Atomic = 0); the guest is built for Armv8.1 atomics"
+            )
+        );
+        // A marker ends the message too.
+        let c = Console::parse("@panic at x.rs:1:\nwhy\n@done\n");
+        assert_eq!(c.panic.as_deref(), Some("at x.rs:1: why"));
+        assert!(c.done);
     }
 
     #[test]

@@ -1,19 +1,15 @@
-//! Finding gem5, asking it what it is, and the one command line that runs a guest on it
-//! (ARCHITECTURE.md, contract 4).
+//! Finding gem5 and asking it what it is: version, build, ISA, SimObjects, and its own
+//! `configs/` directory. How a run is made on it is the gem5 backend ([`crate::sim::gem5`]).
 //!
 //! The project never builds gem5: the user builds gem5 v24.0 for ARM with this repo's
 //! `gem5-devices/` as `EXTRAS` and points `GEM5` at the binary (or puts `gem5.fast`/`gem5.opt`
 //! on `PATH`). Everything that can go wrong with that is answered with [`REQUIREMENT`].
 
-use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde::{Deserialize, Serialize};
-
-use crate::coro_sched::{self, CoroSchedSpec};
-use crate::spec::Cpu;
 
 /// What the driver needs, said the same way by every error and by `driver doctor`.
 pub const REQUIREMENT: &str = "gem5 v24.0 built for ARM (build/ARM/gem5.fast) with this repo's \
@@ -25,21 +21,6 @@ pub const ENV: &str = "GEM5";
 pub const PATH_NAMES: &[&str] = &["gem5.fast", "gem5.opt"];
 /// The config script, relative to the workspace root.
 pub const CONFIG_SCRIPT: &str = "configs/baremetal.py";
-/// The console file gem5 writes into the run directory.
-pub const TERMINAL: &str = "system.terminal";
-/// The stats file gem5 writes into the run directory.
-pub const STATS: &str = "stats.txt";
-/// Exit statuses of `configs/baremetal.py`.
-pub mod exit {
-    pub const OK: i32 = 0;
-    /// `m5_fail`: the guest panicked.
-    pub const GUEST_FAIL: i32 = 1;
-    /// `--max-ticks` reached: the guest hung.
-    pub const TICK_LIMIT: i32 = 2;
-    /// Any other exit cause.
-    pub const OTHER: i32 = 3;
-}
-
 /// A gem5 binary that runs and is an ARM build.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Gem5 {
@@ -91,29 +72,12 @@ pub fn locate() -> Result<PathBuf, Gem5Error> {
         }
         return Ok(path);
     }
-    find_on_path(PATH_NAMES).ok_or_else(|| Gem5Error::NotFound {
+    crate::which::find_on_path(PATH_NAMES).ok_or_else(|| Gem5Error::NotFound {
         reason: format!(
             "{ENV} is not set and neither {} is on PATH",
             PATH_NAMES.join(" nor ")
         ),
     })
-}
-
-/// First executable file called one of `names` in a `PATH` directory.
-pub fn find_on_path(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    names.iter().find_map(|name| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(name))
-            .find(|p| is_executable(p))
-    })
-}
-
-fn is_executable(p: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    p.metadata()
-        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false)
 }
 
 /// What gem5 says about its build (its banner, plus the build options the probe prints).
@@ -228,50 +192,6 @@ pub fn find() -> Result<Gem5, Gem5Error> {
     probe(&locate()?)
 }
 
-/// Everything the gem5 command line is made of.
-#[derive(Clone, Debug)]
-pub struct Invocation<'a> {
-    pub gem5: &'a Path,
-    pub run_dir: &'a Path,
-    pub config_script: &'a Path,
-    pub elf: &'a Path,
-    pub cpu: Cpu,
-    pub cores: u64,
-    pub max_ticks: u64,
-    /// The CoroSched device, or `None` for a machine without it.
-    pub coro_sched: Option<&'a CoroSchedSpec>,
-}
-
-impl Invocation<'_> {
-    /// `$GEM5 -d <dir> --listener-mode=off configs/baremetal.py --kernel <elf> --cpu <cpu>
-    /// --cores <n> --max-ticks <t>`, then the device's options ([`coro_sched::gem5_args`]):
-    /// `--coro-sched --coro-placement <p> --coro-pio-latency <l> --coro-queue-depth <n>` or
-    /// `--no-coro-sched`.
-    pub fn argv(&self) -> Vec<OsString> {
-        let mut argv: Vec<OsString> = vec![
-            self.gem5.into(),
-            "-d".into(),
-            self.run_dir.into(),
-            "--listener-mode=off".into(),
-            self.config_script.into(),
-            "--kernel".into(),
-            self.elf.into(),
-            "--cpu".into(),
-            self.cpu.name().into(),
-            "--cores".into(),
-            self.cores.to_string().into(),
-            "--max-ticks".into(),
-            self.max_ticks.to_string().into(),
-        ];
-        argv.extend(
-            coro_sched::gem5_args(self.coro_sched)
-                .into_iter()
-                .map(OsString::from),
-        );
-        argv
-    }
-}
-
 /// Prints every SimObject class the binary has, one `SIMOBJECT <name>` line each. (gem5
 /// v24.0.0.1's own `--list-sim-objects` fails when stdout is not a terminal.)
 const SIM_OBJECTS_SCRIPT: &str = "import inspect\nimport m5.objects\nfrom m5.SimObject import SimObject\nfor n in dir(m5.objects):\n    o = getattr(m5.objects, n)\n    if inspect.isclass(o) and issubclass(o, SimObject):\n        print('SIMOBJECT ' + n)\n";
@@ -321,90 +241,6 @@ pub fn parse_exit_line(log: &str) -> Option<ExitLine> {
             tick: tick.trim().parse().ok()?,
         })
     })
-}
-
-/// What the config says about the CoroSched device on its `coro-sched:` line.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DeviceLine {
-    /// `coro-sched: absent`.
-    Absent,
-    /// `coro-sched: base=0x2d000000 placement=on-chip pio_latency=2ns queue_depth=16`: every
-    /// `key=value` pair of the line.
-    Present(std::collections::BTreeMap<String, String>),
-}
-
-pub const DEVICE_PREFIX: &str = "coro-sched: ";
-
-/// The last `coro-sched:` line of a log, if the config printed one.
-pub fn parse_device_line(log: &str) -> Option<DeviceLine> {
-    let rest = log
-        .lines()
-        .rev()
-        .find_map(|l| l.trim().strip_prefix(DEVICE_PREFIX))?
-        .trim();
-    if rest == "absent" {
-        return Some(DeviceLine::Absent);
-    }
-    Some(DeviceLine::Present(
-        rest.split_whitespace()
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    ))
-}
-
-/// Checks the config's `coro-sched:` line against the device the run asked for; `Err` says
-/// what differs. A log without the line (an older config) passes.
-pub fn check_device_line(log: &str, want: Option<&CoroSchedSpec>) -> Result<(), String> {
-    let Some(line) = parse_device_line(log) else {
-        return Ok(());
-    };
-    match (line, want) {
-        (DeviceLine::Absent, None) => Ok(()),
-        (DeviceLine::Absent, Some(d)) => Err(format!(
-            "the run asked for the CoroSched device ({}), the config says \"coro-sched: absent\"",
-            d.describe()
-        )),
-        (DeviceLine::Present(_), None) => Err(
-            "the run asked for no CoroSched device (--no-coro-sched), the config attached one"
-                .into(),
-        ),
-        (DeviceLine::Present(kv), Some(d)) => {
-            let base = kv
-                .get("base")
-                .and_then(|b| u64::from_str_radix(b.trim_start_matches("0x"), 16).ok());
-            let mut diffs = Vec::new();
-            if base != Some(d.base()) {
-                diffs.push(format!(
-                    "base {} (the driver gives the guest {:#x})",
-                    kv.get("base").map_or("missing", String::as_str),
-                    d.base()
-                ));
-            }
-            let expect = [
-                ("placement", d.placement.name().to_string()),
-                ("pio_latency", d.pio_latency.to_string()),
-                ("queue_depth", d.queue_depth.to_string()),
-            ];
-            for (key, want) in expect {
-                match kv.get(key) {
-                    Some(v) if *v == want => {}
-                    got => diffs.push(format!(
-                        "{key} {} (asked for {want})",
-                        got.map_or("missing", String::as_str)
-                    )),
-                }
-            }
-            if diffs.is_empty() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "the config's CoroSched device differs from the run's: {}",
-                    diffs.join(", ")
-                ))
-            }
-        }
-    }
 }
 
 /// gem5's own `configs/` directory, which `configs/baremetal.py` needs for the HPI and O3 core
@@ -513,73 +349,6 @@ mod tests {
             "it's"
         );
         assert_eq!(parse_exit_line("no line"), None);
-    }
-
-    #[test]
-    fn command_line_is_the_contract() {
-        let argv = Invocation {
-            gem5: Path::new("/g/gem5.fast"),
-            run_dir: Path::new("/r"),
-            config_script: Path::new("/repo/configs/baremetal.py"),
-            elf: Path::new("/r/guest.elf"),
-            cpu: Cpu::O3,
-            cores: 4,
-            max_ticks: 1000,
-            coro_sched: None,
-        };
-        let line = |inv: &Invocation<'_>| {
-            inv.argv()
-                .iter()
-                .map(|a| a.to_str().unwrap().to_string())
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        assert_eq!(
-            line(&argv),
-            "/g/gem5.fast -d /r --listener-mode=off /repo/configs/baremetal.py --kernel /r/guest.elf \
-             --cpu o3 --cores 4 --max-ticks 1000 --no-coro-sched"
-        );
-        let device = CoroSchedSpec {
-            placement: coro_sched::Placement::OffChip,
-            pio_latency: coro_sched::Latency::from_ns(225),
-            queue_depth: 8,
-        };
-        assert!(
-            line(&Invocation {
-                coro_sched: Some(&device),
-                ..argv
-            })
-            .ends_with(
-                "--max-ticks 1000 --coro-sched --coro-placement off-chip --coro-pio-latency 225ns \
-                 --coro-queue-depth 8"
-            )
-        );
-    }
-
-    #[test]
-    fn device_line_is_checked_against_the_run() {
-        let d = CoroSchedSpec::default();
-        let line = "coro-sched: base=0x2d000000 placement=on-chip pio_latency=2ns queue_depth=16\n";
-        assert_eq!(check_device_line(line, Some(&d)), Ok(()));
-        assert_eq!(check_device_line("no line here", Some(&d)), Ok(()));
-        assert_eq!(check_device_line("coro-sched: absent\n", None), Ok(()));
-        assert!(
-            check_device_line("coro-sched: absent\n", Some(&d))
-                .unwrap_err()
-                .contains("coro-sched: absent")
-        );
-        assert!(
-            check_device_line(line, None)
-                .unwrap_err()
-                .contains("attached one")
-        );
-        let other = "coro-sched: base=0x10030000 placement=off-chip pio_latency=2ns queue_depth=8";
-        assert_eq!(
-            check_device_line(other, Some(&d)).unwrap_err(),
-            "the config's CoroSched device differs from the run's: base 0x10030000 (the driver \
-             gives the guest 0x2d000000), placement off-chip (asked for on-chip), queue_depth 8 \
-             (asked for 16)"
-        );
     }
 
     #[test]

@@ -1,15 +1,16 @@
 //! `driver`: the command line. Parses arguments ([`driver::cli`]) and calls the library; every
 //! error is printed with its whole chain of context and makes the exit status non-zero.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use driver::cli::{self, Cli, Command, DeviceRequest};
+use driver::cli::{self, Cli, Command, DeviceRequest, UsageError};
 use driver::coro_sched::samples::Samples;
 use driver::coro_sched::{self, CoroSchedSpec};
-use driver::experiments::{self, RunOptions};
+use driver::experiments::{self, Experiment, Profile, RunOptions};
 use driver::results::RunResult;
 use driver::run::{RunRequest, Simulator};
 use driver::spec::{Cpu, RunSpec, Sim, SimSpec, SpecRequest};
@@ -23,7 +24,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            cli::exit_code(&e)
         }
     }
 }
@@ -42,15 +43,20 @@ fn execute(cli: Cli) -> Result<ExitCode> {
         Command::Setup => driver::setup::tests(&root)?,
         Command::Gem5(args) => driver::gem5_build::command::execute(args, &root)?,
         Command::Stats(args) => {
-            let file = StatsFile::from_path(&args.file)?;
+            let text = read_text(&args.file)?;
+            let file = StatsFile::parse(&text)
+                .with_context(|| format!("parsing {}", args.file.display()))?;
             let json = match args.dump {
                 Some(i) => serde_json::to_string_pretty(file.dump(i)?)?,
                 None => serde_json::to_string_pretty(&file)?,
             };
-            println!("{json}");
+            print_or_stop(&json)?;
         }
         Command::Experiment(args) => {
             let selected = experiments::select(&args.name)?;
+            // What every selected experiment needs from the simulator is checked once, before
+            // the guest build, so that a missing gem5 is one message and costs no build.
+            check_simulators(&root, &selected, args.profile)?;
             let image = match &args.elf {
                 Some(p) => guest_image::resolve(&root, Some(p))?,
                 None => guest_image::build(&root, true)?,
@@ -59,7 +65,7 @@ fn execute(cli: Cli) -> Result<ExitCode> {
                 profile: args.profile,
                 jobs: cli::jobs(args.jobs),
                 resume: !args.fresh,
-                timeout: cli::seconds(args.timeout)?,
+                timeout: args.timeout,
                 image: &image,
                 root: &root,
                 runs_dir: workspace::runs_dir(&root),
@@ -90,12 +96,12 @@ fn execute(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Doctor(args) => {
-            let checks = doctor::run(&root, args.require_gem5);
+            let checks = doctor::run(&root);
             for c in &checks {
                 println!("{c}");
             }
-            if !doctor::passed(&checks) {
-                println!("\nsome required pieces are missing (see FAIL above)");
+            println!("\n{}", doctor::summary(&checks));
+            if !doctor::passed(&checks, args.no_gem5) {
                 return Ok(ExitCode::FAILURE);
             }
         }
@@ -105,7 +111,7 @@ fn execute(cli: Cli) -> Result<ExitCode> {
                 root: &root,
                 elf: args.elf.as_deref(),
                 jobs: cli::jobs(args.jobs),
-                timeout: args.timeout.map(cli::seconds).transpose()?,
+                timeout: args.timeout,
             },
         )?,
     }
@@ -125,13 +131,17 @@ fn run_one(root: &Path, args: cli::RunArgs) -> Result<()> {
         },
         Sim::Qemu => {
             if args.cpu.is_some() || args.max_ticks.is_some() {
-                bail!("--cpu and --max-ticks apply to gem5 only (this run is --sim qemu)");
+                return Err(UsageError(
+                    "--cpu and --max-ticks apply to gem5 only (this run is --sim qemu)".into(),
+                )
+                .into());
             }
             if device != DeviceRequest::Auto {
-                bail!(
+                return Err(UsageError(format!(
                     "{} apply to gem5 only (this run is --sim qemu, which has no CoroSched device)",
                     cli::DEVICE_OPTIONS
-                );
+                ))
+                .into());
             }
             SimSpec::Qemu
         }
@@ -145,7 +155,11 @@ fn run_one(root: &Path, args: cli::RunArgs) -> Result<()> {
         params: &args.params,
         sim,
     })?;
-    let image = guest_image::resolve(root, args.elf.as_deref())?;
+    // A run the guest would refuse is refused before the simulator is even looked for, unless
+    // whether it has the device depends on what the gem5 binary has.
+    if args.sim == Sim::Qemu || device != DeviceRequest::Auto {
+        spec.check_runnable(u64::MAX)?;
+    }
     let simulator = Simulator::find(args.sim, root)?;
     if let SimSpec::Gem5 { coro_sched, .. } = &mut spec.sim {
         let why_none = match device {
@@ -165,18 +179,82 @@ fn run_one(root: &Path, args: cli::RunArgs) -> Result<()> {
             None => println!("device: none ({why_none})"),
         }
     }
+    spec.check_runnable(simulator.max_cores())?;
+    // Without --elf the guest is built first (cargo is incremental), so a run never uses an
+    // image older than the source.
+    let image = match &args.elf {
+        Some(p) => guest_image::resolve(root, Some(p))?,
+        None => guest_image::build(root, true)?,
+    };
     println!("run {} into {}", spec.label(), args.out.display());
     let result = run::execute(&RunRequest {
         spec: &spec,
         image: &image,
         dir: &args.out,
         simulator: &simulator,
-        timeout: cli::seconds(args.timeout)?,
+        timeout: args.timeout,
         root,
     })
     .with_context(|| format!("run {}", spec.label()))?;
     report(&result);
     Ok(())
+}
+
+/// Finds every simulator the experiments' points use, with the CoroSched device where a point
+/// needs it; the first thing missing is the error.
+fn check_simulators(
+    root: &Path,
+    selected: &[&'static dyn Experiment],
+    profile: Profile,
+) -> Result<()> {
+    let points: Vec<_> = selected.iter().flat_map(|e| e.points(profile)).collect();
+    let mut sims: Vec<Sim> = Vec::new();
+    for p in &points {
+        if !sims.contains(&p.spec.sim()) {
+            sims.push(p.spec.sim());
+        }
+    }
+    for sim in sims {
+        let simulator = Simulator::find(sim, root)?;
+        let device = points
+            .iter()
+            .any(|p| p.spec.sim() == sim && p.spec.sim.coro_sched().is_some());
+        if device {
+            simulator.require_coro_sched()?;
+        }
+    }
+    Ok(())
+}
+
+/// A file read as text for a command that prints it: the OS error said once, and a binary
+/// file refused rather than printed.
+fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let binary = bytes
+        .iter()
+        .position(|&b| b == 0 || (b < 0x20 && !b"\t\n\r".contains(&b)));
+    match (binary, String::from_utf8(bytes)) {
+        (None, Ok(text)) => Ok(text),
+        (Some(at), _) => bail!(
+            "{} is not a gem5 stats file: it is binary (control byte at offset {at})",
+            path.display()
+        ),
+        (None, Err(e)) => bail!(
+            "{} is not a gem5 stats file: it is not UTF-8 text (at byte {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ),
+    }
+}
+
+/// Prints `text` and a newline; a reader that closed the pipe (`| head`) ends the output
+/// quietly instead of failing.
+fn print_or_stop(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 fn report(r: &RunResult) {

@@ -42,7 +42,7 @@ pub fn missing_packages(tools: &[Tool], present: impl Fn(&str) -> bool) -> Vec<&
 }
 
 pub fn on_path(command: &str) -> bool {
-    crate::gem5::find_on_path(&[command]).is_some()
+    crate::which::find_on_path(&[command]).is_some()
 }
 
 /// Installs the test tools and the guest target that are missing.

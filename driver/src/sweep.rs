@@ -61,6 +61,19 @@ pub struct SweepConfig<'a> {
 
 /// Runs the points of a sweep on the simulator; outcomes come back in point order.
 pub fn run_sweep(cfg: &SweepConfig<'_>, points: &[Point]) -> Vec<PointOutcome> {
+    run_sweep_checked(cfg, points, &|_, _| Ok(()))
+}
+
+/// What a run must show besides finishing; `Err` says what it lacks.
+pub type Check<'a> = dyn Fn(&Point, &RunResult) -> Result<(), String> + Sync + 'a;
+
+/// [`run_sweep`], with each finished run checked as it ends: a run that fails its check is a
+/// failed point, in its progress line and in the table.
+pub fn run_sweep_checked(
+    cfg: &SweepConfig<'_>,
+    points: &[Point],
+    check: &Check<'_>,
+) -> Vec<PointOutcome> {
     let simulator = cfg.simulator.info();
     let decide = |p: &Point, dir: &Path| {
         if cfg.resume {
@@ -70,7 +83,7 @@ pub fn run_sweep(cfg: &SweepConfig<'_>, points: &[Point]) -> Vec<PointOutcome> {
         }
     };
     let runner = |p: &Point, dir: &Path| {
-        run::execute_with(
+        let result = run::execute_with(
             &RunRequest {
                 spec: &p.spec,
                 image: cfg.image,
@@ -80,7 +93,9 @@ pub fn run_sweep(cfg: &SweepConfig<'_>, points: &[Point]) -> Vec<PointOutcome> {
                 root: cfg.root,
             },
             cfg.image_id,
-        )
+        )?;
+        check(p, &result).map_err(|e| anyhow::anyhow!("check failed: {e}"))?;
+        Ok(result)
     };
     run_points(&cfg.dir, points, cfg.jobs, &decide, &runner)
 }
@@ -224,7 +239,7 @@ pub fn require_all(outcomes: &[PointOutcome]) -> Result<Vec<(&Point, &RunResult)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::{GuestInfo, Provenance, SCHEMA, SimulatorInfo};
+    use crate::results::tests::sample_result;
     use crate::spec::{Cpu, SimSpec};
     use std::sync::atomic::AtomicUsize;
 
@@ -244,61 +259,22 @@ mod tests {
         }
     }
 
-    fn fake_result(dir: &Path, spec: &RunSpec) -> RunResult {
-        RunResult {
-            schema: SCHEMA,
-            run_dir: dir.into(),
-            spec: spec.clone(),
-            provenance: Provenance {
-                command: vec![],
-                command_line: String::new(),
-                driver_command: vec![],
-                simulator: SimulatorInfo {
-                    name: "gem5".into(),
-                    binary: "g".into(),
-                    version: "v".into(),
-                    build: "b".into(),
-                },
-                guest: GuestInfo {
-                    source_elf: "e".into(),
-                    elf_sha256: "sha".into(),
-                    patched_sha256: String::new(),
-                    git_describe: String::new(),
-                },
-            },
-            exit: crate::results::ExitInfo {
-                status: Some(0),
-                signal: None,
-                gem5: None,
-                wall_secs: 0.0,
-            },
-            app_started: true,
-            console_lines: 0,
-            results: vec![],
-            stats: None,
-        }
-    }
-
     /// A runner that writes result.json like a real run (and fails for ids starting "bad").
     fn runner(calls: &AtomicUsize) -> impl Fn(&Point, &Path) -> Result<RunResult> + Sync + '_ {
         move |p: &Point, dir: &Path| {
             calls.fetch_add(1, Ordering::SeqCst);
             std::fs::create_dir_all(dir)?;
             anyhow::ensure!(!p.id.starts_with("bad"), "guest panicked: boom");
-            let r = fake_result(dir, &p.spec);
+            let r = sample_result(dir, p.spec.clone());
             results::write_json_atomic(&dir.join(results::RESULT_JSON), &r)?;
             Ok(r)
         }
     }
 
+    /// Resumes against the image and simulator of [`sample_result`].
     fn decide(p: &Point, dir: &Path) -> Decision {
-        let sim = SimulatorInfo {
-            name: "gem5".into(),
-            binary: "g".into(),
-            version: "v".into(),
-            build: "b".into(),
-        };
-        results::resume_decision(dir, &p.spec, "sha", &sim)
+        let made = sample_result(dir, p.spec.clone()).provenance;
+        results::resume_decision(dir, &p.spec, &made.guest.elf_sha256, &made.simulator)
     }
 
     #[test]

@@ -192,7 +192,11 @@ pub fn run(core: usize, cfg: &RunConfig) {
     if let Some(probe_cycles) = probe_cycles {
         use core::fmt::Write;
         let c = calibration.expect("calibrated with the stamps");
-        let opt = |v: Option<u64>| v.map_or(alloc::string::String::from("null"), |v| alloc::format!("{v}"));
+        let opt = |v: Option<u64>| {
+            v.map_or(alloc::string::String::from("null"), |v| {
+                alloc::format!("{v}")
+            })
+        };
         let _ = write!(
             stages,
             ",\"svc_cycles\":{},\"mmio_read_cycles\":{},\"mmio_write_cycles\":{},\"bracket_cycles\":{},\"probe_cycles\":{probe_cycles},\"breakdown\":",

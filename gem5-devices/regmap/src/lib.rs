@@ -758,15 +758,23 @@ pub fn rust_module(map: &RegMap) -> String {
             let _ = writeln!(s, "    pub const {}: u64 = {};", v.name, v.value);
         }
         let _ = writeln!(s, "    /// Every value with its name.");
-        let _ = writeln!(
-            s,
-            "    pub const ALL: [(&str, u64); {}] = [",
-            e.values.len()
-        );
-        for v in &e.values {
-            let _ = writeln!(s, "        (\"{}\", {}),", v.name, v.value);
+        // Laid out as rustfmt lays it out: on one line when that fits in 100 columns.
+        let items: Vec<String> = e
+            .values
+            .iter()
+            .map(|v| format!("(\"{}\", {})", v.name, v.value))
+            .collect();
+        let head = format!("    pub const ALL: [(&str, u64); {}] = [", e.values.len());
+        let one_line = format!("{head}{}];", items.join(", "));
+        if one_line.len() <= 100 {
+            let _ = writeln!(s, "{one_line}");
+        } else {
+            let _ = writeln!(s, "{head}");
+            for item in &items {
+                let _ = writeln!(s, "        {item},");
+            }
+            s += "    ];\n";
         }
-        s += "    ];\n";
         let _ = writeln!(
             s,
             "    /// The name of a value, if it has one.\n    pub fn name(v: u64) -> Option<&'static str> {{\n        ALL.iter().find(|(_, x)| *x == v).map(|(n, _)| *n)\n    }}"

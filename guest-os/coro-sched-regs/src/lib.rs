@@ -297,12 +297,7 @@ pub mod wake_mode {
     /// full or not configured: fallback to the irq path.
     pub const RING: u64 = 3;
     /// Every value with its name.
-    pub const ALL: [(&str, u64); 4] = [
-        ("IRQ", 0),
-        ("POLL", 1),
-        ("HWQ", 2),
-        ("RING", 3),
-    ];
+    pub const ALL: [(&str, u64); 4] = [("IRQ", 0), ("POLL", 1), ("HWQ", 2), ("RING", 3)];
     /// The name of a value, if it has one.
     pub fn name(v: u64) -> Option<&'static str> {
         ALL.iter().find(|(_, x)| *x == v).map(|(n, _)| *n)
@@ -318,11 +313,7 @@ pub mod gen_mode {
     /// Exponential with mean GEN_INTERVAL cycles (Poisson arrivals), rounded, at least 1.
     pub const EXPONENTIAL: u64 = 2;
     /// Every value with its name.
-    pub const ALL: [(&str, u64); 3] = [
-        ("PERIODIC", 0),
-        ("UNIFORM", 1),
-        ("EXPONENTIAL", 2),
-    ];
+    pub const ALL: [(&str, u64); 3] = [("PERIODIC", 0), ("UNIFORM", 1), ("EXPONENTIAL", 2)];
     /// The name of a value, if it has one.
     pub fn name(v: u64) -> Option<&'static str> {
         ALL.iter().find(|(_, x)| *x == v).map(|(n, _)| *n)

@@ -30,8 +30,9 @@ pub mod wake;
 pub use arch::cpu::core_id;
 pub use arch::pmu::cycles;
 
-/// Cores the kernel supports (stacks are reserved for this many).
-pub const MAX_CORES: usize = 8;
+/// Cores the kernel supports (stacks are reserved for this many); the driver checks runs
+/// against the same number.
+pub const MAX_CORES: usize = runconfig::MAX_CORES;
 /// Boot stack per core.
 pub const STACK_SIZE: usize = 0x10000;
 

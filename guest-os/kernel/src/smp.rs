@@ -24,7 +24,9 @@ unsafe extern "Rust" {
 fn require_lse() {
     let isar0: u64;
     // SAFETY: reading an ID register.
-    unsafe { core::arch::asm!("mrs {0}, id_aa64isar0_el1", out(reg) isar0, options(nomem, nostack)) };
+    unsafe {
+        core::arch::asm!("mrs {0}, id_aa64isar0_el1", out(reg) isar0, options(nomem, nostack))
+    };
     let atomic = (isar0 >> 20) & 0xf;
     if atomic < 2 {
         panic!(

@@ -22,6 +22,9 @@ pub const MAGIC: u64 = u64::from_le_bytes(*b"CORORUN1");
 pub const VERSION: u64 = 2;
 /// Number of app-specific parameter slots.
 pub const NUM_PARAMS: usize = 8;
+/// Most cores a run can have: the guest reserves stacks and per-core state for this many, and
+/// the driver refuses a larger `cores` before a simulator starts.
+pub const MAX_CORES: usize = 8;
 /// Words before the app parameters.
 const FIXED_WORDS: usize = 9;
 /// Size of the block in the image, in bytes.

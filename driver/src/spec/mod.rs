@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::coro_sched::CoroSchedSpec;
 
+mod error;
+
+pub use error::{SpecError, list};
+
 /// The simulator a run uses; decides the guest's platform field and how the run is launched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -115,74 +119,6 @@ pub struct RunSpec {
     pub sim: SimSpec,
 }
 
-/// A run spec that names something that does not exist; each message lists the valid choices.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SpecError {
-    UnknownApp { name: String },
-    UnknownMechanism { app: &'static str, name: String },
-    MissingMechanism { app: &'static str },
-    UnknownParam { app: &'static str, name: String },
-    DuplicateParam { name: String },
-    ZeroCores,
-    TooManyParams { app: &'static str },
-}
-
-/// `a, b, c` from a choice list.
-pub fn list<T: Choice>(all: &[T]) -> String {
-    all.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
-}
-
-fn param_names(app: App) -> String {
-    let names: Vec<_> = app.params().iter().map(|p| p.name).collect();
-    if names.is_empty() {
-        "(none)".into()
-    } else {
-        names.join(", ")
-    }
-}
-
-impl fmt::Display for SpecError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SpecError::UnknownApp { name } => {
-                write!(f, "unknown app '{name}'; valid apps: {}", list(App::ALL))
-            }
-            SpecError::UnknownMechanism { app, name } => {
-                let a = App::from_name(app).expect("app names come from App::ALL");
-                write!(
-                    f,
-                    "unknown mechanism '{name}' for app '{app}'; valid mechanisms: {}",
-                    list(a.mechanisms())
-                )
-            }
-            SpecError::MissingMechanism { app } => {
-                let a = App::from_name(app).expect("app names come from App::ALL");
-                write!(
-                    f,
-                    "app '{app}' needs --mechanism; valid mechanisms: {}",
-                    list(a.mechanisms())
-                )
-            }
-            SpecError::UnknownParam { app, name } => {
-                let a = App::from_name(app).expect("app names come from App::ALL");
-                write!(
-                    f,
-                    "unknown parameter '{name}' for app '{app}'; valid parameters: {}",
-                    param_names(a)
-                )
-            }
-            SpecError::DuplicateParam { name } => write!(f, "parameter '{name}' given twice"),
-            SpecError::ZeroCores => write!(f, "--cores must be at least 1"),
-            SpecError::TooManyParams { app } => write!(
-                f,
-                "app '{app}' declares more than {NUM_PARAMS} parameters (runconfig has {NUM_PARAMS} slots)"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for SpecError {}
-
 /// clap value parser for `--app`: a runconfig app name.
 pub fn parse_app(s: &str) -> Result<App, SpecError> {
     App::from_name(s).ok_or_else(|| SpecError::UnknownApp { name: s.into() })
@@ -206,6 +142,14 @@ pub fn parse_u64(s: &str) -> Result<u64, String> {
         None => clean.parse(),
     };
     parsed.map_err(|_| format!("'{s}' is not a non-negative integer"))
+}
+
+/// Wake paths that only the CoroSched device can deliver.
+fn needs_device(mechanism: &str) -> bool {
+    matches!(
+        Mechanism::from_name(mechanism),
+        Some(Mechanism::Hwq | Mechanism::Ring)
+    )
 }
 
 /// Everything needed to make a [`RunSpec`]; the mechanism and parameters are names still to be
@@ -275,6 +219,32 @@ impl RunSpec {
 
     pub fn sim(&self) -> Sim {
         self.sim.sim()
+    }
+
+    /// Refuses what the guest would only panic or hang on, before a simulator starts: more
+    /// cores than the guest supports or than `sim_max_cores`, a wake path that needs the
+    /// CoroSched device in a run without it, and the wake app on one core without the device.
+    pub fn check_runnable(&self, sim_max_cores: u64) -> Result<(), SpecError> {
+        let max = sim_max_cores.min(runconfig::MAX_CORES as u64);
+        if self.cores > max {
+            return Err(SpecError::TooManyCores {
+                cores: self.cores,
+                max,
+            });
+        }
+        if self.app != App::Wake.name() || self.sim.coro_sched().is_some() {
+            return Ok(());
+        }
+        if needs_device(&self.mechanism) {
+            return Err(SpecError::NeedsDevice {
+                mechanism: self.mechanism.clone(),
+                sim: self.sim(),
+            });
+        }
+        if self.cores < 2 {
+            return Err(SpecError::WakeNeedsTwoCores);
+        }
+        Ok(())
     }
 
     /// The block patched into the guest image. Fails only for a spec that was not made by
@@ -472,6 +442,47 @@ mod tests {
             ..spec
         };
         assert_eq!(qemu.run_config().unwrap().device_base, 0);
+    }
+
+    #[test]
+    fn runs_the_guest_would_refuse_are_refused_first() {
+        let wake = |mechanism: &str, cores: u64, sim: SimSpec| {
+            RunSpec::new(SpecRequest {
+                app: App::Wake,
+                mechanism: Some(mechanism),
+                cores,
+                iterations: 1,
+                seed: 1,
+                params: &[],
+                sim,
+            })
+            .unwrap()
+        };
+        let device = SimSpec::Gem5 {
+            cpu: Cpu::O3,
+            max_ticks: 1,
+            coro_sched: Some(CoroSchedSpec::default()),
+        };
+        assert_eq!(wake("hwq", 1, device.clone()).check_runnable(64), Ok(()));
+        assert_eq!(wake("irq", 1, device.clone()).check_runnable(64), Ok(()));
+        assert_eq!(wake("irq", 2, SimSpec::Qemu).check_runnable(123), Ok(()));
+        let e = wake("ring", 2, SimSpec::Qemu)
+            .check_runnable(123)
+            .unwrap_err();
+        assert!(e.to_string().contains("exists only on gem5"), "{e}");
+        let e = wake("hwq", 2, SimSpec::gem5(Cpu::O3, 1))
+            .check_runnable(64)
+            .unwrap_err();
+        assert!(e.to_string().contains("this run has none"), "{e}");
+        let e = wake("poll", 1, SimSpec::Qemu)
+            .check_runnable(123)
+            .unwrap_err();
+        assert_eq!(e, SpecError::WakeNeedsTwoCores);
+        let many = wake("hwq", 9, device).check_runnable(64).unwrap_err();
+        assert_eq!(many, SpecError::TooManyCores { cores: 9, max: 8 });
+        assert!(many.to_string().contains("at most 8"), "{many}");
+        let small_sim = wake("irq", 4, SimSpec::Qemu).check_runnable(2).unwrap_err();
+        assert_eq!(small_sim, SpecError::TooManyCores { cores: 4, max: 2 });
     }
 
     #[test]

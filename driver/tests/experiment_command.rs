@@ -1,0 +1,254 @@
+//! `driver experiment` and `driver figures` end to end, against the fake gem5: sweeps,
+//! resumption, gathering, the numbers each experiment derives, and the figures.
+
+mod support;
+
+use std::fs;
+
+use driver::elf_patch;
+use driver::experiments::ResultsFile;
+use predicates::prelude::*;
+use predicates::str::contains;
+use runconfig::App;
+use support::{read, setup};
+
+#[test]
+fn context_switch_experiment_gathers_resumes_and_draws() {
+    let env = setup();
+    let sweep = || {
+        let mut cmd = env.driver("ok");
+        cmd.args(["experiment", "context-switch", "--jobs", "2", "--elf"])
+            .arg(&env.elf);
+        cmd
+    };
+    sweep().assert().success().stdout(
+        contains("[6/6]")
+            .and(contains("cycles/switch"))
+            .and(contains("context-switch.json")),
+    );
+    let json = env.root.join("results/context-switch.json");
+    let svg = env.root.join("results/context-switch.svg");
+    let file: ResultsFile = read(&json);
+    assert_eq!(file.records.len(), 6);
+    for r in &file.records {
+        assert!(r.run_dir.join("result.json").exists());
+        assert!(
+            r.command_line
+                .contains(&format!("--cpu {}", r.labels["cpu"]))
+        );
+        assert_eq!(r.seed, 1);
+        assert_eq!(r.spec.iterations, 10_000);
+        assert_eq!(r.simulator_version, "24.0.0.1");
+        assert_eq!(r.windows.len(), 1);
+        // The guest's per-switch statistics, and the measured dump: 50,000 cycles / 2,000.
+        assert_eq!(r.metrics["mean"], serde_json::json!(24.5));
+        assert_eq!(r.metrics["p99"], serde_json::json!(31.0));
+        assert_eq!(
+            r.metrics["window_cycles_per_switch"],
+            serde_json::json!(25.0)
+        );
+    }
+    let text = fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg") && text.contains("thread-preempt") && text.contains("o3"));
+
+    // Resume: every point is skipped (even if gem5 would now fail), and the file is rewritten.
+    let mut again = sweep();
+    again.env("FAKE_GEM5_MODE", "panic");
+    again.assert().success().stdout(contains("[skip]").count(6));
+
+    // --fresh runs every point again: now they fail, the old results file stays.
+    let mut fresh = sweep();
+    fresh.env("FAKE_GEM5_MODE", "panic").arg("--fresh");
+    fresh
+        .assert()
+        .failure()
+        .stdout(contains("FAILED").and(contains("guest panicked")))
+        .stderr(contains("6 of 6 points failed"));
+    assert_eq!(read::<ResultsFile>(&json).records.len(), 6);
+
+    // `driver figures` redraws the SVG from the results file alone.
+    fs::remove_file(&svg).unwrap();
+    env.driver("ok")
+        .arg("figures")
+        .assert()
+        .success()
+        .stdout(contains("context-switch.svg"));
+    assert!(svg.exists());
+}
+
+fn metric(r: &driver::experiments::Record, pointer: &str) -> serde_json::Value {
+    r.metrics
+        .pointer(pointer)
+        .unwrap_or_else(|| panic!("{} has no {pointer}: {}", r.id, r.metrics))
+        .clone()
+}
+
+#[test]
+fn every_experiment_gathers_summarises_and_draws() {
+    use serde_json::json;
+    let env = setup();
+    env.driver("ok")
+        .args(["experiment", "all", "--jobs", "2", "--elf"])
+        .arg(&env.elf)
+        .assert()
+        .success()
+        .stdout(
+            contains("[16/16]")
+                .and(contains("E1 cycles"))
+                .and(contains("E2 lost"))
+                .and(contains(
+                    "o3: hwq stops beating irq (event source at 2 ns) at ≈ 50.5 ns (between 50 \
+                     ns and 225 ns)",
+                ))
+                .and(contains(
+                    "o3: hwq stops beating irq (same latency) at ≈ 66.7 ns (between 50 ns and \
+                     225 ns)",
+                ))
+                .and(contains("cycles/switch"))
+                .and(contains("wake-cost.svg")),
+        );
+    let results = env.root.join("results");
+
+    // E1/E2: 16 points, every number traceable to its run and device configuration.
+    let file: ResultsFile = read(&results.join("wake.json"));
+    assert_eq!(file.records.len(), 16);
+    for r in &file.records {
+        assert_eq!(r.seed, 1);
+        assert_eq!(r.spec.iterations, 1000);
+        assert!(r.command_line.contains(
+            "--coro-sched --coro-placement on-chip --coro-pio-latency 2ns --coro-queue-depth 16"
+        ));
+        let spec = serde_json::to_value(&r.spec).unwrap();
+        assert_eq!(
+            spec["coro_sched"],
+            json!({"placement": "on-chip", "pio_latency": "2ns", "queue_depth": 16})
+        );
+        assert_eq!(metric(r, "/samples/selection"), json!("stats-dump-window"));
+        assert_eq!(metric(r, "/samples/dumps"), json!([1]));
+        assert_eq!(metric(r, "/coro_sched/base"), json!("0x2d000000"));
+        // The patched image tells the guest where the device is.
+        let bytes = fs::read(r.run_dir.join("guest.elf")).unwrap();
+        let cfg = elf_patch::read_block(&bytes, &elf_patch::locate(&bytes).unwrap()).unwrap();
+        assert_eq!(cfg.device_base, 0x2D00_0000);
+        assert_eq!(cfg.app(), Some(App::Wake));
+    }
+    // The fake's o3 hwq run: 1000 samples 109..=1108 after two warm-up samples of 1000 that
+    // must not count; busy runs lose 50 cycles per wake.
+    let hwq = file.records.iter().find(|r| r.id == "o3-hwq-busy").unwrap();
+    let exact = json!({"count": 1000, "mean": 608.5, "min": 109, "max": 1108,
+                       "p50": 608, "p90": 1008, "p99": 1098, "p999": 1107});
+    assert_eq!(metric(hwq, "/latency"), exact);
+    assert_eq!(
+        metric(hwq, "/latency_hdr"),
+        exact,
+        "exact below 2048 at 3 digits"
+    );
+    assert_eq!(metric(hwq, "/latency_by_path/hwq/exact"), exact);
+    assert_eq!(metric(hwq, "/lost_cycles_per_wake"), json!(50));
+    assert_eq!(metric(hwq, "/e2/lost_cycles_per_wake_guest"), json!(50));
+    assert_eq!(metric(hwq, "/device/events"), json!(1000));
+    assert_eq!(
+        metric(hwq, "/guest"),
+        json!({"warmup": 2, "interval": 20000, "chunk": 64, "window_cycles": 59000,
+               "irq_wakes": 0, "poll_wakes": 0, "fallbacks": 0})
+    );
+    assert_eq!(metric(hwq, "/device/wakes"), json!({"hwq": 1000}));
+    assert_eq!(metric(hwq, "/device/queue_depth/mean"), json!(1));
+    assert_eq!(metric(hwq, "/device_stats/1/wakes::total"), json!(1000));
+    let idle = file
+        .records
+        .iter()
+        .find(|r| r.id == "minor-irq-idle")
+        .unwrap();
+    assert_eq!(metric(idle, "/latency/p50"), json!(802));
+    assert!(idle.metrics.get("lost_cycles_per_wake").is_none());
+    let svg = fs::read_to_string(results.join("wake.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("o3 busy") && svg.contains("ring"));
+    let cost = fs::read_to_string(results.join("wake-cost.svg")).unwrap();
+    assert!(cost.contains("E2: background cycles lost per wake") && cost.contains("poll"));
+
+    // The latency sweep: the crossovers of the fake's linear latencies (irq 300 + L, hwq
+    // 100 + 4L, plus the same sample offsets), interpolated. Quick sweeps 1, 10, 50 and 225 ns;
+    // the irq reference at 2 ns is a ninth run.
+    let file: ResultsFile = read(&results.join("wake-latency.json"));
+    assert_eq!(file.records.len(), 9);
+    let reference = file.records.iter().find(|r| r.id == "o3-irq-2ns").unwrap();
+    assert!(reference.command_line.contains("--coro-pio-latency 2ns"));
+    // Against the fixed reference 302: 100 + 4L = 302 at L = 50.5.
+    let cross = &file.analysis["crossover"][0];
+    assert_eq!(
+        (&cross["cpu"], &cross["path"], &cross["status"]),
+        (&json!("o3"), &json!("hwq"), &json!("crossed"))
+    );
+    assert_eq!(cross["reference_latency_ns"], json!(2.0));
+    assert_eq!(cross["reference_id"], json!("o3-irq-2ns"));
+    assert_eq!(cross["reference_mean"], metric(reference, "/latency/mean"));
+    let at = cross["latency_ns"].as_f64().unwrap();
+    assert!((at - 50.5).abs() < 1e-9, "{at}");
+    assert_eq!(cross["bracket_ns"], json!([50.0, 225.0]));
+    // Against irq at the same latency: 100 + 4L = 300 + L at L = 200/3.
+    let same = &file.analysis["crossover_same_latency"][0];
+    assert_eq!(same["status"], json!("crossed"));
+    let at = same["latency_ns"].as_f64().unwrap();
+    assert!((at - 200.0 / 3.0).abs() < 1e-9, "{at}");
+    assert_eq!(same["bracket_ns"], json!([50.0, 225.0]));
+    let r225 = file
+        .records
+        .iter()
+        .find(|r| r.id == "o3-hwq-225ns")
+        .unwrap();
+    assert!(r225.command_line.contains("--coro-pio-latency 225ns"));
+    assert_eq!(metric(r225, "/coro_sched/pio_latency_ns"), json!(225));
+    let svg = fs::read_to_string(results.join("wake-latency.svg")).unwrap();
+    for label in [
+        "o3 irq (event source at 2 ns)",
+        "o3 hwq = irq (event source at 2 ns): 50.5 ns",
+        "o3 hwq = irq (same latency): 66.7 ns",
+    ] {
+        assert!(
+            svg.contains(label),
+            "{label}: the reference line and crossover markers"
+        );
+    }
+
+    // E3 runs without the device.
+    let file: ResultsFile = read(&results.join("context-switch.json"));
+    assert!(
+        file.records
+            .iter()
+            .all(|r| r.command_line.ends_with("--no-coro-sched"))
+    );
+
+    // `driver figures` redraws all four figures from the results files alone.
+    for name in ["wake.svg", "wake-cost.svg", "wake-latency.svg"] {
+        fs::remove_file(results.join(name)).unwrap();
+    }
+    env.driver("ok")
+        .arg("figures")
+        .assert()
+        .success()
+        .stdout(contains("wake-cost.svg").and(contains("wake-latency.svg")));
+    assert!(results.join("wake-cost.svg").exists());
+}
+
+#[test]
+fn wake_experiment_needs_the_device_and_a_well_formed_samples_file() {
+    let env = setup();
+    env.driver("ok")
+        .env("FAKE_GEM5_NO_CORO", "1")
+        .args(["experiment", "wake", "--elf"])
+        .arg(&env.elf)
+        .assert()
+        .failure()
+        .stderr(contains("has no CoroSched SimObject").and(contains("EXTRAS")));
+    assert!(!env.root.join("runs/wake").exists(), "nothing may run");
+    env.driver("ok")
+        .env("FAKE_GEM5_BAD_CSV", "1")
+        .args(["experiment", "wake-latency", "--elf"])
+        .arg(&env.elf)
+        .assert()
+        .failure()
+        .stderr(contains(
+            "coro_sched_wakes.csv:1011: column resume_tick is 'oops', not a non-negative integer",
+        ));
+}
