@@ -8,6 +8,8 @@
 //! `results/<name>.svg` (and any further figures the experiment draws). Adding an experiment is
 //! one new file with one `impl Experiment` and a line in [`ALL`].
 
+#[cfg(test)]
+mod committed;
 pub mod context_switch;
 pub mod wake;
 pub mod wake_breakdown;
