@@ -16,6 +16,7 @@
 //! a run without it `--no-coro-sched`, and the guest finds the device through
 //! `RunConfig.device_base` ([`CoroSchedSpec::base`], 0 without the device).
 
+pub mod recorded;
 pub mod samples;
 
 use std::fmt;

@@ -276,6 +276,7 @@ mod tests {
             console_lines: 0,
             results: vec![],
             stats: None,
+            device_samples: None,
         }
     }
 

@@ -128,6 +128,8 @@ pub struct SamplesError {
     /// The 1-based line, when the problem is on one line.
     pub line: Option<usize>,
     pub message: String,
+    /// The file does not exist (a run without the device has none).
+    pub not_found: bool,
 }
 
 impl fmt::Display for SamplesError {
@@ -159,6 +161,7 @@ fn at(line: usize, message: impl Into<String>) -> SamplesError {
         path: None,
         line: Some(line),
         message: message.into(),
+        not_found: false,
     }
 }
 
@@ -282,6 +285,7 @@ impl Samples {
                 path: None,
                 line: None,
                 message: format!("no header line (columns {})", COLUMNS.join(",")),
+                not_found: false,
             });
         }
         Ok(out)
@@ -293,6 +297,7 @@ impl Samples {
             path: Some(path.to_path_buf()),
             line: None,
             message: e.to_string(),
+            not_found: e.kind() == std::io::ErrorKind::NotFound,
         })?;
         Samples::parse(&String::from_utf8_lossy(&bytes)).map_err(|e| SamplesError {
             path: Some(path.to_path_buf()),

@@ -1,11 +1,16 @@
 //! Guard: every committed `results/<experiment>.json` is what today's `measure` makes of the
 //! same inputs. The inputs are in the committed files themselves (each record's spec, guest
 //! records and measured stats dumps) and in `results/raw/` (the device's samples), so the test
-//! needs no simulator and no `runs/`. A change to how a run is measured that would change a
+//! needs no simulator and no `runs/`. The samples are read the way a run reads them into its
+//! `result.json` ([`RecordedSamples`]). A change to how a run is measured that would change a
 //! committed number fails here.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+
+use crate::coro_sched::SAMPLES_FILE;
+use crate::coro_sched::recorded::RecordedSamples;
+use crate::coro_sched::samples::Samples;
 
 use serde_json::Value;
 
@@ -33,12 +38,16 @@ fn raw_samples(experiment: &str, record: &Record) -> Option<String> {
 }
 
 /// The run result a record was gathered from, as far as `measure` reads it.
-fn run_result(record: &Record, run_dir: &Path) -> RunResult {
+fn run_result(experiment: &str, record: &Record) -> RunResult {
+    let device_samples = raw_samples(experiment, record).map(|csv| {
+        let file = record.run_dir.join(SAMPLES_FILE);
+        RecordedSamples::of(&file, &Samples::parse(&csv).unwrap())
+    });
     RunResult {
-        run_dir: run_dir.to_path_buf(),
         results: record.guest_results.clone(),
         stats: Some(record.windows.clone()),
-        ..crate::results::tests::sample_result(run_dir, record.spec.clone())
+        device_samples,
+        ..crate::results::tests::sample_result(&record.run_dir, record.spec.clone())
     }
 }
 
@@ -49,27 +58,14 @@ fn committed_metrics_are_reproduced_from_their_inputs() {
         let path = ResultsFile::path(&results_dir(), exp.name());
         let file: ResultsFile = results::read_json(&path).unwrap();
         for record in &file.records {
-            let tmp = tempfile::tempdir().unwrap();
-            if let Some(csv) = raw_samples(exp.name(), record) {
-                std::fs::write(tmp.path().join(crate::coro_sched::SAMPLES_FILE), csv).unwrap();
-            }
             let point = Point {
                 id: record.id.clone(),
                 spec: record.spec.clone(),
                 labels: record.labels.clone(),
             };
-            let mut metrics = exp
-                .measure(&point, &run_result(record, tmp.path()))
+            let metrics = exp
+                .measure(&point, &run_result(exp.name(), record))
                 .unwrap_or_else(|e| panic!("{} {}: {e:#}", exp.name(), record.id));
-            if let Some(file) = metrics.pointer_mut("/samples/file") {
-                *file = Value::from(
-                    record
-                        .run_dir
-                        .join(crate::coro_sched::SAMPLES_FILE)
-                        .to_str()
-                        .unwrap(),
-                );
-            }
             // Through text and back, as the committed value went: serde_json's float parser may
             // land one unit in the last place off the number it wrote.
             let metrics: Value = serde_json::from_str(&metrics.to_string()).unwrap();

@@ -38,8 +38,8 @@ use runconfig::{Choice, Mechanism};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::wake::{self, label_values, metric};
-use super::{Experiment, Profile, Record, ResultsFile};
+use super::wake::{self, WakeMetrics};
+use super::{Experiment, Profile, Record, ResultsFile, label_values};
 use crate::coro_sched::{CoroSchedSpec, DEFAULT_PIO_LATENCY, Latency};
 use crate::figures::{LineChart, format_value};
 use crate::results::RunResult;
@@ -192,6 +192,11 @@ fn latency_of(r: &Record) -> Option<f64> {
     r.labels.get("pio_latency_ns")?.parse().ok()
 }
 
+/// The mean event-to-resume cycles of a record ([`WakeMetrics::latency`]).
+fn mean_of(r: &Record) -> Option<f64> {
+    r.metrics_as::<WakeMetrics>().ok().map(|m| m.latency.mean)
+}
+
 /// Whether a record is a run of `path` on `cpu`.
 fn is_run_of(r: &Record, cpu: &str, path: &str) -> bool {
     r.labels.get("cpu").map(String::as_str) == Some(cpu)
@@ -204,7 +209,7 @@ fn series(file: &ResultsFile, cpu: &str, path: &str) -> Vec<(f64, f64)> {
         .records
         .iter()
         .filter(|r| is_run_of(r, cpu, path))
-        .filter_map(|r| Some((latency_of(r)?, metric(r, "/latency/mean")?)))
+        .filter_map(|r| Some((latency_of(r)?, mean_of(r)?)))
         .collect();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
     pts
@@ -220,7 +225,7 @@ pub fn reference<'a>(file: &'a ResultsFile, cpu: &str) -> Option<&'a Record> {
 
 /// The mean event-to-resume cycles of `cpu`'s irq reference.
 fn reference_mean(file: &ResultsFile, cpu: &str) -> Option<f64> {
-    metric(reference(file, cpu)?, "/latency/mean")
+    mean_of(reference(file, cpu)?)
 }
 
 /// The fixed reference in words, e.g. `irq (event source at 2 ns)`: a figure's legend and the
@@ -329,7 +334,7 @@ fn reference_json(file: &ResultsFile, cpu: &str) -> Value {
     let r = reference(file, cpu);
     json!({
         "reference_latency_ns": REFERENCE_LATENCY.ns(),
-        "reference_mean": r.and_then(|r| metric(r, "/latency/mean")),
+        "reference_mean": r.and_then(mean_of),
         "reference_id": r.map(|r| r.id.as_str()),
     })
 }
@@ -363,7 +368,7 @@ impl Experiment for WakeLatency {
     }
 
     fn measure(&self, point: &Point, result: &RunResult) -> Result<Value> {
-        wake::measure(point, result)
+        Ok(serde_json::to_value(wake::measure(point, result)?)?)
     }
 
     fn analyse(&self, file: &ResultsFile) -> Result<Value> {
@@ -448,7 +453,7 @@ impl Experiment for WakeLatency {
 
 /// The summary's line about `cpu`'s irq reference: its mean, or that it is missing.
 fn reference_line(file: &ResultsFile, cpu: &str) -> String {
-    match reference(file, cpu).and_then(|r| Some((r, metric(r, "/latency/mean")?))) {
+    match reference(file, cpu).and_then(|r| Some((r, mean_of(r)?))) {
         Some((r, m)) => format!(
             "{cpu}: reference {}: {m:.1} cycles ({})\n",
             reference_name(),
@@ -539,6 +544,7 @@ pub fn chart(file: &ResultsFile) -> LineChart {
 mod tests {
     use super::*;
     use crate::experiments::Record;
+    use crate::experiments::wake::tests::metrics_with_mean;
 
     #[test]
     fn crossing_between_two_points_is_interpolated() {
@@ -690,7 +696,7 @@ mod tests {
                     guest_sha256: String::new(),
                     guest_results: vec![],
                     windows: vec![],
-                    metrics: json!({"latency": {"mean": mean, "p50": mean, "p99": mean}}),
+                    metrics: serde_json::to_value(metrics_with_mean(mean)).unwrap(),
                 }
             })
             .collect();
