@@ -141,6 +141,44 @@ pub fn cpp_header(map: &RegMap) -> String {
         }
         s += "      default: return \"?\";\n    }\n}\n\n";
     }
+    s += &wake_paths(map);
     s += "} // namespace regs\n} // namespace coro_sched\n\n#endif // __CORO_SCHED_CORO_SCHED_REGS_HH__\n";
+    s
+}
+
+/// `enum class Path`, `NUM_PATHS` and `pathName`: the wake paths as the core records them.
+fn wake_paths(map: &RegMap) -> String {
+    let mut s = String::new();
+    s += "/** How one wake was delivered: the path of a latency sample. The first ones are the\n";
+    s += " *  WakeMode values with the same numbers. */\nenum class Path : uint8_t\n{\n";
+    for p in &map.paths {
+        s += &wrap(&one_line(&p.doc), "    // ", 96);
+        let _ = writeln!(s, "    {} = {},", p.variant(), p.code);
+    }
+    s += "};\n";
+    let _ = writeln!(s, "constexpr unsigned NUM_PATHS = {};", map.paths.len());
+    let names: Vec<String> = map
+        .paths
+        .iter()
+        .map(|p| format!("\"{}\"", p.name))
+        .collect();
+    s += &wrap(
+        &format!(
+            "The path's name in the samples file and the stats: {}.",
+            names.join(", ")
+        ),
+        "// ",
+        96,
+    );
+    s += "inline const char *\npathName(Path p)\n{\n    switch (p) {\n";
+    for p in &map.paths {
+        let _ = writeln!(
+            s,
+            "      case Path::{}: return \"{}\";",
+            p.variant(),
+            p.name
+        );
+    }
+    s += "    }\n    return \"?\";\n}\n\n";
     s
 }

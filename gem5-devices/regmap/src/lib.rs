@@ -8,17 +8,24 @@
 //! - [`rust_module`]: `guest-os/coro-sched-regs/src/lib.rs`, the `no_std` constants the guest
 //!   driver uses;
 //! - [`markdown_tables`]: the register tables of `docs/coro-sched-device.md`, spliced between
-//!   [`MD_BEGIN`] and [`MD_END`].
+//!   [`MD_BEGIN`] and [`MD_END`];
+//! - [`python_module`]: `configs/coro_sched_system.py`, the device's place in the system (bases,
+//!   SPI, samples file) for the gem5 config.
+//!
+//! Besides registers, `regmap.toml` is the one definition of the wake paths (`[[path]]`: the
+//! C++ `Path`, the Rust `WakePath` that the kernel, `runconfig` and the driver use, and the
+//! `WakeMode` values) and of the device's place in the system (`[system]`).
 //!
 //! The generated files are committed. The test `tests/generated.rs` fails when one is stale;
 //! `REGMAP_BLESS=1 cargo test -p coro-sched-regmap` rewrites them. [`outputs`] lists them.
 //!
 //! Files: [`model`] (the description and its checks), one generator per output ([`cpp`],
-//! [`rust`], [`markdown`]) and [`text`] (the helpers they share).
+//! [`rust`], [`markdown`], [`python`]) and [`text`] (the helpers they share).
 
 pub mod cpp;
 pub mod markdown;
 pub mod model;
+pub mod python;
 pub mod rust;
 mod text;
 
@@ -27,6 +34,7 @@ use std::path::{Path, PathBuf};
 pub use cpp::cpp_header;
 pub use markdown::{MD_BEGIN, MD_END, markdown_tables};
 pub use model::*;
+pub use python::python_module;
 pub use rust::rust_module;
 
 /// Root of the Cargo workspace (two levels above this crate).
@@ -68,6 +76,10 @@ pub fn outputs() -> Vec<Output> {
         Output {
             path: "docs/coro-sched-device.md",
             kind: OutputKind::Spliced(markdown_tables),
+        },
+        Output {
+            path: "configs/coro_sched_system.py",
+            kind: OutputKind::Whole(python_module),
         },
     ]
 }
@@ -171,5 +183,24 @@ mod tests {
         let r = rust_module(&map);
         assert!(r.contains("pub const POP: usize = 0x0;"));
         assert!(r.contains("pub const fn resume(i: usize) -> usize"));
+    }
+
+    /// CoroSched.py is compiled into gem5, so it keeps its own defaults; they must be the
+    /// register map's.
+    #[test]
+    fn the_sim_object_defaults_are_the_register_maps() {
+        let map = RegMap::load().unwrap();
+        let py =
+            std::fs::read_to_string(workspace_root().join("gem5-devices/coro_sched/CoroSched.py"))
+                .unwrap();
+        let sys = &map.system;
+        for want in [
+            format!("\"{}\"", sys.samples_file),
+            format!("Param.Latency(\"{}ns\"", sys.default_pio_latency_ns),
+            format!("queue_depth = Param.Unsigned({},", sys.default_queue_depth),
+            format!("{:#x}, \"MMIO window size", map.device.window),
+        ] {
+            assert!(py.contains(&want), "CoroSched.py has no `{want}`");
+        }
     }
 }

@@ -81,5 +81,34 @@ pub fn markdown_tables(map: &RegMap) -> String {
         }
         s += "\n";
     }
+    s += "#### Wake paths\n\nHow a wake is delivered; `name` is the samples file's `path` column and \
+          the device's stat subname, `code` the C++ core's `Path` (and, with a mode, the \
+          `WAKE_MODE` value).\n\n";
+    s += "| code | name | WakeMode | uses the binding | meaning |\n|---|---|---|---|---|\n";
+    for p in &map.paths {
+        let mode = p
+            .mode
+            .as_ref()
+            .map_or("–".to_string(), |m| format!("`{m}`"));
+        let binding = if p.binding { "yes" } else { "no" };
+        let _ = writeln!(
+            s,
+            "| {} | `{}` | {mode} | {binding} | {} |",
+            p.code,
+            p.name,
+            cell(&p.doc)
+        );
+    }
+    let sys = &map.system;
+    let _ = writeln!(
+        s,
+        "\n#### Placement in the system (`configs/baremetal.py`)\n\nSPI INTID {}; samples file \
+         `{}`; defaults: `pio_latency` {} ns, `queue_depth` {}.\n",
+        sys.spi, sys.samples_file, sys.default_pio_latency_ns, sys.default_queue_depth
+    );
+    s += "| placement | MMIO base | where |\n|---|---|---|\n";
+    for p in &sys.placements {
+        let _ = writeln!(s, "| `{}` | {} | {} |", p.name, hex(p.base), cell(&p.doc));
+    }
     s
 }

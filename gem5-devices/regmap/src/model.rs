@@ -16,6 +16,78 @@ pub struct RegMap {
     pub blocks: Vec<Block>,
     #[serde(rename = "enum")]
     pub enums: Vec<Enum>,
+    /// The ways a wake is delivered, in code order.
+    #[serde(rename = "path")]
+    pub paths: Vec<WakePathDef>,
+    pub system: System,
+}
+
+/// A way a wake is delivered (`[[path]]`): the one definition of the wake paths.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WakePathDef {
+    /// Lower-case name: the samples file's `path` column, the device's stat subnames and the
+    /// run's mechanism.
+    pub name: String,
+    /// Its number in the C++ core (`Path`); for a wake mode, also its `WAKE_MODE` value.
+    pub code: u64,
+    /// The name of its `WakeMode` value, when a run can select the path; none for `fallback`.
+    #[serde(default)]
+    pub mode: Option<String>,
+    /// The device consumes the source's binding and delivers the task pointer itself.
+    #[serde(default)]
+    pub binding: bool,
+    pub doc: String,
+}
+
+impl WakePathDef {
+    /// `irq` → `Irq`: the variant name in C++ and Rust.
+    pub fn variant(&self) -> String {
+        self.name
+            .split('-')
+            .map(|part| {
+                let mut cs = part.chars();
+                cs.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + cs.as_str())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+}
+
+/// Where the system puts the device (`[system]`): what the gem5 config, the driver and the
+/// guest agree on.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct System {
+    /// GIC INTID of the device's SPI.
+    pub spi: u32,
+    /// The samples file in gem5's output directory (the SimObject's `samples_file`).
+    pub samples_file: String,
+    /// The SimObject's default `pio_latency`, in ns.
+    pub default_pio_latency_ns: u64,
+    /// The SimObject's default `queue_depth`.
+    pub default_queue_depth: u64,
+    #[serde(rename = "placement")]
+    pub placements: Vec<PlacementDef>,
+}
+
+/// One place the gem5 config can put the device.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacementDef {
+    /// Its name on the command line (`--coro-placement`).
+    pub name: String,
+    /// The MMIO base there.
+    pub base: u64,
+    pub doc: String,
+}
+
+impl PlacementDef {
+    /// `on-chip` → `ON_CHIP`.
+    pub fn constant(&self) -> String {
+        self.name.replace('-', "_").to_uppercase()
+    }
 }
 
 /// Device-wide constants.
@@ -106,7 +178,10 @@ pub struct Field {
 pub struct Enum {
     pub name: String,
     pub doc: String,
-    #[serde(rename = "value")]
+    /// The values are the wake paths that have a `mode` (listed there, not here).
+    #[serde(default)]
+    pub from_paths: bool,
+    #[serde(default, rename = "value")]
     pub values: Vec<EnumValue>,
 }
 
@@ -153,7 +228,27 @@ impl Field {
 impl RegMap {
     /// Parse a description (does not validate).
     pub fn parse(text: &str) -> Result<RegMap, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+        let mut map: RegMap = toml::from_str(text).map_err(|e| e.to_string())?;
+        for e in map.enums.iter_mut().filter(|e| e.from_paths) {
+            if !e.values.is_empty() {
+                return Err(format!(
+                    "enum {} takes its values from the wake paths; list none",
+                    e.name
+                ));
+            }
+            e.values = map
+                .paths
+                .iter()
+                .filter_map(|p| {
+                    Some(EnumValue {
+                        name: p.mode.clone()?,
+                        value: p.code,
+                        doc: p.doc.clone(),
+                    })
+                })
+                .collect();
+        }
+        Ok(map)
     }
 
     /// Read, parse and validate `regmap.toml`.
@@ -292,12 +387,101 @@ impl RegMap {
         if errs.values.iter().any(|v| v.value >= 64) {
             return Err("ErrorCode values are bit numbers of ERR_STATUS: must be < 64".into());
         }
+        self.validate_paths()?;
+        self.validate_system()?;
         for required in ["global", "generator", "source", "percore"] {
             if self.block(required).is_none() {
                 return Err(format!("block {required} missing"));
             }
         }
         Ok(())
+    }
+}
+
+impl RegMap {
+    /// Wake paths: unique lower-case names, codes 0, 1, 2, … in order (the C++ core indexes
+    /// arrays by them), unique modes, and exactly one enum made from them (`WakeMode`).
+    fn validate_paths(&self) -> Result<(), String> {
+        let mut names = BTreeSet::new();
+        let mut modes = BTreeSet::new();
+        for (i, p) in self.paths.iter().enumerate() {
+            let lower = p
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !lower || !p.name.starts_with(|c: char| c.is_ascii_lowercase()) {
+                return Err(format!("path `{}`: name must be lower-case", p.name));
+            }
+            if !names.insert(&p.name) {
+                return Err(format!("path `{}` is listed twice", p.name));
+            }
+            if p.code != i as u64 {
+                return Err(format!(
+                    "path `{}` has code {}; codes must be 0, 1, 2, … in order",
+                    p.name, p.code
+                ));
+            }
+            if let Some(m) = &p.mode
+                && !modes.insert(m)
+            {
+                return Err(format!("path `{}`: mode {m} is taken", p.name));
+            }
+            if p.binding && p.mode.is_none() {
+                return Err(format!(
+                    "path `{}` uses the binding but has no mode",
+                    p.name
+                ));
+            }
+            if p.doc.trim().is_empty() {
+                return Err(format!("path `{}`: empty doc", p.name));
+            }
+        }
+        if modes.is_empty() {
+            return Err("no wake path has a mode".into());
+        }
+        match self.enums.iter().filter(|e| e.from_paths).count() {
+            1 => Ok(()),
+            n => Err(format!(
+                "{n} enums are made from the wake paths; one must be"
+            )),
+        }
+    }
+
+    /// The system: a valid SPI, a plain samples file name, placements with unique names and
+    /// window-aligned, non-overlapping bases.
+    fn validate_system(&self) -> Result<(), String> {
+        let s = &self.system;
+        if !(32..1020).contains(&s.spi) {
+            return Err(format!(
+                "system.spi {} is not an SPI INTID (32..1019)",
+                s.spi
+            ));
+        }
+        if s.samples_file.is_empty() || s.samples_file.contains(['/', '"', '\\']) {
+            return Err("system.samples_file must be a plain file name".into());
+        }
+        if s.default_queue_depth == 0 {
+            return Err("system.default_queue_depth must be at least 1".into());
+        }
+        let window = self.device.window;
+        let mut names = BTreeSet::new();
+        let mut windows = Vec::new();
+        for p in &s.placements {
+            if !names.insert(&p.name) || p.name.is_empty() {
+                return Err(format!("placement `{}` is not unique", p.name));
+            }
+            if p.base % window != 0 {
+                return Err(format!(
+                    "placement {}: base {:#x} is not a multiple of the window",
+                    p.name, p.base
+                ));
+            }
+            windows.push((p.base, p.base + window, p.name.as_str()));
+        }
+        if s.placements.is_empty() {
+            return Err("system: no placement".into());
+        }
+        overlap_check(&mut windows).map_err(|e| format!("placements: {e}"))
     }
 }
 
