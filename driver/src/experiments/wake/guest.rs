@@ -185,7 +185,7 @@ pub fn e2_agrees(guest: f64, driver: f64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiments::wake::tests::point;
+    use crate::experiments::wake::tests::quick_point as point;
     use crate::spec::Cpu;
     use runconfig::Mechanism;
     use serde_json::json;

@@ -254,7 +254,7 @@ mod tests {
     use super::*;
     use crate::experiments::Experiment;
     use crate::experiments::wake::Wake;
-    use crate::experiments::wake::tests::{point, recorded, result};
+    use crate::experiments::wake::tests::{quick_point as point, recorded, result};
     use crate::spec::Cpu;
     use runconfig::Mechanism;
     use serde_json::json;

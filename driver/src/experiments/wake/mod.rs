@@ -132,6 +132,19 @@ pub fn spec(
     .expect("wake paths and parameters come from the app's own lists")
 }
 
+/// The point `<cpu>-<path>-<load>` of a wake run, labelled by cpu, path and load.
+pub fn point(cpu: Cpu, path: Mechanism, busy: u64, spec: RunSpec) -> Point {
+    Point {
+        id: format!("{}-{}-{}", cpu.name(), path.name(), load_name(busy)),
+        spec,
+        labels: BTreeMap::from([
+            ("cpu".to_string(), cpu.name().to_string()),
+            ("path".to_string(), path.name().to_string()),
+            ("load".to_string(), load_name(busy).to_string()),
+        ]),
+    }
+}
+
 impl Experiment for Wake {
     fn name(&self) -> &'static str {
         "wake"
@@ -147,22 +160,15 @@ impl Experiment for Wake {
         for &cpu in s.cpus {
             for &busy in s.busy {
                 for &path in s.paths {
-                    points.push(Point {
-                        id: format!("{}-{}-{}", cpu.name(), path.name(), load_name(busy)),
-                        spec: spec(
-                            cpu,
-                            path,
-                            busy,
-                            s.wakes,
-                            s.interval,
-                            CoroSchedSpec::default(),
-                        ),
-                        labels: BTreeMap::from([
-                            ("cpu".to_string(), cpu.name().to_string()),
-                            ("path".to_string(), path.name().to_string()),
-                            ("load".to_string(), load_name(busy).to_string()),
-                        ]),
-                    });
+                    let spec = spec(
+                        cpu,
+                        path,
+                        busy,
+                        s.wakes,
+                        s.interval,
+                        CoroSchedSpec::default(),
+                    );
+                    points.push(point(cpu, path, busy, spec));
                 }
             }
         }
@@ -273,7 +279,7 @@ pub(crate) mod tests {
 
     /// The metrics of a one-wake idle hwq run whose mean latency is `mean`.
     pub(crate) fn metrics_with_mean(mean: f64) -> WakeMetrics {
-        let p = point(Cpu::O3, Mechanism::Hwq, 0);
+        let p = quick_point(Cpu::O3, Mechanism::Hwq, 0);
         let record = serde_json::json!({"bench":"wake","wakes":1,"timeouts":0});
         let r = result(
             Path::new("/r"),
@@ -287,7 +293,7 @@ pub(crate) mod tests {
         m
     }
 
-    pub(crate) fn point(cpu: Cpu, path: Mechanism, busy: u64) -> Point {
+    pub(crate) fn quick_point(cpu: Cpu, path: Mechanism, busy: u64) -> Point {
         Wake.points(Profile::Quick)
             .into_iter()
             .find(|p| {

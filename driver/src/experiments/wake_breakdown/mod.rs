@@ -36,17 +36,16 @@
 
 mod figure;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result, ensure};
+use runconfig::Mechanism;
 use runconfig::stages::Stage;
-use runconfig::{Choice, Mechanism};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::wake;
 use super::wake::guest::bench_record;
-use super::wake::{self, load_name};
 use super::{Experiment, Profile, ResultsFile};
 use crate::coro_sched::CoroSchedSpec;
 use crate::results::{Num, RunResult};
@@ -351,15 +350,7 @@ impl Experiment for WakeBreakdown {
                     CoroSchedSpec::default(),
                 );
                 spec.params.insert(STAMPS_PARAM.into(), 1);
-                points.push(Point {
-                    id: format!("{}-{}-{}", cpu.name(), path.name(), load_name(busy)),
-                    spec,
-                    labels: BTreeMap::from([
-                        ("cpu".to_string(), cpu.name().to_string()),
-                        ("path".to_string(), path.name().to_string()),
-                        ("load".to_string(), load_name(busy).to_string()),
-                    ]),
-                });
+                points.push(wake::point(cpu, path, busy, spec));
             }
         }
         points
