@@ -34,3 +34,8 @@ doctor:
 # Build the guest image
 build:
     {{driver}} build
+
+# Regenerate the files made from gem5-devices/coro_sched/regmap.toml (C++ header, guest crate,
+# doc tables, the gem5 config's module); `cargo test` fails while one is stale.
+bless:
+    REGMAP_BLESS=1 cargo test -p coro-sched-regmap --test generated

@@ -67,9 +67,16 @@ PMU_PPI = 23
 # The CoroSched device (gem5-devices/coro_sched): where it sits and its interrupt. On-chip it
 # hangs off the coherent membus in the unused "GPU reserved" window, next to the cores and the
 # GIC; off-chip it sits on the I/O bus in the CS5 window gem5 reserves for its own devices
-# (behind the 50 ns I/O bridge). The driver passes the same base to the guest.
-CORO_BASE = {"on-chip": 0x2D000000, "off-chip": 0x10030000}
-CORO_SPI = 200
+# (behind the 50 ns I/O bridge). The bases, the SPI and the defaults are the register map's
+# (`[system]` in gem5-devices/coro_sched/regmap.toml), generated into coro_sched_system.py
+# beside this script; the driver and the guest use the same values.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from coro_sched_system import (  # noqa: E402
+    CORO_BASE,
+    CORO_SPI,
+    DEFAULT_PIO_LATENCY,
+    DEFAULT_QUEUE_DEPTH,
+)
 
 EXIT_OK, EXIT_GUEST_FAILED, EXIT_TICK_LIMIT, EXIT_OTHER = 0, 1, 2, 3
 
@@ -99,13 +106,13 @@ def parse_args():
     )
     p.add_argument(
         "--coro-pio-latency",
-        default="2ns",
+        default=DEFAULT_PIO_LATENCY,
         help="the device's own latency per MMIO access",
     )
     p.add_argument(
         "--coro-queue-depth",
         type=int,
-        default=16,
+        default=DEFAULT_QUEUE_DEPTH,
         help="entries per hardware ready queue",
     )
     p.add_argument(

@@ -2,8 +2,9 @@
 //! config puts it, the options that configure it, the file of raw wake samples it writes and
 //! the names of its stats.
 //!
-//! Every address and default the driver relies on is in this file, so a change of the config
-//! (`configs/baremetal.py`) is one change here:
+//! The addresses, the interrupt, the samples file and the defaults come from the register map
+//! (`[system]` in gem5-devices/coro_sched/regmap.toml, generated into `coro_sched_regs::system`
+//! for the driver and the guest and into `configs/coro_sched_system.py` for the config):
 //!
 //! | placement | bus | MMIO base |
 //! |---|---|---|
@@ -16,28 +17,30 @@
 //! a run without it `--no-coro-sched`, and the guest finds the device through
 //! `RunConfig.device_base` ([`CoroSchedSpec::base`], 0 without the device).
 
+pub mod recorded;
 pub mod samples;
 
 use std::fmt;
 use std::str::FromStr;
 
+use coro_sched_regs::system;
 use serde::{Deserialize, Serialize};
 
 /// The SimObject a gem5 built with this repo's `gem5-devices/` as EXTRAS knows.
 pub const SIM_OBJECT: &str = "CoroSched";
 /// MMIO base of the on-chip placement: the free "GPU reserved" window of `VExpress_GEM5_V2`,
 /// outside the I/O bridge's ranges.
-pub const ON_CHIP_BASE: u64 = 0x2D00_0000;
+pub const ON_CHIP_BASE: u64 = system::ON_CHIP_BASE;
 /// MMIO base of the off-chip placement: on the I/O bus, beside the other off-chip devices.
-pub const OFF_CHIP_BASE: u64 = 0x1003_0000;
+pub const OFF_CHIP_BASE: u64 = system::OFF_CHIP_BASE;
 /// The device's shared peripheral interrupt (GIC INTID) for the irq path and fallbacks.
-pub const SPI_INTID: u32 = 200;
+pub const SPI_INTID: u32 = system::SPI_INTID;
 /// The device's own access latency unless told otherwise: 2 ns = 8 cycles at 4 GHz.
-pub const DEFAULT_PIO_LATENCY: Latency = Latency::from_ns(2);
+pub const DEFAULT_PIO_LATENCY: Latency = Latency::from_ns(system::DEFAULT_PIO_LATENCY_NS);
 /// Entries per hardware ready queue unless told otherwise.
-pub const DEFAULT_QUEUE_DEPTH: u64 = 16;
+pub const DEFAULT_QUEUE_DEPTH: u64 = system::DEFAULT_QUEUE_DEPTH;
 /// The raw samples file in the run directory (the SimObject's `samples_file` default).
-pub const SAMPLES_FILE: &str = "coro_sched_wakes.csv";
+pub const SAMPLES_FILE: &str = system::SAMPLES_FILE;
 /// gem5 stats of the device: everything under a SimObject named `coro_sched` (the config
 /// attaches it as `system.realview.coro_sched`). Pattern syntax: [`crate::stats::Dump::matching`].
 pub const STATS_PATTERN: &str = "system.**coro_sched.**";
@@ -327,6 +330,15 @@ mod tests {
         );
         assert!(parse_queue_depth("0").is_err());
         assert_eq!(parse_queue_depth("32"), Ok(32));
+    }
+
+    #[test]
+    fn placements_are_the_register_maps() {
+        let ours: Vec<(&str, u64)> = Placement::ALL
+            .iter()
+            .map(|p| (p.name(), p.base()))
+            .collect();
+        assert_eq!(ours, system::PLACEMENTS);
     }
 
     #[test]

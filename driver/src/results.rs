@@ -14,11 +14,13 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::coro_sched::recorded::RecordedSamples;
 use crate::gem5::ExitLine;
 use crate::spec::RunSpec;
 
-/// Version of the layout of `run.json` and `result.json`.
-pub const SCHEMA: u32 = 1;
+/// Version of the layout of `run.json` and `result.json`. 2: `result.json` holds the device's
+/// wake samples (`device_samples`), parsed when the run is made; a result of schema 1 runs again.
+pub const SCHEMA: u32 = 2;
 pub const RUN_JSON: &str = "run.json";
 pub const RESULT_JSON: &str = "result.json";
 
@@ -42,7 +44,8 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
-/// A number for JSON that keeps NaN and infinities (as strings), which plain JSON cannot hold.
+/// A number for JSON that keeps NaN and infinities (as strings), which plain JSON cannot hold;
+/// a whole number is written without a fraction (`3`, not `3.0`).
 pub fn json_number(v: f64) -> Value {
     if v.is_finite() {
         if v.fract() == 0.0 && v.abs() < 9.0e15 {
@@ -56,6 +59,37 @@ pub fn json_number(v: f64) -> Value {
         Value::from("inf")
     } else {
         Value::from("-inf")
+    }
+}
+
+/// A measured number in a typed record: written as [`json_number`] writes it, read from a JSON
+/// number or from a string that holds one (`"nan"`, `"inf"`, `"-inf"`, or a numeric string, as
+/// the guest may print).
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Default)]
+pub struct Num(pub f64);
+
+impl Serialize for Num {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        json_number(self.0).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Num, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Text {
+            Number(f64),
+            String(String),
+        }
+        match Text::deserialize(d)? {
+            Text::Number(v) => Ok(Num(v)),
+            Text::String(s) => s
+                .trim()
+                .parse()
+                .map(Num)
+                .map_err(|_| serde::de::Error::custom(format!("'{s}' is not a number"))),
+        }
     }
 }
 
@@ -170,6 +204,19 @@ pub struct RunResult {
     pub results: Vec<Value>,
     /// gem5 only: the dumps of `stats.txt`, selected stats each.
     pub stats: Option<Vec<DumpStats>>,
+    /// Runs with the CoroSched device: its wake samples, read once from the run directory when
+    /// the run is made, so that an experiment gathers without `runs/`.
+    pub device_samples: Option<RecordedSamples>,
+}
+
+impl DumpStats {
+    /// The dump's selected stats that hold a number (NaN and infinities included), by name.
+    pub fn values(&self) -> impl Iterator<Item = (&str, f64)> {
+        self.stats.iter().filter_map(|(k, v)| {
+            let n = serde_json::from_value::<Num>(v.clone()).ok()?;
+            Some((k.as_str(), n.0))
+        })
+    }
 }
 
 impl RunResult {
@@ -268,6 +315,7 @@ pub(crate) mod tests {
             console_lines: 3,
             results: vec![serde_json::json!({"x": 1})],
             stats: None,
+            device_samples: None,
         }
     }
 
@@ -332,6 +380,20 @@ pub(crate) mod tests {
         assert_eq!(json_number(0.5), serde_json::json!(0.5));
         assert_eq!(json_number(f64::NAN), serde_json::json!("nan"));
         assert_eq!(json_number(f64::NEG_INFINITY), serde_json::json!("-inf"));
+    }
+
+    #[test]
+    fn nums_read_numbers_and_numeric_strings_and_write_like_json_number() {
+        let read = |v: Value| serde_json::from_value::<Num>(v).map(|n| n.0);
+        assert_eq!(read(serde_json::json!(3)).unwrap(), 3.0);
+        assert_eq!(read(serde_json::json!(" 2.5 ")).unwrap(), 2.5);
+        assert!(read(serde_json::json!("nan")).unwrap().is_nan());
+        assert_eq!(read(serde_json::json!("-inf")).unwrap(), f64::NEG_INFINITY);
+        assert!(read(serde_json::json!("ten")).is_err());
+        assert!(read(serde_json::json!(true)).is_err());
+        for v in [3.0, 0.5, f64::NAN, f64::INFINITY] {
+            assert_eq!(serde_json::to_value(Num(v)).unwrap(), json_number(v));
+        }
     }
 
     #[test]

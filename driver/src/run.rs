@@ -199,6 +199,14 @@ fn make_run(req: &RunRequest<'_>, id: &ImageId, image: &[u8]) -> Result<RunResul
         console_lines: console.lines,
         results: console.results,
         stats,
+        // Parsed once here, so that gathering an experiment needs no run directory.
+        device_samples: crate::coro_sched::recorded::RecordedSamples::of_run(&dir).map_err(
+            |e| RunError::BadOutput {
+                detail: e.to_string(),
+                dir: dir.clone(),
+                log: log.clone(),
+            },
+        )?,
     };
     results::write_json_atomic(&dir.join(RESULT_JSON), &result)?;
     Ok(result)

@@ -330,6 +330,41 @@ errorCodeName(uint64_t v)
     }
 }
 
+/** How one wake was delivered: the path of a latency sample. The first ones are the
+ *  WakeMode values with the same numbers. */
+enum class Path : uint8_t
+{
+    // Set the source's EVT_PENDING bit and raise the SPI; the handler wakes the task in
+    // software. Bindings are not used.
+    Irq = 0,
+    // Set the source's EVT_PENDING bit only; a poller coroutine reads EVT_PENDING. Bindings are
+    // not used.
+    Poll = 1,
+    // Consume the binding and push the task pointer into SRC_CORE's hardware ready queue; the
+    // core reads POP. Full queue: fallback to the irq path.
+    Hwq = 2,
+    // Consume the binding and DMA-write the task pointer into SRC_CORE's ready ring in DRAM.
+    // Ring full or not configured: fallback to the irq path.
+    Ring = 3,
+    // A hwq or ring wake that fell back to the irq path (queue or ring full, or no ring): the
+    // device raised the SPI and the handler woke the task from the software table.
+    Fallback = 4,
+};
+constexpr unsigned NUM_PATHS = 5;
+// The path's name in the samples file and the stats: "irq", "poll", "hwq", "ring", "fallback".
+inline const char *
+pathName(Path p)
+{
+    switch (p) {
+      case Path::Irq: return "irq";
+      case Path::Poll: return "poll";
+      case Path::Hwq: return "hwq";
+      case Path::Ring: return "ring";
+      case Path::Fallback: return "fallback";
+    }
+    return "?";
+}
+
 } // namespace regs
 } // namespace coro_sched
 

@@ -14,19 +14,6 @@ namespace coro_sched
 using namespace regs;
 
 const char *
-pathName(Path p)
-{
-    switch (p) {
-      case Path::Irq: return "irq";
-      case Path::Poll: return "poll";
-      case Path::Hwq: return "hwq";
-      case Path::Ring: return "ring";
-      case Path::Fallback: return "fallback";
-    }
-    return "?";
-}
-
-const char *
 countName(Count c)
 {
     switch (c) {

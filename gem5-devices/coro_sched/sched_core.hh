@@ -30,11 +30,11 @@ using Tick = uint64_t;
 /** "No deadline". */
 constexpr Tick NEVER = UINT64_MAX;
 
-/** How one wake was delivered; the path of a latency sample. */
-enum class Path : uint8_t { Irq, Poll, Hwq, Ring, Fallback };
-constexpr unsigned NUM_PATHS = 5;
-/** "irq", "poll", "hwq", "ring", "fallback". */
-const char *pathName(Path p);
+/** How one wake was delivered; the path of a latency sample. Defined once, in regmap.toml
+ *  (`[[path]]`), and generated into coro_sched_regs.hh with NUM_PATHS and pathName(). */
+using regs::NUM_PATHS;
+using regs::Path;
+using regs::pathName;
 
 /** Things the device counts; the gem5 wrapper mirrors each into a stat. */
 enum class Count : uint8_t

@@ -60,7 +60,7 @@ impl Params {
             .expect("mechanism index out of range for wake");
         let wakes = cfg.iterations.max(1);
         Params {
-            path: WakePath::from_mechanism(mechanism).expect("wake runs wake paths only"),
+            path: mechanism.wake_path().expect("wake runs wake paths only"),
             wakes,
             warmup: (wakes / 10).clamp(10, 100),
             busy: cfg.param("busy").unwrap_or(0) != 0,
@@ -209,7 +209,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
     }
     result!(
         "{{\"bench\":\"wake\",\"path\":\"{}\",\"busy\":{},\"wakes\":{},\"warmup\":{},\"timeouts\":0,\"interval\":{},\"chunk\":{},\"window_cycles\":{},\"idle_waits\":{},\"irq_wakes\":{},\"poll_wakes\":{},\"fallbacks\":{},\"device\":{}{}{}}}",
-        path_name(p.path),
+        p.path.name(),
         p.busy as u8,
         p.wakes,
         p.warmup,
@@ -224,15 +224,6 @@ pub fn run(core: usize, cfg: &RunConfig) {
         e2,
         stages
     );
-}
-
-fn path_name(p: WakePath) -> &'static str {
-    match p {
-        WakePath::Irq => "irq",
-        WakePath::Poll => "poll",
-        WakePath::Hwq => "hwq",
-        WakePath::Ring => "ring",
-    }
 }
 
 /// One unit of background work: a step of a 64-bit LCG, kept from being folded away.

@@ -30,48 +30,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-/// How a wake was delivered (the device's `coro_sched::Path`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WakePath {
-    Irq,
-    Poll,
-    Hwq,
-    Ring,
-    /// A hwq/ring wake that fell back to the interrupt (queue or ring full, no ring).
-    Fallback,
-}
-
-impl WakePath {
-    pub const ALL: [WakePath; 5] = [
-        WakePath::Irq,
-        WakePath::Poll,
-        WakePath::Hwq,
-        WakePath::Ring,
-        WakePath::Fallback,
-    ];
-
-    /// The name the device writes (and its stats use as subnames).
-    pub fn name(self) -> &'static str {
-        match self {
-            WakePath::Irq => "irq",
-            WakePath::Poll => "poll",
-            WakePath::Hwq => "hwq",
-            WakePath::Ring => "ring",
-            WakePath::Fallback => "fallback",
-        }
-    }
-
-    pub fn from_name(s: &str) -> Option<WakePath> {
-        WakePath::ALL.into_iter().find(|p| p.name() == s)
-    }
-}
-
-impl fmt::Display for WakePath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+/// How a wake was delivered: the register map's wake paths (`[[path]]` in
+/// gem5-devices/coro_sched/regmap.toml, the device's `coro_sched::Path`).
+pub use coro_sched_regs::WakePath;
 
 /// One completed wake.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,6 +89,8 @@ pub struct SamplesError {
     /// The 1-based line, when the problem is on one line.
     pub line: Option<usize>,
     pub message: String,
+    /// The file does not exist (a run without the device has none).
+    pub not_found: bool,
 }
 
 impl fmt::Display for SamplesError {
@@ -159,6 +122,7 @@ fn at(line: usize, message: impl Into<String>) -> SamplesError {
         path: None,
         line: Some(line),
         message: message.into(),
+        not_found: false,
     }
 }
 
@@ -246,10 +210,12 @@ impl Samples {
             };
             let path_name = fields[cols[1]];
             let path = WakePath::from_name(path_name).ok_or_else(|| {
+                let known: Vec<&str> = WakePath::ALL.iter().map(|p| p.name()).collect();
                 at(
                     n,
                     format!(
-                        "unknown wake path '{path_name}' (known: irq, poll, hwq, ring, fallback)"
+                        "unknown wake path '{path_name}' (known: {})",
+                        known.join(", ")
                     ),
                 )
             })?;
@@ -282,6 +248,7 @@ impl Samples {
                 path: None,
                 line: None,
                 message: format!("no header line (columns {})", COLUMNS.join(",")),
+                not_found: false,
             });
         }
         Ok(out)
@@ -293,6 +260,7 @@ impl Samples {
             path: Some(path.to_path_buf()),
             line: None,
             message: e.to_string(),
+            not_found: e.kind() == std::io::ErrorKind::NotFound,
         })?;
         Samples::parse(&String::from_utf8_lossy(&bytes)).map_err(|e| SamplesError {
             path: Some(path.to_path_buf()),

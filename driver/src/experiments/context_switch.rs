@@ -15,11 +15,13 @@ use std::path::Path;
 
 use anyhow::{Context, Result, ensure};
 use runconfig::{App, Choice};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use super::{Experiment, Profile, ResultsFile, number};
+use super::wake::guest::bench_record;
+use super::{Experiment, Profile, Record, ResultsFile, typed_records};
 use crate::figures::{BarChart, Whisker};
-use crate::results::RunResult;
+use crate::results::{Num, RunResult};
 use crate::spec::{Cpu, RunSpec, SimSpec, SpecRequest};
 use crate::sweep::Point;
 
@@ -31,8 +33,6 @@ pub const CPUS: &[Cpu] = &[Cpu::Minor, Cpu::O3];
 pub const SEED: u64 = 1;
 /// Simulated time after which a run counts as hung: 1 s, far beyond 100,000 switches.
 pub const MAX_TICKS: u64 = 1_000_000_000_000;
-/// Fields of the guest's record that the figure and the tables use.
-const GUEST_FIELDS: &[&str] = &["mean", "min", "p50", "p90", "p99", "max", "probe_overhead"];
 
 fn iterations(profile: Profile) -> u64 {
     match profile {
@@ -57,13 +57,90 @@ pub fn spec(cpu: Cpu, mechanism: &str, iterations: u64) -> RunSpec {
     .expect("the mechanisms come from the app's own list")
 }
 
-/// The app's `@result` record (`"bench": "ctxswitch"`).
-fn guest_record(result: &RunResult) -> Result<&Value> {
-    result
-        .results
-        .iter()
-        .find(|r| r.get("bench").and_then(Value::as_str) == Some("ctxswitch"))
-        .context("the guest printed no @result record with \"bench\":\"ctxswitch\"")
+/// The app's `@result` record (`"bench": "ctxswitch"`), the fields the driver uses: switch
+/// cycles over every measured switch, and the cost of one stamp.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct SwitchRecord {
+    pub mechanism: Option<String>,
+    pub switches: Option<Num>,
+    pub mean: Option<Num>,
+    pub min: Option<Num>,
+    pub p50: Option<Num>,
+    pub p90: Option<Num>,
+    pub p99: Option<Num>,
+    pub max: Option<Num>,
+    pub probe_overhead: Option<Num>,
+}
+
+/// What E3 records for one run: `metrics` of a record in `results/context-switch.json`. The
+/// guest's numbers, and the gem5 stats of the measured window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SwitchMetrics {
+    pub switches: f64,
+    pub mean: f64,
+    pub min: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub max: f64,
+    pub probe_overhead: f64,
+    pub measured_dumps: Vec<usize>,
+    pub window_cycles: f64,
+    pub window_insts: Option<f64>,
+    pub window_cycles_per_switch: f64,
+    pub window_insts_per_switch: Option<f64>,
+}
+
+fn required(v: Option<Num>, field: &str) -> Result<f64> {
+    v.map(|n| n.0)
+        .with_context(|| format!("the guest record has no \"{field}\""))
+}
+
+/// The numbers of one run.
+pub fn measure(point: &Point, result: &RunResult) -> Result<SwitchMetrics> {
+    let record: SwitchRecord = bench_record(&result.results, "ctxswitch")?;
+    if let Some(m) = &record.mechanism {
+        ensure!(
+            *m == point.spec.mechanism,
+            "the guest ran {m}, the run asked for {}",
+            point.spec.mechanism
+        );
+    }
+    let switches = required(record.switches, "switches")?;
+    ensure!(switches > 0.0, "the guest measured {switches} switches");
+    let windows: Vec<_> = result.measured().collect();
+    ensure!(
+        !windows.is_empty(),
+        "stats.txt has no measured dump: the app must m5_reset_stats before and m5_dump_stats after its \
+         switch loop (ARCHITECTURE.md, contract 3)"
+    );
+    let mut cycles = 0.0;
+    let mut insts = Some(0.0);
+    for w in &windows {
+        cycles += w.cycles.with_context(|| {
+            format!(
+                "measured dump {} has no {} stat",
+                w.index,
+                crate::run::CYCLES
+            )
+        })?;
+        insts = insts.zip(w.insts).map(|(a, b)| a + b);
+    }
+    Ok(SwitchMetrics {
+        switches,
+        mean: required(record.mean, "mean")?,
+        min: required(record.min, "min")?,
+        p50: required(record.p50, "p50")?,
+        p90: required(record.p90, "p90")?,
+        p99: required(record.p99, "p99")?,
+        max: required(record.max, "max")?,
+        probe_overhead: required(record.probe_overhead, "probe_overhead")?,
+        measured_dumps: windows.iter().map(|w| w.index).collect(),
+        window_cycles: cycles,
+        window_insts: insts,
+        window_cycles_per_switch: cycles / switches,
+        window_insts_per_switch: insts.map(|i| i / switches),
+    })
 }
 
 impl Experiment for ContextSwitch {
@@ -93,62 +170,11 @@ impl Experiment for ContextSwitch {
     }
 
     fn measure(&self, point: &Point, result: &RunResult) -> Result<Value> {
-        let record = guest_record(result)?;
-        if let Some(m) = record.get("mechanism").and_then(Value::as_str) {
-            ensure!(
-                m == point.spec.mechanism,
-                "the guest ran {m}, the run asked for {}",
-                point.spec.mechanism
-            );
-        }
-        let switches = record
-            .get("switches")
-            .and_then(number)
-            .context("the guest record has no \"switches\"")?;
-        ensure!(switches > 0.0, "the guest measured {switches} switches");
-        let mut metrics = serde_json::Map::new();
-        metrics.insert("switches".into(), json!(switches));
-        for field in GUEST_FIELDS {
-            let v = record
-                .get(*field)
-                .and_then(number)
-                .with_context(|| format!("the guest record has no \"{field}\""))?;
-            metrics.insert((*field).into(), json!(v));
-        }
-
-        let windows: Vec<_> = result.measured().collect();
-        ensure!(
-            !windows.is_empty(),
-            "stats.txt has no measured dump: the app must m5_reset_stats before and m5_dump_stats after its \
-             switch loop (ARCHITECTURE.md, contract 3)"
-        );
-        let mut cycles = 0.0;
-        let mut insts = Some(0.0);
-        for w in &windows {
-            cycles += w.cycles.with_context(|| {
-                format!(
-                    "measured dump {} has no {} stat",
-                    w.index,
-                    crate::run::CYCLES
-                )
-            })?;
-            insts = insts.zip(w.insts).map(|(a, b)| a + b);
-        }
-        metrics.insert(
-            "measured_dumps".into(),
-            json!(windows.iter().map(|w| w.index).collect::<Vec<_>>()),
-        );
-        metrics.insert("window_cycles".into(), json!(cycles));
-        metrics.insert("window_insts".into(), json!(insts));
-        metrics.insert("window_cycles_per_switch".into(), json!(cycles / switches));
-        metrics.insert(
-            "window_insts_per_switch".into(),
-            json!(insts.map(|i| i / switches)),
-        );
-        Ok(Value::Object(metrics))
+        Ok(serde_json::to_value(measure(point, result)?)?)
     }
 
     fn figure(&self, file: &ResultsFile, svg: &Path) -> Result<()> {
+        let runs = typed_records::<SwitchMetrics>(file)?;
         let title = format!(
             "E3: cycles per context switch ({} switches/point, gem5 {})",
             file.records.first().map(|r| r.spec.iterations).unwrap_or(0),
@@ -163,14 +189,15 @@ impl Experiment for ContextSwitch {
         chart.x_label = "gem5 CPU model".into();
         for m in App::ContextSwitch.mechanisms() {
             // A point missing from the file is drawn as no bar (NaN), not as zero.
-            let get =
-                |cpu: &Cpu, field| metric(file, cpu.name(), m.name(), field).unwrap_or(f64::NAN);
-            let values = CPUS.iter().map(|c| get(c, "mean")).collect();
+            let get = |cpu: &Cpu, field: fn(&SwitchMetrics) -> f64| {
+                find(&runs, cpu.name(), m.name()).map_or(f64::NAN, field)
+            };
+            let values = CPUS.iter().map(|c| get(c, |s| s.mean)).collect();
             let whiskers = CPUS
                 .iter()
                 .map(|c| Whisker {
-                    low: get(c, "p50"),
-                    high: get(c, "p99"),
+                    low: get(c, |s| s.p50),
+                    high: get(c, |s| s.p99),
                 })
                 .collect();
             chart = chart.series_with_whiskers(m.name(), values, whiskers);
@@ -179,6 +206,10 @@ impl Experiment for ContextSwitch {
     }
 
     fn summary(&self, file: &ResultsFile) -> String {
+        let runs = match typed_records::<SwitchMetrics>(file) {
+            Ok(runs) => runs,
+            Err(e) => return format!("no table: {e:#}\n"),
+        };
         let mut out = format!("{:<16}", "cycles/switch");
         for cpu in CPUS {
             out.push_str(&format!(
@@ -190,11 +221,10 @@ impl Experiment for ContextSwitch {
         for m in App::ContextSwitch.mechanisms() {
             out.push_str(&format!("{:<16}", m.name()));
             for cpu in CPUS {
-                let get = |field| metric(file, cpu.name(), m.name(), field);
-                let cell = match (get("mean"), get("p50"), get("p99")) {
-                    (Some(mean), Some(p50), Some(p99)) => format!("{mean:.1} ({p50}, {p99})"),
-                    _ => "-".into(),
-                };
+                let cell = find(&runs, cpu.name(), m.name()).map_or_else(
+                    || "-".into(),
+                    |s| format!("{:.1} ({}, {})", s.mean, s.p50, s.p99),
+                );
                 out.push_str(&format!("{cell:>26}"));
             }
             out.push('\n');
@@ -203,19 +233,25 @@ impl Experiment for ContextSwitch {
     }
 }
 
-/// A metric of the record for (`cpu`, `mechanism`).
-fn metric(file: &ResultsFile, cpu: &str, mechanism: &str, field: &str) -> Option<f64> {
-    let r = file.records.iter().find(|r| {
-        r.labels.get("cpu").map(String::as_str) == Some(cpu)
-            && r.labels.get("mechanism").map(String::as_str) == Some(mechanism)
-    })?;
-    r.metrics.get(field).and_then(number)
+/// The metrics of the run of (`cpu`, `mechanism`).
+fn find<'a>(
+    runs: &'a [(&Record, SwitchMetrics)],
+    cpu: &str,
+    mechanism: &str,
+) -> Option<&'a SwitchMetrics> {
+    runs.iter()
+        .find(|(r, _)| {
+            r.labels.get("cpu").map(String::as_str) == Some(cpu)
+                && r.labels.get("mechanism").map(String::as_str) == Some(mechanism)
+        })
+        .map(|(_, m)| m)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::results::{DumpStats, Window};
+    use serde_json::json;
 
     fn result(point: &Point, windows: &[(Window, Option<f64>)], records: Vec<Value>) -> RunResult {
         RunResult {

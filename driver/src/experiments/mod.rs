@@ -8,6 +8,8 @@
 //! `results/<name>.svg` (and any further figures the experiment draws). Adding an experiment is
 //! one new file with one `impl Experiment` and a line in [`ALL`].
 
+#[cfg(test)]
+mod committed;
 pub mod context_switch;
 pub mod wake;
 pub mod wake_breakdown;
@@ -18,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -120,6 +123,9 @@ pub fn parse_name(name: &str) -> Result<String, UnknownExperiment> {
     select(name).map(|_| name.to_string())
 }
 
+/// Version of the layout of `results/<name>.json`.
+pub const SCHEMA: u32 = 1;
+
 /// One run in `results/<name>.json`: everything needed to trace a number back to its run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Record {
@@ -138,6 +144,35 @@ pub struct Record {
     pub windows: Vec<DumpStats>,
     /// The experiment's numbers for this run ([`Experiment::measure`]).
     pub metrics: Value,
+}
+
+impl Record {
+    /// The record's metrics as the experiment's struct (e.g. [`wake::WakeMetrics`]).
+    pub fn metrics_as<M: DeserializeOwned>(&self) -> Result<M> {
+        serde_json::from_value(self.metrics.clone())
+            .with_context(|| format!("reading the metrics of record {}", self.id))
+    }
+}
+
+/// The records of a results file, each with its metrics as the experiment's struct.
+pub fn typed_records<M: DeserializeOwned>(file: &ResultsFile) -> Result<Vec<(&Record, M)>> {
+    file.records
+        .iter()
+        .map(|r| Ok((r, r.metrics_as()?)))
+        .collect()
+}
+
+/// Values of `key` among the records' labels, in first-seen order.
+pub fn label_values(file: &ResultsFile, key: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in &file.records {
+        if let Some(v) = r.labels.get(key)
+            && !out.contains(v)
+        {
+            out.push(v.clone());
+        }
+    }
+    out
 }
 
 /// `results/<name>.json`.
@@ -196,7 +231,7 @@ pub fn gather(
         });
     }
     Ok(ResultsFile {
-        schema: results::SCHEMA,
+        schema: SCHEMA,
         experiment: exp.name().into(),
         profile,
         command: std::env::args().collect(),
@@ -273,6 +308,12 @@ pub fn run(exp: &dyn Experiment, opts: &RunOptions<'_>) -> Result<ResultsFile> {
         .with_context(|| format!("creating {}", opts.results_dir.display()))?;
     let json = ResultsFile::path(&opts.results_dir, exp.name());
     results::write_json_atomic(&json, &file)?;
+    // The archive copies each run's samples file as the device wrote it (every column and
+    // marker, byte for byte), which `result.json` deliberately does not keep; it is made here,
+    // right after the sweep that made or resumed those runs in `runs/`, rather than when each
+    // run is made, so that `results/raw/` only ever holds the samples of a gathered file's
+    // records (a failed sweep or a lone `driver run` leaves it alone). The numbers themselves
+    // come from `result.json` alone (`RunResult::device_samples`).
     let raw_runs: Vec<(&str, &Path)> = runs
         .iter()
         .map(|(point, result)| (point.id.as_str(), result.run_dir.as_path()))

@@ -357,3 +357,117 @@ pub mod error_code {
 pub const fn err_bit(code: u64) -> u64 {
     1 << code
 }
+
+/// How one wake is delivered: a run's wake path (the ones with a [`WakePath::mode`]) or
+/// the path the device recorded for a wake (`fallback` too).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[repr(u8)]
+pub enum WakePath {
+    /// Set the source's EVT_PENDING bit and raise the SPI; the handler wakes the task in software.
+    /// Bindings are not used.
+    #[cfg_attr(feature = "serde", serde(rename = "irq"))]
+    Irq = 0,
+    /// Set the source's EVT_PENDING bit only; a poller coroutine reads EVT_PENDING. Bindings are
+    /// not used.
+    #[cfg_attr(feature = "serde", serde(rename = "poll"))]
+    Poll = 1,
+    /// Consume the binding and push the task pointer into SRC_CORE's hardware ready queue; the core
+    /// reads POP. Full queue: fallback to the irq path.
+    #[cfg_attr(feature = "serde", serde(rename = "hwq"))]
+    Hwq = 2,
+    /// Consume the binding and DMA-write the task pointer into SRC_CORE's ready ring in DRAM. Ring
+    /// full or not configured: fallback to the irq path.
+    #[cfg_attr(feature = "serde", serde(rename = "ring"))]
+    Ring = 3,
+    /// A hwq or ring wake that fell back to the irq path (queue or ring full, or no ring): the
+    /// device raised the SPI and the handler woke the task from the software table.
+    #[cfg_attr(feature = "serde", serde(rename = "fallback"))]
+    Fallback = 4,
+}
+
+impl WakePath {
+    /// Every path, in code order.
+    pub const ALL: [WakePath; 5] = [
+        WakePath::Irq,
+        WakePath::Poll,
+        WakePath::Hwq,
+        WakePath::Ring,
+        WakePath::Fallback,
+    ];
+
+    /// The name the samples file, the device's stats, the guest and the driver use.
+    pub const fn name(self) -> &'static str {
+        match self {
+            WakePath::Irq => "irq",
+            WakePath::Poll => "poll",
+            WakePath::Hwq => "hwq",
+            WakePath::Ring => "ring",
+            WakePath::Fallback => "fallback",
+        }
+    }
+
+    /// The path of a name.
+    pub fn from_name(name: &str) -> Option<WakePath> {
+        WakePath::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// The path's number (the C++ core's `Path`).
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The path of a number.
+    pub fn from_code(code: u64) -> Option<WakePath> {
+        WakePath::ALL
+            .into_iter()
+            .find(|p| u64::from(p.code()) == code)
+    }
+
+    /// The `WAKE_MODE` value that selects the path, if a run can select it.
+    pub const fn mode(self) -> Option<u64> {
+        match self {
+            WakePath::Irq => Some(wake_mode::IRQ),
+            WakePath::Poll => Some(wake_mode::POLL),
+            WakePath::Hwq => Some(wake_mode::HWQ),
+            WakePath::Ring => Some(wake_mode::RING),
+            WakePath::Fallback => None,
+        }
+    }
+
+    /// Whether the device consumes the source's binding and delivers the task pointer
+    /// itself (the path needs the scheduler, not only the event source).
+    pub const fn uses_binding(self) -> bool {
+        matches!(self, WakePath::Hwq | WakePath::Ring)
+    }
+}
+
+impl core::fmt::Display for WakePath {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where the gem5 config (`configs/baremetal.py`) puts the device: what it, the driver and
+/// the guest agree on.
+pub mod system {
+    /// GIC INTID of the device's SPI (the irq path and the hwq/ring fallbacks).
+    pub const SPI_INTID: u32 = 200;
+    /// The samples file in gem5's output directory (the SimObject's `samples_file`).
+    pub const SAMPLES_FILE: &str = "coro_sched_wakes.csv";
+    /// The SimObject's default access latency (`pio_latency`), in ns.
+    pub const DEFAULT_PIO_LATENCY_NS: u64 = 2;
+    /// The SimObject's default entries per hardware ready queue (`queue_depth`).
+    pub const DEFAULT_QUEUE_DEPTH: u64 = 16;
+    /// MMIO base of the `on-chip` placement. On the coherent membus, next to the cores and the GIC,
+    /// in the unused "GPU reserved" window of VExpress_GEM5_V2 (outside the I/O bridge's ranges):
+    /// an access costs about 120 cycles plus the device's latency.
+    pub const ON_CHIP_BASE: u64 = 0x2d000000;
+    /// MMIO base of the `off-chip` placement. On the I/O bus behind the 50 ns I/O bridge, in the
+    /// CS5 window gem5 reserves for its own devices, like the PL011: an access costs about 900
+    /// cycles.
+    pub const OFF_CHIP_BASE: u64 = 0x10030000;
+    /// Every placement's name and base.
+    pub const PLACEMENTS: [(&str, u64); 2] =
+        [("on-chip", ON_CHIP_BASE), ("off-chip", OFF_CHIP_BASE)];
+}

@@ -26,7 +26,7 @@ use core::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use core::task::{Context, Poll};
 
 use arm_gic::Trigger;
-use coro_sched_regs::{NUM_SOURCES, wake_mode};
+use coro_sched_regs::NUM_SOURCES;
 use executor::{ReadySource, TaskRef, task_from_waker};
 
 use crate::arch::cpu;
@@ -34,33 +34,9 @@ use crate::arch::exceptions::{Frame, set_irq_handler};
 use crate::coro_sched::{self, CoroSched};
 use crate::probe::{self, Stage};
 
-/// The wake path of this run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum WakePath {
-    Irq = 0,
-    Poll = 1,
-    Hwq = 2,
-    Ring = 3,
-}
-
-impl WakePath {
-    pub fn from_mechanism(m: runconfig::Mechanism) -> Option<WakePath> {
-        use runconfig::Mechanism::*;
-        match m {
-            Irq => Some(WakePath::Irq),
-            Poll => Some(WakePath::Poll),
-            Hwq => Some(WakePath::Hwq),
-            Ring => Some(WakePath::Ring),
-            _ => None,
-        }
-    }
-
-    /// Whether the path needs the CoroSched device.
-    pub fn needs_device(self) -> bool {
-        matches!(self, WakePath::Hwq | WakePath::Ring)
-    }
-}
+/// The wake path of a run: one of the register map's wake paths that has a WAKE_MODE (the
+/// paths are defined once, in gem5-devices/coro_sched/regmap.toml).
+pub use coro_sched_regs::WakePath;
 
 /// How an idle core waits for a `ring` entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,12 +48,12 @@ pub enum RingWait {
     Monitor,
 }
 
-/// INTID of the device's SPI (configs/baremetal.py: `ArmSPI(num=200)`).
-pub const DEVICE_INTID: u32 = 200;
+/// INTID of the device's SPI (the register map's `[system]`, which configs/baremetal.py uses).
+pub const DEVICE_INTID: u32 = coro_sched_regs::system::SPI_INTID;
 /// SGI the software event source sends on QEMU.
 const SOFT_SGI: u32 = 9;
 
-static PATH: AtomicU8 = AtomicU8::new(WakePath::Irq as u8);
+static PATH: AtomicU8 = AtomicU8::new(WakePath::Irq.code());
 /// Software binding table: source → task pointer (irq, poll, and the fallback of hwq/ring).
 static TABLE: [AtomicPtr<()>; NUM_SOURCES] =
     [const { AtomicPtr::new(core::ptr::null_mut()) }; NUM_SOURCES];
@@ -89,20 +65,18 @@ pub static IRQ_WAKES: AtomicU64 = AtomicU64::new(0);
 pub static POLL_WAKES: AtomicU64 = AtomicU64::new(0);
 
 fn path() -> WakePath {
-    match PATH.load(Ordering::Relaxed) {
-        0 => WakePath::Irq,
-        1 => WakePath::Poll,
-        2 => WakePath::Hwq,
-        _ => WakePath::Ring,
-    }
+    WakePath::from_code(u64::from(PATH.load(Ordering::Relaxed))).unwrap_or(WakePath::Irq)
 }
 
 /// Sets up `path` for events of `sources`, woken on `core` (call on `core`, before any wait).
 /// Panics if the path needs the device and there is none.
 pub fn setup(path: WakePath, core: usize, sources: &[usize], ring_wait: RingWait) {
-    PATH.store(path as u8, Ordering::Relaxed);
+    let mode = path
+        .mode()
+        .unwrap_or_else(|| panic!("{path} is not a wake path a run can select"));
+    PATH.store(path.code(), Ordering::Relaxed);
     let dev = coro_sched::device();
-    if path.needs_device() && dev.is_none() {
+    if path.uses_binding() && dev.is_none() {
         panic!(
             "wake path {path:?} needs the CoroSched device, and this machine has none (QEMU has \
              only the irq and poll paths)"
@@ -111,13 +85,8 @@ pub fn setup(path: WakePath, core: usize, sources: &[usize], ring_wait: RingWait
     match dev {
         Some(dev) => {
             dev.clear_errors();
-            dev.set_wake_mode(match path {
-                WakePath::Irq => wake_mode::IRQ,
-                WakePath::Poll => wake_mode::POLL,
-                WakePath::Hwq => wake_mode::HWQ,
-                WakePath::Ring => wake_mode::RING,
-            });
-            dev.set_event_wire(path.needs_device());
+            dev.set_wake_mode(mode);
+            dev.set_event_wire(path.uses_binding());
             for &s in sources {
                 dev.route(s, core);
             }
@@ -242,7 +211,7 @@ impl Future for EventWait {
         let s = self.source;
         let task = task_from_waker(cx.waker()).expect("EventWait polled outside an executor task");
         let p = path();
-        if p.needs_device()
+        if p.uses_binding()
             && let Some(dev) = coro_sched::device()
         {
             // The device latches an event that fires before the bind, and it raises the SPI

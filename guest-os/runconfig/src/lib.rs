@@ -12,7 +12,7 @@
 
 mod names;
 pub mod stages;
-pub use names::{App, Choice, Mechanism, Platform};
+pub use names::{App, Choice, Mechanism, Platform, WakePath};
 
 /// Name of the static in the guest image that holds the [`RunConfig`].
 pub const SYMBOL: &str = "RUN_CONFIG";

@@ -1,6 +1,8 @@
 //! The named choices a run is made of. The driver parses these names from the command line
 //! (and lists them when a name is wrong); the guest dispatches on the indices.
 
+pub use coro_sched_regs::WakePath;
+
 /// A closed set of named choices stored as an index in the [`RunConfig`](crate::RunConfig).
 pub trait Choice: Sized + Copy + 'static {
     /// Every choice, in index order.
@@ -23,7 +25,7 @@ pub trait Choice: Sized + Copy + 'static {
 }
 
 macro_rules! named_enum {
-    ($(#[$m:meta])* $ty:ident { $($(#[$vm:meta])* $var:ident = $name:literal,)* }) => {
+    ($(#[$m:meta])* $ty:ident { $($(#[$vm:meta])* $var:ident = $name:expr,)* }) => {
         $(#[$m])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[repr(u64)]
@@ -71,15 +73,23 @@ named_enum! {
         /// Two stackful threads switched by a timer interrupt (full context with FP/SIMD).
         ThreadPreempt = "thread-preempt",
         /// Wake path: the event raises an SPI; the interrupt handler wakes the task.
-        Irq = "irq",
+        Irq = WakePath::Irq.name(),
         /// Wake path: a poller coroutine reads the event status and wakes the task.
-        Poll = "poll",
+        Poll = WakePath::Poll.name(),
         /// Wake path: the device pushes the task pointer into its hardware ready queue; the core
         /// pops it through MMIO.
-        Hwq = "hwq",
+        Hwq = WakePath::Hwq.name(),
         /// Wake path: the device DMA-writes the task pointer into a ready ring in DRAM; an idle
         /// core waits in WFE and is woken without an interrupt.
-        Ring = "ring",
+        Ring = WakePath::Ring.name(),
+    }
+}
+
+impl Mechanism {
+    /// The wake path of the same name (the register map's `[[path]]`), for the wake app's
+    /// mechanisms.
+    pub fn wake_path(self) -> Option<WakePath> {
+        WakePath::from_name(self.name()).filter(|p| p.mode().is_some())
     }
 }
 
@@ -151,5 +161,24 @@ impl App {
                 },
             ],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wake_app_runs_every_selectable_wake_path_by_its_name() {
+        let selectable = WakePath::ALL
+            .iter()
+            .filter(|p| p.mode().is_some())
+            .map(|p| p.name());
+        let mechanisms = App::Wake.mechanisms().iter().map(|m| m.name());
+        assert!(mechanisms.eq(selectable));
+        for m in App::Wake.mechanisms() {
+            assert_eq!(m.wake_path().map(WakePath::name), Some(m.name()));
+        }
+        assert_eq!(Mechanism::CoroYield.wake_path(), None);
     }
 }

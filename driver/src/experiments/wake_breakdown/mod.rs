@@ -34,22 +34,23 @@
 //! interruption costs the background work beyond the handler: the refill of its pipeline and
 //! caches.
 
-use std::collections::BTreeMap;
+mod figure;
+
 use std::path::Path;
 
 use anyhow::{Context, Result, ensure};
+use runconfig::Mechanism;
 use runconfig::stages::Stage;
-use runconfig::{Choice, Mechanism};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::wake::{self, label_values, load_name, metric};
-use super::{Experiment, Profile, ResultsFile, number};
+use super::wake;
+use super::wake::guest::bench_record;
+use super::{Experiment, Profile, ResultsFile};
 use crate::coro_sched::CoroSchedSpec;
-use crate::figures::format_value;
-use crate::results::{RunResult, json_number};
+use crate::results::{Num, RunResult};
 use crate::spec::Cpu;
-use crate::stacked_bars::StackedBarChart;
+use crate::summary::Summary;
 use crate::sweep::Point;
 
 pub struct WakeBreakdown;
@@ -142,23 +143,36 @@ pub struct GuestBreakdown {
     pub patterns: Vec<GuestPattern>,
 }
 
+/// The parts of the guest's wake record a stamped run adds.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct StampedRecord {
+    /// The cost of one stamp: the gap between two back-to-back stamps.
+    pub probe_cycles: Option<Num>,
+    pub breakdown: Option<GuestBreakdown>,
+    /// The empty counter bracket of the calibration points.
+    pub bracket_cycles: Option<Num>,
+    pub svc_cycles: Option<Num>,
+    pub mmio_read_cycles: Option<Num>,
+    pub mmio_write_cycles: Option<Num>,
+}
+
 /// The breakdown and probe cost from the guest's wake record.
 pub fn guest_breakdown(results: &[Value]) -> Result<(GuestBreakdown, f64)> {
-    let record = results
-        .iter()
-        .find(|r| r.get("bench").and_then(Value::as_str) == Some("wake"))
-        .context("the guest printed no wake record")?;
+    let (b, probe, _) = stamped_record(results)?;
+    Ok((b, probe))
+}
+
+/// The checked breakdown, the probe cost and the whole stamped record.
+fn stamped_record(results: &[Value]) -> Result<(GuestBreakdown, f64, StampedRecord)> {
+    let record: StampedRecord = bench_record(results, "wake")?;
     let probe = record
-        .get("probe_cycles")
-        .and_then(number)
-        .context("the wake record has no probe_cycles: was the run made with stamps=1?")?;
-    let b: GuestBreakdown = serde_json::from_value(
-        record
-            .get("breakdown")
-            .cloned()
-            .context("the wake record has no breakdown: was the run made with stamps=1?")?,
-    )
-    .context("the wake record's breakdown is malformed")?;
+        .probe_cycles
+        .context("the wake record has no probe_cycles: was the run made with stamps=1?")?
+        .0;
+    let b = record
+        .breakdown
+        .clone()
+        .context("the wake record has no breakdown: was the run made with stamps=1?")?;
     for p in &b.patterns {
         ensure!(
             !p.stages.is_empty() && p.stages.len() == p.sums.len() && p.wakes > 0,
@@ -179,7 +193,123 @@ pub fn guest_breakdown(results: &[Value]) -> Result<(GuestBreakdown, f64)> {
         "the breakdown has no stamped wakes ({} skipped)",
         b.skipped
     );
-    Ok((b, probe))
+    Ok((b, probe, record))
+}
+
+/// What the breakdown records for one run: `metrics` of a record in
+/// `results/wake-breakdown.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BreakdownMetrics {
+    /// E1 of the stamped run ([`wake::WakeMetrics::latency`]).
+    pub latency: Summary,
+    /// Its mean: the device's event→resume total with the stamps.
+    pub stamped_total: Num,
+    pub probe_cycles: Num,
+    pub stamps_per_wake: usize,
+    /// How often the core waited idle ([`wake::guest::GuestExtras::idle_waits`]).
+    pub idle_waits: Option<Num>,
+    /// Stamped wakes, wakes whose stamps were skipped, wakes of patterns not reported.
+    pub wakes: u64,
+    pub skipped: u64,
+    pub other_patterns: u64,
+    pub patterns: Vec<GuestPattern>,
+    /// The index of the dominant pattern, and its share of the stamped wakes.
+    pub dominant: usize,
+    pub dominant_share: Num,
+    pub before_first_stamp: Num,
+    pub first_stage: String,
+    pub steps: Vec<Step>,
+    /// The net steps and the step before the first stamp, added up.
+    pub net_total: Num,
+    pub calibration: Calibration,
+}
+
+/// The mean cycles of one step of the dominant pattern.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// The stage the step ends at.
+    pub to: String,
+    /// [`step_label`].
+    pub label: String,
+    pub raw: Num,
+    /// Net of one probe.
+    pub net: Num,
+}
+
+/// The calibration points, each the median of 32 (docs/wake-breakdown.md).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    pub empty_bracket: Option<Num>,
+    pub svc_round_trip: Bracketed,
+    pub mmio_read: Bracketed,
+    pub mmio_write: Bracketed,
+}
+
+/// A calibration point as bracketed by the counter reads, and net of the empty bracket.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bracketed {
+    pub bracketed: Option<Num>,
+    pub net: Option<Num>,
+}
+
+impl Bracketed {
+    fn of(v: Option<Num>, bracket: Option<Num>) -> Bracketed {
+        Bracketed {
+            bracketed: v,
+            net: v.zip(bracket).map(|(v, b)| Num(v.0 - b.0)),
+        }
+    }
+}
+
+/// The breakdown of one stamped run.
+pub fn measure(point: &Point, result: &RunResult) -> Result<BreakdownMetrics> {
+    let e1 = wake::measure(point, result)?;
+    let total = e1.latency.mean;
+    let (b, probe, record) = stamped_record(&result.results)?;
+    let dominant = b
+        .patterns
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, p)| p.wakes)
+        .map(|(i, _)| i)
+        .expect("stamped_record checked there is a pattern");
+    let p = &b.patterns[dominant];
+    let steps = steps(p, probe);
+    let raw_sum: f64 = steps.iter().map(|s| s.1).sum();
+    let before_first = (total - raw_sum - probe).max(0.0);
+    let net_total = before_first + steps.iter().map(|s| s.2).sum::<f64>();
+    let bracket = record.bracket_cycles;
+    Ok(BreakdownMetrics {
+        latency: e1.latency,
+        stamped_total: Num(total),
+        probe_cycles: Num(probe),
+        stamps_per_wake: p.stages.len(),
+        idle_waits: e1.guest.idle_waits,
+        wakes: b.wakes,
+        skipped: b.skipped,
+        other_patterns: b.other,
+        dominant,
+        dominant_share: Num(p.wakes as f64 / b.wakes as f64),
+        before_first_stamp: Num(before_first),
+        first_stage: p.stages[0].clone(),
+        steps: steps
+            .iter()
+            .map(|&(to, raw, net)| Step {
+                to: to.name().into(),
+                label: step_label(to).into(),
+                raw: Num(raw),
+                net: Num(net),
+            })
+            .collect(),
+        net_total: Num(net_total),
+        calibration: Calibration {
+            empty_bracket: bracket,
+            svc_round_trip: Bracketed::of(record.svc_cycles, bracket),
+            mmio_read: Bracketed::of(record.mmio_read_cycles, bracket),
+            mmio_write: Bracketed::of(record.mmio_write_cycles, bracket),
+        },
+        patterns: b.patterns,
+    })
 }
 
 /// Mean steps of `pattern`, net of one probe each: `(to-stage, raw mean, net mean)`.
@@ -220,184 +350,32 @@ impl Experiment for WakeBreakdown {
                     CoroSchedSpec::default(),
                 );
                 spec.params.insert(STAMPS_PARAM.into(), 1);
-                points.push(Point {
-                    id: format!("{}-{}-{}", cpu.name(), path.name(), load_name(busy)),
-                    spec,
-                    labels: BTreeMap::from([
-                        ("cpu".to_string(), cpu.name().to_string()),
-                        ("path".to_string(), path.name().to_string()),
-                        ("load".to_string(), load_name(busy).to_string()),
-                    ]),
-                });
+                points.push(wake::point(cpu, path, busy, spec));
             }
         }
         points
     }
 
     fn measure(&self, point: &Point, result: &RunResult) -> Result<Value> {
-        let e1 = wake::measure(point, result)?;
-        let total = e1
-            .pointer("/latency/mean")
-            .and_then(number)
-            .context("no mean event-to-resume latency")?;
-        let (b, probe) = guest_breakdown(&result.results)?;
-        let dominant = b
-            .patterns
-            .iter()
-            .enumerate()
-            .max_by_key(|(_, p)| p.wakes)
-            .map(|(i, _)| i)
-            .expect("guest_breakdown checked there is a pattern");
-        let p = &b.patterns[dominant];
-        let steps = steps(p, probe);
-        let raw_sum: f64 = steps.iter().map(|s| s.1).sum();
-        let before_first = (total - raw_sum - probe).max(0.0);
-        let net_total = before_first + steps.iter().map(|s| s.2).sum::<f64>();
-        let guest_field = |name: &str| {
-            result
-                .results
-                .iter()
-                .find(|r| r.get("bench").and_then(Value::as_str) == Some("wake"))
-                .and_then(|r| r.get(name))
-                .and_then(number)
-        };
-        let bracket = guest_field("bracket_cycles");
-        let net_of_bracket = |name: &str| {
-            let v = guest_field(name);
-            json!({
-                "bracketed": v.map(json_number),
-                "net": v.zip(bracket).map(|(v, b)| json_number(v - b)),
-            })
-        };
-        Ok(json!({
-            "latency": e1.get("latency"),
-            "stamped_total": json_number(total),
-            "probe_cycles": json_number(probe),
-            "stamps_per_wake": p.stages.len(),
-            "idle_waits": e1.pointer("/guest/idle_waits").cloned().unwrap_or(Value::Null),
-            "wakes": b.wakes,
-            "skipped": b.skipped,
-            "other_patterns": b.other,
-            "patterns": b.patterns,
-            "dominant": dominant,
-            "dominant_share": json_number(p.wakes as f64 / b.wakes as f64),
-            "before_first_stamp": json_number(before_first),
-            "first_stage": p.stages[0],
-            "steps": steps.iter().map(|(to, raw, net)| json!({
-                "to": to.name(),
-                "label": step_label(*to),
-                "raw": json_number(*raw),
-                "net": json_number(*net),
-            })).collect::<Vec<_>>(),
-            "net_total": json_number(net_total),
-            "calibration": {
-                "empty_bracket": bracket.map(json_number),
-                "svc_round_trip": net_of_bracket("svc_cycles"),
-                "mmio_read": net_of_bracket("mmio_read_cycles"),
-                "mmio_write": net_of_bracket("mmio_write_cycles"),
-            },
-        }))
+        Ok(serde_json::to_value(measure(point, result)?)?)
     }
 
     fn figure(&self, file: &ResultsFile, svg: &Path) -> Result<()> {
-        Ok(chart(file).write_svg(svg)?)
+        Ok(figure::chart(&figure::bars(file)?).write_svg(svg)?)
     }
 
     fn summary(&self, file: &ResultsFile) -> String {
-        summary(file)
-    }
-}
-
-/// The bars' names and the records behind them, in cpu, load, path order.
-fn bars(file: &ResultsFile) -> Vec<(String, &super::Record)> {
-    let mut out = Vec::new();
-    for cpu in label_values(file, "cpu") {
-        for load in ["idle", "busy"] {
-            for path in label_values(file, "path") {
-                if let Some(r) = file.records.iter().find(|r| {
-                    r.labels.get("cpu") == Some(&cpu)
-                        && r.labels.get("path") == Some(&path)
-                        && r.labels.get("load").map(String::as_str) == Some(load)
-                }) {
-                    out.push((format!("{cpu} {path} {load}"), r));
-                }
-            }
+        match figure::bars(file) {
+            Ok(bars) => figure::summary(&file.experiment, &bars),
+            Err(e) => format!("no table: {e:#}\n"),
         }
     }
-    out
-}
-
-/// The net steps of a record by label.
-fn net_steps(r: &super::Record) -> Vec<(String, f64)> {
-    let mut out = vec![(
-        BEFORE_FIRST.to_string(),
-        metric(r, "/before_first_stamp").unwrap_or(f64::NAN),
-    )];
-    if let Some(steps) = r.metrics.get("steps").and_then(Value::as_array) {
-        for s in steps {
-            let label = s.get("label").and_then(Value::as_str).unwrap_or("?");
-            let net = s.get("net").and_then(number).unwrap_or(f64::NAN);
-            match out.iter_mut().find(|(l, _)| l == label) {
-                Some(e) => e.1 += net,
-                None => out.push((label.to_string(), net)),
-            }
-        }
-    }
-    out
-}
-
-/// Stacked bars: one per run, one segment per step (net of the probe), in stage order.
-pub fn chart(file: &ResultsFile) -> StackedBarChart {
-    let bars = bars(file);
-    let mut labels: Vec<&'static str> = vec![BEFORE_FIRST];
-    labels.extend(Stage::ALL.iter().map(|&s| step_label(s)));
-    let per_bar: Vec<Vec<(String, f64)>> = bars.iter().map(|(_, r)| net_steps(r)).collect();
-    let mut chart = StackedBarChart::new(
-        "Where a wake's cycles go (event to resume, net of the probe)",
-        "cycles (mean)",
-        bars.iter().map(|(n, _)| n.clone()).collect(),
-    );
-    // Wide enough that each bar's "cpu path load" label fits on its three lines.
-    chart.size = (1500, 680);
-    for label in labels {
-        let values: Vec<f64> = per_bar
-            .iter()
-            .map(|steps| steps.iter().find(|(l, _)| l == label).map_or(0.0, |s| s.1))
-            .collect();
-        if values.iter().any(|&v| v > 0.0) {
-            chart = chart.segment(label, values);
-        }
-    }
-    chart
-}
-
-fn summary(file: &ResultsFile) -> String {
-    let mut out = format!(
-        "{}: mean cycles per step of the dominant pattern, net of one probe each\n",
-        file.experiment
-    );
-    for (name, r) in bars(file) {
-        out.push_str(&format!(
-            "\n{name}: stamped total {}, net total {}, probe {} per stamp, pattern share {}\n",
-            fmt(metric(r, "/stamped_total")),
-            fmt(metric(r, "/net_total")),
-            fmt(metric(r, "/probe_cycles")),
-            fmt(metric(r, "/dominant_share")),
-        ));
-        for (label, v) in net_steps(r) {
-            out.push_str(&format!("  {label:<48} {:>8}\n", format_value(v, Some(0))));
-        }
-    }
-    out
-}
-
-fn fmt(v: Option<f64>) -> String {
-    v.map_or("-".into(), |v| format_value(v, Some(2)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn record() -> Value {
         json!({

@@ -30,21 +30,27 @@
 //! - `crossover_same_latency`: irq at the same L, i.e. the event source moved together with the
 //!   scheduler device ([`crossovers_same_latency`]).
 
+mod crossover;
+mod figure;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Result;
 use runconfig::{Choice, Mechanism};
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::wake::{self, label_values, metric};
-use super::{Experiment, Profile, Record, ResultsFile};
+use super::wake::{self, WakeMetrics};
+use super::{Experiment, Profile, Record, ResultsFile, label_values};
 use crate::coro_sched::{CoroSchedSpec, DEFAULT_PIO_LATENCY, Latency};
-use crate::figures::{LineChart, format_value};
+use crate::figures::format_value;
 use crate::results::RunResult;
 use crate::spec::Cpu;
 use crate::sweep::Point;
+use crossover::ns;
+pub use crossover::{Crossover, crossover, crossover_against};
+pub use figure::chart;
+use figure::reference_line;
 
 pub struct WakeLatency;
 
@@ -95,101 +101,14 @@ pub fn sizes(profile: Profile) -> Sizes {
     }
 }
 
-/// Where a challenger path's mean stops beating the baseline's, along the latency axis.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "status", rename_all = "kebab-case")]
-pub enum Crossover {
-    /// It beats the baseline below `latency_ns` and not from there on: linear interpolation
-    /// of the difference between the bracketing swept latencies (`latency_ns` is the upper one
-    /// when the means are equal there).
-    Crossed {
-        latency_ns: f64,
-        bracket_ns: [f64; 2],
-    },
-    /// None in range: it beats the baseline at every swept latency, up to `up_to_ns`.
-    AlwaysBeats { up_to_ns: f64 },
-    /// None in range: it does not beat the baseline even at the smallest latency, `from_ns`.
-    NeverBeats { from_ns: f64 },
-    /// No latency has a mean for both paths.
-    NoData,
-}
-
-/// The crossover of `points` = (latency, challenger mean, baseline mean), in any order; points
-/// with a missing (NaN) mean are left out. "Beats" means a strictly smaller mean.
-pub fn crossover(points: &[(f64, f64, f64)]) -> Crossover {
-    let mut pts: Vec<(f64, f64)> = points
-        .iter()
-        .filter(|(l, c, b)| l.is_finite() && c.is_finite() && b.is_finite())
-        .map(|&(l, c, b)| (l, c - b))
-        .collect();
-    pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let Some(&(l0, d0)) = pts.first() else {
-        return Crossover::NoData;
-    };
-    if d0 >= 0.0 {
-        return Crossover::NeverBeats { from_ns: l0 };
-    }
-    for w in pts.windows(2) {
-        let ((la, da), (lb, db)) = (w[0], w[1]);
-        if db >= 0.0 {
-            let latency_ns = if db == 0.0 {
-                lb
-            } else {
-                la + (lb - la) * (-da) / (db - da)
-            };
-            return Crossover::Crossed {
-                latency_ns,
-                bracket_ns: [la, lb],
-            };
-        }
-    }
-    Crossover::AlwaysBeats {
-        up_to_ns: pts[pts.len() - 1].0,
-    }
-}
-
-fn ns(v: f64) -> String {
-    format!("{} ns", format_value(v, None))
-}
-
-impl Crossover {
-    /// One sentence, e.g. `hwq stops beating irq at ≈ 37.5 ns (between 10 ns and 50 ns)`.
-    pub fn describe(&self, path: &str, baseline: &str) -> String {
-        match self {
-            Crossover::Crossed {
-                latency_ns,
-                bracket_ns: [a, b],
-            } => format!(
-                "{path} stops beating {baseline} at ≈ {} (between {} and {})",
-                ns(*latency_ns),
-                ns(*a),
-                ns(*b)
-            ),
-            Crossover::AlwaysBeats { up_to_ns } => format!(
-                "none in range: {path} beats {baseline} at every latency up to {}",
-                ns(*up_to_ns)
-            ),
-            Crossover::NeverBeats { from_ns } => format!(
-                "none in range: {path} does not beat {baseline} even at {}",
-                ns(*from_ns)
-            ),
-            Crossover::NoData => format!("none: no means of both {path} and {baseline}"),
-        }
-    }
-
-    /// Short, for a figure title: `≈ 37.5 ns` or `none in range`.
-    pub fn short(&self) -> String {
-        match self {
-            Crossover::Crossed { latency_ns, .. } => format!("≈ {}", ns(*latency_ns)),
-            Crossover::NoData => "no data".into(),
-            _ => "none in range".into(),
-        }
-    }
-}
-
 /// The latency (ns) label of a record.
 fn latency_of(r: &Record) -> Option<f64> {
     r.labels.get("pio_latency_ns")?.parse().ok()
+}
+
+/// The mean event-to-resume cycles of a record ([`WakeMetrics::latency`]).
+fn mean_of(r: &Record) -> Option<f64> {
+    r.metrics_as::<WakeMetrics>().ok().map(|m| m.latency.mean)
 }
 
 /// Whether a record is a run of `path` on `cpu`.
@@ -204,7 +123,7 @@ fn series(file: &ResultsFile, cpu: &str, path: &str) -> Vec<(f64, f64)> {
         .records
         .iter()
         .filter(|r| is_run_of(r, cpu, path))
-        .filter_map(|r| Some((latency_of(r)?, metric(r, "/latency/mean")?)))
+        .filter_map(|r| Some((latency_of(r)?, mean_of(r)?)))
         .collect();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
     pts
@@ -220,7 +139,7 @@ pub fn reference<'a>(file: &'a ResultsFile, cpu: &str) -> Option<&'a Record> {
 
 /// The mean event-to-resume cycles of `cpu`'s irq reference.
 fn reference_mean(file: &ResultsFile, cpu: &str) -> Option<f64> {
-    metric(reference(file, cpu)?, "/latency/mean")
+    mean_of(reference(file, cpu)?)
 }
 
 /// The fixed reference in words, e.g. `irq (event source at 2 ns)`: a figure's legend and the
@@ -246,14 +165,6 @@ fn challengers(file: &ResultsFile) -> Vec<&'static str> {
         .map(|p| p.name())
         .filter(|p| *p != BASELINE.name() && present.iter().any(|q| q == p))
         .collect()
-}
-
-/// The crossover of a challenger's (latency, mean) points against one baseline mean for every
-/// latency (the fixed irq reference); no baseline is [`Crossover::NoData`].
-pub fn crossover_against(points: &[(f64, f64)], baseline: Option<f64>) -> Crossover {
-    let b = baseline.unwrap_or(f64::NAN);
-    let pts: Vec<(f64, f64, f64)> = points.iter().map(|&(l, m)| (l, m, b)).collect();
-    crossover(&pts)
 }
 
 /// Every (cpu, challenger, crossover against the fixed irq reference): the sweep's result,
@@ -329,7 +240,7 @@ fn reference_json(file: &ResultsFile, cpu: &str) -> Value {
     let r = reference(file, cpu);
     json!({
         "reference_latency_ns": REFERENCE_LATENCY.ns(),
-        "reference_mean": r.and_then(|r| metric(r, "/latency/mean")),
+        "reference_mean": r.and_then(mean_of),
         "reference_id": r.map(|r| r.id.as_str()),
     })
 }
@@ -363,7 +274,7 @@ impl Experiment for WakeLatency {
     }
 
     fn measure(&self, point: &Point, result: &RunResult) -> Result<Value> {
-        wake::measure(point, result)
+        Ok(serde_json::to_value(wake::measure(point, result)?)?)
     }
 
     fn analyse(&self, file: &ResultsFile) -> Result<Value> {
@@ -446,99 +357,11 @@ impl Experiment for WakeLatency {
     }
 }
 
-/// The summary's line about `cpu`'s irq reference: its mean, or that it is missing.
-fn reference_line(file: &ResultsFile, cpu: &str) -> String {
-    match reference(file, cpu).and_then(|r| Some((r, metric(r, "/latency/mean")?))) {
-        Some((r, m)) => format!(
-            "{cpu}: reference {}: {m:.1} cycles ({})\n",
-            reference_name(),
-            r.id
-        ),
-        None => format!(
-            "{cpu}: no reference {} in the file; run `driver experiment wake-latency` again \
-             (it resumes, running only the missing points) to compare against it\n",
-            reference_name()
-        ),
-    }
-}
-
-/// The fixed reference of `cpu` as a horizontal line across the latencies swept on it.
-fn reference_series(file: &ResultsFile, cpu: &str) -> Option<Vec<(f64, f64)>> {
-    let mean = reference_mean(file, cpu)?;
-    let lats = file
-        .records
-        .iter()
-        .filter(|r| r.labels.get("cpu").map(String::as_str) == Some(cpu))
-        .filter_map(latency_of);
-    let (lo, hi) = lats.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), l| {
-        (lo.min(l), hi.max(l))
-    });
-    Some(vec![(lo, mean), (hi, mean)])
-}
-
-/// Mean cycles against device latency (log x), one line per (CPU, path), a horizontal line per
-/// CPU at the fixed irq reference, and a vertical line at each crossover (against the
-/// reference, and against irq at the same latency).
-pub fn chart(file: &ResultsFile) -> LineChart {
-    let cpus = label_values(file, "cpu");
-    let mut paths = vec![BASELINE.name()];
-    paths.extend(challengers(file));
-    let wakes = file.records.first().map_or(0, |r| r.spec.iterations);
-    let found = crossovers(file);
-    let notes: Vec<String> = found
-        .iter()
-        .filter(|(_, p, _)| *p == Mechanism::Hwq.name())
-        .map(|(cpu, _, c)| format!("{cpu} {}", c.short()))
-        .collect();
-    let title = format!(
-        "E1 vs device latency (idle, {wakes} wakes/point): hwq = {} at {}",
-        reference_name(),
-        if notes.is_empty() {
-            "-".to_string()
-        } else {
-            notes.join(", ")
-        }
-    );
-    let mut chart = LineChart::new(
-        title,
-        "scheduler device access latency pio_latency [ns] (log)",
-        "mean cycles from event to resume",
-    )
-    .log_x(true);
-    let mut top = 0f64;
-    for cpu in &cpus {
-        for p in &paths {
-            let pts = series(file, cpu, p);
-            top = pts.iter().fold(top, |t, &(_, m)| t.max(m));
-            if !pts.is_empty() {
-                chart = chart.series(format!("{cpu} {p}"), pts);
-            }
-        }
-        if let Some(line) = reference_series(file, cpu) {
-            chart = chart.series(format!("{cpu} {}", reference_name()), line);
-        }
-    }
-    let marked = [
-        (reference_name(), found),
-        (same_latency_name(), crossovers_same_latency(file)),
-    ];
-    for (versus, list) in marked {
-        for (cpu, path, c) in list {
-            if let Crossover::Crossed { latency_ns, .. } = c {
-                chart = chart.series(
-                    format!("{cpu} {path} = {versus}: {}", ns(latency_ns)),
-                    vec![(latency_ns, 0.0), (latency_ns, top)],
-                );
-            }
-        }
-    }
-    chart
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::experiments::Record;
+    use crate::experiments::wake::tests::metrics_with_mean;
 
     #[test]
     fn crossing_between_two_points_is_interpolated() {
@@ -690,7 +513,7 @@ mod tests {
                     guest_sha256: String::new(),
                     guest_results: vec![],
                     windows: vec![],
-                    metrics: json!({"latency": {"mean": mean, "p50": mean, "p99": mean}}),
+                    metrics: serde_json::to_value(metrics_with_mean(mean)).unwrap(),
                 }
             })
             .collect();

@@ -1,0 +1,330 @@
+//! E1 (wake latency by wake path) and E2 (CPU cost per wake), on the CoroSched device.
+//!
+//! Sweep: wake path {irq, poll, hwq, ring} × CPU {minor, o3} × background {idle, busy}, app
+//! `wake`, the device at its default placement and latency (on-chip, 2 ns, 16 entries),
+//! `iterations` = the number of measured wakes ([`sizes`]). Per run ([`metrics::measure`],
+//! recorded as [`WakeMetrics`]):
+//!
+//! - **E1** from the device's raw samples (`<run dir>/coro_sched_wakes.csv`, kept in the run's
+//!   `result.json` as [`crate::coro_sched::recorded::RecordedSamples`]): cycles from the tick
+//!   the event fired to the tick the woken task's `RESUME` write reached the device, over the
+//!   samples of the measured phase ([`selection`]). Summaries: the exact nearest-rank one
+//!   ([`crate::summary::Summary::from_samples`], plotted) and HdrHistogram's with 3 significant
+//!   digits, over all the run's samples (`latency`, `latency_hdr`) and by the path the device
+//!   recorded (`latency_by_path`: the run's path, and `fallback` for hwq/ring wakes that fell
+//!   back to the interrupt).
+//! - **E2** from the guest's record (busy runs, [`guest`]): the background cycles lost per
+//!   wake, recomputed by the driver and checked against the guest's.
+//! - The device's stats of the measured dump(s) ([`device`]); `resumesByPath::<path>` must
+//!   agree with the samples of that path.
+//!
+//! The module's files: this one (the sweep), [`guest`] (the guest's record, E2), [`selection`]
+//! (the measured samples), [`device`] (the device's stats), [`metrics`] (one run's numbers) and
+//! [`figure`] (figures and table).
+
+pub mod device;
+pub mod figure;
+pub mod guest;
+pub mod metrics;
+pub mod selection;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use runconfig::{App, Choice, Mechanism};
+use serde_json::Value;
+
+use super::{Experiment, Profile, ResultsFile};
+use crate::coro_sched::CoroSchedSpec;
+use crate::results::RunResult;
+use crate::spec::{Cpu, RunSpec, SimSpec, SpecRequest};
+use crate::sweep::Point;
+use figure::WakeRuns;
+pub use metrics::{WakeMetrics, measure};
+
+pub struct Wake;
+
+/// The wake paths, in figure order.
+pub const PATHS: &[Mechanism] = &[
+    Mechanism::Irq,
+    Mechanism::Poll,
+    Mechanism::Hwq,
+    Mechanism::Ring,
+];
+/// Seed of every run (recorded with each result): the device's event generator and the guest.
+pub const SEED: u64 = 1;
+/// Simulated time after which a run counts as hung: 1 s, far beyond 10,000 wakes at the
+/// default 20,000-cycle interval (50 ms at 4 GHz, twice for busy runs).
+pub const MAX_TICKS: u64 = 1_000_000_000_000;
+
+/// The size of the sweep per profile: the one table to change. The quick profile's events come
+/// every 5,000–15,000 cycles (the wakes take hundreds to a few thousand), which halves its
+/// simulated time so that `just run-experiment` fits in 15 minutes on two cores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sizes {
+    /// Measured wakes per run (`iterations`).
+    pub wakes: u64,
+    pub cpus: &'static [Cpu],
+    pub paths: &'static [Mechanism],
+    /// Values of the app parameter `busy`: 0 = idle core, 1 = background work.
+    pub busy: &'static [u64],
+    /// Mean cycles between events (app parameter `interval`): simulated time per wake.
+    pub interval: u64,
+}
+
+pub fn sizes(profile: Profile) -> Sizes {
+    match profile {
+        Profile::Smoke => Sizes {
+            wakes: 50,
+            cpus: &[Cpu::Minor],
+            paths: PATHS,
+            busy: &[0, 1],
+            interval: 20_000,
+        },
+        Profile::Quick => Sizes {
+            wakes: 1_000,
+            cpus: &[Cpu::Minor, Cpu::O3],
+            paths: PATHS,
+            busy: &[0, 1],
+            interval: 10_000,
+        },
+        Profile::Full => Sizes {
+            wakes: 10_000,
+            cpus: &[Cpu::Minor, Cpu::O3],
+            paths: PATHS,
+            busy: &[0, 1],
+            interval: 20_000,
+        },
+    }
+}
+
+/// `idle` or `busy`, the label of a value of the app parameter `busy`.
+pub fn load_name(busy: u64) -> &'static str {
+    if busy == 0 { "idle" } else { "busy" }
+}
+
+/// The spec of one wake run (E1/E2 and the latency sweep).
+pub fn spec(
+    cpu: Cpu,
+    path: Mechanism,
+    busy: u64,
+    wakes: u64,
+    interval: u64,
+    device: CoroSchedSpec,
+) -> RunSpec {
+    RunSpec::new(SpecRequest {
+        app: App::Wake,
+        mechanism: Some(path.name()),
+        cores: 1,
+        iterations: wakes,
+        seed: SEED,
+        params: &[
+            ("busy".to_string(), busy),
+            ("interval".to_string(), interval),
+        ],
+        sim: SimSpec::Gem5 {
+            cpu,
+            max_ticks: MAX_TICKS,
+            coro_sched: Some(device),
+        },
+    })
+    .expect("wake paths and parameters come from the app's own lists")
+}
+
+/// The point `<cpu>-<path>-<load>` of a wake run, labelled by cpu, path and load.
+pub fn point(cpu: Cpu, path: Mechanism, busy: u64, spec: RunSpec) -> Point {
+    Point {
+        id: format!("{}-{}-{}", cpu.name(), path.name(), load_name(busy)),
+        spec,
+        labels: BTreeMap::from([
+            ("cpu".to_string(), cpu.name().to_string()),
+            ("path".to_string(), path.name().to_string()),
+            ("load".to_string(), load_name(busy).to_string()),
+        ]),
+    }
+}
+
+impl Experiment for Wake {
+    fn name(&self) -> &'static str {
+        "wake"
+    }
+
+    fn about(&self) -> &'static str {
+        "E1/E2: event-to-resume cycles and background cycles lost per wake, by wake path"
+    }
+
+    fn points(&self, profile: Profile) -> Vec<Point> {
+        let s = sizes(profile);
+        let mut points = Vec::new();
+        for &cpu in s.cpus {
+            for &busy in s.busy {
+                for &path in s.paths {
+                    let spec = spec(
+                        cpu,
+                        path,
+                        busy,
+                        s.wakes,
+                        s.interval,
+                        CoroSchedSpec::default(),
+                    );
+                    points.push(point(cpu, path, busy, spec));
+                }
+            }
+        }
+        points
+    }
+
+    fn measure(&self, point: &Point, result: &RunResult) -> Result<Value> {
+        Ok(serde_json::to_value(measure(point, result)?)?)
+    }
+
+    fn figure(&self, file: &ResultsFile, svg: &Path) -> Result<()> {
+        Ok(figure::latency_chart(&WakeRuns::of(file)?).write_svg(svg)?)
+    }
+
+    fn figures(&self, file: &ResultsFile, results_dir: &Path) -> Result<Vec<PathBuf>> {
+        let svg = ResultsFile::svg_path(results_dir, self.name());
+        self.figure(file, &svg)
+            .with_context(|| format!("drawing {}", svg.display()))?;
+        let mut written = vec![svg];
+        let cost = results_dir.join(format!("{}-cost.svg", self.name()));
+        if let Some(chart) = figure::cost_chart(&WakeRuns::of(file)?) {
+            chart
+                .write_svg(&cost)
+                .with_context(|| format!("drawing {}", cost.display()))?;
+            written.push(cost);
+        }
+        Ok(written)
+    }
+
+    fn summary(&self, file: &ResultsFile) -> String {
+        match WakeRuns::of(file) {
+            Ok(runs) => figure::summary(&runs),
+            Err(e) => format!("no table: {e:#}\n"),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::coro_sched::recorded::RecordedSamples;
+    use crate::coro_sched::samples::Samples;
+    use crate::results::{DumpStats, Window, json_number};
+
+    /// A wake run's result: the guest's `records`, the device's `samples` and its stats
+    /// `device` in the measured dump 1.
+    pub(crate) fn result(
+        dir: &Path,
+        point: &Point,
+        records: Vec<Value>,
+        samples: Option<RecordedSamples>,
+        device: &[(&str, f64)],
+    ) -> RunResult {
+        let dump = |index, window, stats: &[(&str, f64)]| DumpStats {
+            index,
+            window,
+            cycles: Some(1000.0),
+            insts: Some(500.0),
+            stats: stats
+                .iter()
+                .map(|(k, v)| (format!("system.realview.coro_sched.{k}"), json_number(*v)))
+                .collect(),
+        };
+        RunResult {
+            results: records,
+            stats: Some(vec![
+                dump(0, Window::Boot, &[("events", 3.0)]),
+                dump(1, Window::Measured, device),
+                dump(2, Window::Exit, &[]),
+            ]),
+            device_samples: samples,
+            ..crate::results::tests::sample_result(dir, point.spec.clone())
+        }
+    }
+
+    /// A samples file: 3 warm-up samples of the first path in the boot dump's window, then
+    /// the measured phase `samples` (path, cycles) in dump 1's window, then the exit dump.
+    pub(crate) fn csv(samples: &[(&str, u64)]) -> String {
+        let mut s = String::from(
+            "# CoroSched wake samples of system.realview.coro_sched: cycles = (resume_tick - fire_tick) / 250 ticks\n\
+             # lines '# reset tick=T' and '# dump tick=T' mark gem5 stats resets and dumps\n\
+             seq,path,core,source,fire_tick,resume_tick,cycles\n# reset tick=0\n",
+        );
+        let mut seq = 0;
+        let mut tick = 1_000_000u64;
+        let mut line = |s: &mut String, path: &str, c: u64| {
+            s.push_str(&format!("{seq},{path},0,0,{tick},{},{c}\n", tick + c * 250));
+            seq += 1;
+            tick += 10_000_000;
+        };
+        let first = samples.first().map_or("irq", |p| p.0);
+        for c in [5000, 6000, 7000] {
+            line(&mut s, first, c);
+        }
+        s.push_str("# dump tick=50000000\n# reset tick=50000000\n");
+        for &(path, c) in samples {
+            line(&mut s, path, c);
+        }
+        s.push_str(&format!("# dump tick={tick}\n# dump tick={}\n", tick + 1));
+        s
+    }
+
+    /// [`csv`], as a run's result keeps it.
+    pub(crate) fn recorded(samples: &[(&str, u64)]) -> RecordedSamples {
+        let file = Path::new("/runs/wake/p").join(crate::coro_sched::SAMPLES_FILE);
+        RecordedSamples::of(&file, &Samples::parse(&csv(samples)).unwrap())
+    }
+
+    /// The metrics of a one-wake idle hwq run whose mean latency is `mean`.
+    pub(crate) fn metrics_with_mean(mean: f64) -> WakeMetrics {
+        let p = quick_point(Cpu::O3, Mechanism::Hwq, 0);
+        let record = serde_json::json!({"bench":"wake","wakes":1,"timeouts":0});
+        let r = result(
+            Path::new("/r"),
+            &p,
+            vec![record],
+            Some(recorded(&[("hwq", 1)])),
+            &[("resumesByPath::hwq", 1.0)],
+        );
+        let mut m = measure(&p, &r).unwrap();
+        m.latency.mean = mean;
+        m
+    }
+
+    pub(crate) fn quick_point(cpu: Cpu, path: Mechanism, busy: u64) -> Point {
+        Wake.points(Profile::Quick)
+            .into_iter()
+            .find(|p| {
+                p.labels["cpu"] == cpu.name()
+                    && p.labels["path"] == path.name()
+                    && p.labels["load"] == load_name(busy)
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn points_cover_paths_cpus_and_loads() {
+        let points = Wake.points(Profile::Quick);
+        assert_eq!(points.len(), 16);
+        assert_eq!(points[0].id, "minor-irq-idle");
+        assert_eq!(points[15].id, "o3-ring-busy");
+        for p in &points {
+            assert_eq!(p.spec.iterations, 1000);
+            assert_eq!(p.spec.seed, SEED);
+            assert_eq!(p.spec.sim.coro_sched(), Some(&CoroSchedSpec::default()));
+            let cfg = p.spec.run_config().unwrap();
+            assert_eq!(cfg.device_base, 0x2D00_0000);
+            assert_eq!(
+                cfg.param("busy"),
+                Some(u64::from(p.labels["load"] == "busy"))
+            );
+        }
+        assert!(
+            Wake.points(Profile::Full)
+                .iter()
+                .all(|p| p.spec.iterations == 10_000)
+        );
+    }
+}
