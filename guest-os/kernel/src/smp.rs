@@ -22,10 +22,7 @@ unsafe extern "Rust" {
 /// The guest is built with FEAT_LSE atomics (`.cargo/config.toml`); on a CPU without them the
 /// first atomic after boot would be an undefined-instruction exception. Say so plainly instead.
 fn require_lse() {
-    let isar0: u64;
-    // SAFETY: reading an ID register.
-    unsafe { core::arch::asm!("mrs {0}, id_aa64isar0_el1", out(reg) isar0, options(nomem, nostack)) };
-    let atomic = (isar0 >> 20) & 0xf;
+    let atomic = arch::cpu::atomics_level();
     if atomic < 2 {
         panic!(
             "this CPU lacks FEAT_LSE (ID_AA64ISAR0_EL1.Atomic = {atomic}); the guest is built \

@@ -8,58 +8,13 @@
 //!   the switch is the IRQ handler returning another thread's saved [`Frame`].
 
 use alloc::{boxed::Box, vec, vec::Vec};
-use core::arch::global_asm;
 use core::cell::UnsafeCell;
 
+use crate::arch::coop;
 use crate::arch::exceptions::{FRAME_SIZE, Frame, SPSR_EL1H_IRQS_ON};
 
 /// A thread entry point; it must never return.
 pub type Entry = extern "C" fn(arg: usize) -> !;
-
-global_asm!(
-    r#"
-.global coop_switch
-// coop_switch(save_sp: *mut usize /* x0 */, load_sp: usize /* x1 */)
-coop_switch:
-    sub     sp, sp, #160
-    stp     x19, x20, [sp, #0]
-    stp     x21, x22, [sp, #16]
-    stp     x23, x24, [sp, #32]
-    stp     x25, x26, [sp, #48]
-    stp     x27, x28, [sp, #64]
-    stp     x29, x30, [sp, #80]
-    stp     d8, d9, [sp, #96]
-    stp     d10, d11, [sp, #112]
-    stp     d12, d13, [sp, #128]
-    stp     d14, d15, [sp, #144]
-    mov     x9, sp
-    str     x9, [x0]
-    mov     sp, x1
-    ldp     x19, x20, [sp, #0]
-    ldp     x21, x22, [sp, #16]
-    ldp     x23, x24, [sp, #32]
-    ldp     x25, x26, [sp, #48]
-    ldp     x27, x28, [sp, #64]
-    ldp     x29, x30, [sp, #80]
-    ldp     d8, d9, [sp, #96]
-    ldp     d10, d11, [sp, #112]
-    ldp     d12, d13, [sp, #128]
-    ldp     d14, d15, [sp, #144]
-    add     sp, sp, #160
-    ret
-
-// First switch into a new cooperative thread lands here: x19 = entry, x20 = argument.
-coop_trampoline:
-    mov     x0, x20
-    blr     x19
-    brk     #1
-"#
-);
-
-unsafe extern "C" {
-    fn coop_switch(save_sp: *mut usize, load_sp: usize);
-    fn coop_trampoline();
-}
 
 fn new_stack(size: usize) -> Box<[u128]> {
     vec![0u128; size / 16].into_boxed_slice()
@@ -80,15 +35,9 @@ impl CoopThreads {
         for &(entry, arg) in entries {
             let mut stack = new_stack(stack_size);
             let top = stack.as_mut_ptr() as usize + stack.len() * 16;
-            let sp = top - 160;
-            // SAFETY: `sp` is inside the new stack; this writes the callee-saved block that
-            // `coop_switch` pops on the first switch (x19 = entry, x20 = arg, x30 = trampoline).
-            unsafe {
-                let regs = sp as *mut usize;
-                regs.add(0).write(entry as *const () as usize);
-                regs.add(1).write(arg);
-                regs.add(11).write(coop_trampoline as *const () as usize);
-            }
+            // SAFETY: `top` is the 16-byte-aligned end of the new stack, which is far larger
+            // than the block the first switch pops.
+            let sp = unsafe { coop::prepare_stack(top, entry, arg) };
             sps.push(sp);
             stacks.push(stack);
         }
@@ -112,7 +61,7 @@ impl CoopThreads {
         let load = self.sps[to];
         // SAFETY: `save` points into this set, `load` is a stack pointer saved by a previous
         // switch (or prepared by `new`); the caller guarantees the rest.
-        unsafe { coop_switch(save, load) };
+        unsafe { coop::switch(save, load) };
     }
 
     pub fn current(&self) -> usize {
