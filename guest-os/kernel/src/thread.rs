@@ -8,10 +8,10 @@
 //!   the switch is the IRQ handler returning another thread's saved [`Frame`].
 
 use alloc::{boxed::Box, vec, vec::Vec};
-use core::cell::UnsafeCell;
 
 use crate::arch::coop;
 use crate::arch::exceptions::{FRAME_SIZE, Frame, SPSR_EL1H_IRQS_ON};
+use crate::irq_cell::IrqCell;
 
 /// A thread entry point; it must never return.
 pub type Entry = extern "C" fn(arg: usize) -> !;
@@ -72,7 +72,7 @@ impl CoopThreads {
 /// Threads switched by this core's timer interrupt, round robin, plus the interrupted caller,
 /// which gets the core back when [`PreemptThreads::stop`] is called from a thread.
 pub struct PreemptThreads {
-    state: UnsafeCell<PreemptState>,
+    state: IrqCell<PreemptState>,
 }
 
 struct PreemptState {
@@ -84,10 +84,6 @@ struct PreemptState {
     stopping: bool,
     switches: u64,
 }
-
-// SAFETY: the state is touched only on the owning core, by the timer IRQ handler and by
-// code that runs with IRQs masked (`stop`), so accesses never overlap.
-unsafe impl Sync for PreemptThreads {}
 
 impl PreemptThreads {
     pub fn new(entries: &[(Entry, usize)], stack_size: usize, quantum_ticks: u64) -> Self {
@@ -115,7 +111,7 @@ impl PreemptThreads {
             stacks.push(stack);
         }
         PreemptThreads {
-            state: UnsafeCell::new(PreemptState {
+            state: IrqCell::new(PreemptState {
                 frames,
                 _stacks: stacks,
                 current: None,
@@ -132,8 +128,9 @@ impl PreemptThreads {
     /// # Safety
     /// Only from this core's timer interrupt, with `frame` the interrupted context.
     pub unsafe fn on_tick(&self, frame: *mut Frame) -> *mut Frame {
-        // SAFETY: IRQ context on the owning core; see the `Sync` impl.
-        let s = unsafe { &mut *self.state.get() };
+        // SAFETY: this core's timer interrupt (the caller's contract), and `s` lives only until
+        // this handler returns.
+        let s = unsafe { self.state.in_irq() };
         match s.current {
             None => s.caller = frame,
             Some(i) => s.frames[i] = frame,
@@ -150,29 +147,19 @@ impl PreemptThreads {
         s.frames[next]
     }
 
-    /// Starts preemption: the first timer tick switches from the caller to thread 0.
-    pub fn start(&self) {
-        // SAFETY: read on the owning core before the timer is armed.
-        let q = unsafe { (*self.state.get()).quantum_ticks };
-        crate::timer::set_relative(q);
-    }
-
     /// Asks for the caller to be resumed at the next tick (called from a thread).
     pub fn stop(&self) {
-        crate::arch::cpu::without_irqs(|| {
-            // SAFETY: IRQs are masked on the owning core, so the handler cannot run now.
-            unsafe { (*self.state.get()).stopping = true };
-        });
+        self.state.with(|s| s.stopping = true);
     }
 
     pub fn is_running(&self) -> bool {
-        // SAFETY: a single aligned read of a flag on the owning core.
-        crate::arch::cpu::without_irqs(|| unsafe { (*self.state.get()).current.is_some() })
+        self.state.with(|s| s.current.is_some())
     }
 
+    /// Ticks that switched to a thread so far (the tick that resumes the caller after
+    /// [`stop`](Self::stop) is not one).
     pub fn switches(&self) -> u64 {
-        // SAFETY: as above.
-        crate::arch::cpu::without_irqs(|| unsafe { (*self.state.get()).switches })
+        self.state.with(|s| s.switches)
     }
 }
 
@@ -239,9 +226,9 @@ pub fn run_preemptive(entries: &[(Entry, usize)], stack_size: usize, quantum_tic
     crate::timer::set_hook(core, Some(preempt_tick));
     // SAFETY: `set` is valid until it is freed below.
     let s = unsafe { &*set };
-    s.start();
-    // The first tick saves this context and switches to thread 0; the tick after
-    // `preempt_stop` resumes here.
+    // Arm the first quantum: its tick saves this context and switches to thread 0; the tick
+    // after `preempt_stop` resumes here.
+    crate::timer::set_relative(quantum_ticks);
     while s.switches() == 0 || s.is_running() {
         // WFE, not WFI: see `cpu::wfi`.
         crate::arch::cpu::wfe();
