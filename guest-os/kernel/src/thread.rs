@@ -243,6 +243,14 @@ pub fn run_preemptive(entries: &[(Entry, usize)], stack_size: usize, quantum_tic
     switches
 }
 
+/// Switches the preemptive set on this core has made so far (call from one of its threads).
+pub fn preempt_switches() -> u64 {
+    let set = PREEMPT[crate::arch::cpu::core_id()].load(core::sync::atomic::Ordering::Acquire);
+    assert!(!set.is_null(), "preempt_switches outside run_preemptive");
+    // SAFETY: the set is alive while its threads run.
+    unsafe { (*set).switches() }
+}
+
 /// Ends [`run_preemptive`] at the next tick (call from one of its threads, then keep spinning).
 pub fn preempt_stop() {
     let set = PREEMPT[crate::arch::cpu::core_id()].load(core::sync::atomic::Ordering::Acquire);
