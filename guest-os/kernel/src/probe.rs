@@ -44,21 +44,21 @@ pub static PROBE_ON: AtomicBool = AtomicBool::new(false);
 /// Turns stamps on or off: on the calling core, and the global switch with it (runs stamp on
 /// one core).
 pub fn set_enabled(on: bool) {
+    set_core_stamps(on);
+    PROBE_ON.store(on, Ordering::Relaxed);
+}
+
+/// Points this core's `TPIDR_EL1` at its stamps (`on`) or at nothing (0). Every core's boot
+/// clears it: its reset value is UNKNOWN.
+pub fn set_core_stamps(on: bool) {
     let base = if on {
         STAMPS[crate::arch::cpu::core_id()].0.as_ptr() as u64
     } else {
         0
     };
-    set_core_stamps(base);
-    PROBE_ON.store(on, Ordering::Relaxed);
-}
-
-/// Points this core's `TPIDR_EL1` at its stamps, or at nothing (0). Every core's boot clears
-/// it: its reset value is UNKNOWN.
-pub fn set_core_stamps(base: u64) {
-    // vectors.S and `stamp` only dereference it when it is non-zero, and then it points at this
-    // core's `Stamps`, which live for the whole run.
-    crate::arch::cpu::set_core_word(base);
+    // SAFETY: 0, or this core's `Stamps`, which live for the whole run and have an entry for
+    // every stage: what vectors.S and `stamp` take a non-zero TPIDR_EL1 for.
+    unsafe { crate::arch::cpu::set_core_word(base) };
 }
 
 #[inline(always)]

@@ -40,7 +40,7 @@ pub fn cores() -> usize {
 #[unsafe(no_mangle)]
 extern "C" fn kernel_main_el1(core: usize) -> ! {
     arch::exceptions::install_vectors();
-    crate::probe::set_core_stamps(0);
+    crate::probe::set_core_stamps(false);
     let cfg = config::get();
     let platform = cfg.platform().unwrap_or(runconfig::Platform::Gem5);
     let machine = Machine::of(platform);

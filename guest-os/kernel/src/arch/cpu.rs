@@ -102,8 +102,12 @@ pub fn load_exclusive(word: &AtomicU64) -> u64 {
 
 /// Sets this core's `TPIDR_EL1`, a software register the kernel uses for one thing only: the
 /// address of this core's probe stamps, or 0 (`crate::probe`; `vectors.S` reads it too).
+///
+/// # Safety
+/// `vectors.S` and `probe::stamp` write through a non-zero value: it must be 0 or the address
+/// of this core's stamps, alive for as long as it stays set.
 #[inline(always)]
-pub fn set_core_word(value: u64) {
+pub unsafe fn set_core_word(value: u64) {
     TPIDR_EL1.set(value);
 }
 
