@@ -1,8 +1,10 @@
 //! Small CPU primitives: which core am I, interrupt masking, waiting for events, barriers, the
 //! exclusive monitor, the per-core software register, and the CPU's features.
 //!
-//! `irq_save` and `sev` stay inline asm: aarch64-cpu has no `daifset` immediate form (its DAIF
-//! accessor is a read-modify-write of the whole register) and no `dsb` + `sev` pair in one block.
+//! Inline asm where aarch64-cpu has no equivalent that emits the same instructions: `irq_save`
+//! and `irq_enable` (its DAIF accessor is a read-modify-write of the whole register, not the
+//! `daifset`/`daifclr` immediates), `sev` (a `dsb` and the `sev` in one block, so the compiler
+//! keeps them together), `clean_dcache_line` and `load_exclusive` (no `dc` or `ldxr` wrappers).
 
 use core::arch::asm;
 use core::sync::atomic::AtomicU64;
