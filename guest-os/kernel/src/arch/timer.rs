@@ -2,10 +2,10 @@
 //! interrupt routing and the per-core hooks are `crate::timer`'s.
 //!
 //! The counter read and the timer writes stay single inline-asm blocks rather than aarch64-cpu
-//! accessors: the accessors are `nomem` with a separate `isb`, which lets the compiler move
-//! memory accesses across the write and changes the code of the preemptive switch (`on_tick`
-//! re-arms the quantum) and of every executor deadline; these blocks are the instructions the
-//! committed measurements were taken with.
+//! accessors plus a separate `isb`: that `isb` is a compiler memory barrier where these blocks
+//! are not (or are one with the write), and the compiler then allocates registers differently
+//! in the apps that arm the timer (tried: same instruction count, other registers, in the
+//! guest's `main`). These blocks keep the image the committed measurements were taken with.
 
 use core::arch::asm;
 
