@@ -1,12 +1,12 @@
 //! Driver of the CoroSched device (docs/coro-sched-device.md; register offsets from the
 //! generated `coro-sched-regs` crate, the single register map).
 //!
-//! Every register is one aligned 64-bit access. They are made with one `ldr`/`str` in inline
-//! assembly rather than through safe-mmio: the device is shared by every core and by interrupt
-//! handlers, and several reads have side effects (`POP`, the W1C status), which safe-mmio only
-//! allows through a unique pointer; the single-instruction form is the same one safe-mmio emits.
+//! Every register is one aligned 64-bit access, made with `arch::mmio` (one `ldr`/`str`) rather
+//! than through safe-mmio: the device is shared by every core and by interrupt handlers, and
+//! several reads have side effects (`POP`, the W1C status), which safe-mmio only allows through
+//! a unique pointer.
 
-use core::arch::asm;
+use crate::arch::mmio;
 use coro_sched_regs::{
     DEVICE_ID, DEVICE_VERSION, err_bit, error_code, generator, global, percore, source,
 };
@@ -62,21 +62,15 @@ pub fn device() -> Option<&'static CoroSched> {
 impl CoroSched {
     #[inline(always)]
     fn read(&self, offset: usize) -> u64 {
-        let v: u64;
         // SAFETY: `base` is the device's MMIO window (checked by ID in `init`), mapped as
         // Device memory; `offset` comes from the register map and is 8-byte aligned.
-        unsafe {
-            asm!("ldr {v}, [{a}]", v = out(reg) v, a = in(reg) self.base + offset, options(nostack))
-        };
-        v
+        unsafe { mmio::read64(self.base + offset) }
     }
 
     #[inline(always)]
     fn write(&self, offset: usize, value: u64) {
         // SAFETY: as in `read`.
-        unsafe {
-            asm!("str {v}, [{a}]", v = in(reg) value, a = in(reg) self.base + offset, options(nostack))
-        };
+        unsafe { mmio::write64(self.base + offset, value) };
     }
 
     pub fn num_cores(&self) -> usize {

@@ -15,6 +15,7 @@ pub mod console;
 pub mod coro_sched;
 pub mod gic;
 pub mod heap;
+pub mod irq_cell;
 pub mod m5;
 pub mod mmu;
 mod panic;

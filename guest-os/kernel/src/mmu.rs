@@ -10,13 +10,11 @@ use aarch64_paging::{
     idmap::IdMap,
     paging::{El1And0, MemoryRegion},
 };
-use core::arch::asm;
 
 use crate::platform::Machine;
 
-/// MAIR_EL1: index 0 = Device-nGnRE, index 1 = Normal, inner/outer write-back, read/write
-/// allocate.
-const MAIR_VALUE: u64 = 0x04 | (0xff << 8);
+/// Attribute indices 0 and 1 are `arch::mmu::ATTR_DEVICE` and `ATTR_NORMAL`, the MAIR_EL1
+/// entries [`enable`] loads.
 const DEVICE: El1Attributes = El1Attributes::ATTRIBUTE_INDEX_0
     .union(El1Attributes::VALID)
     .union(El1Attributes::ACCESSED)
@@ -26,12 +24,6 @@ const NORMAL: El1Attributes = El1Attributes::ATTRIBUTE_INDEX_1
     .union(El1Attributes::INNER_SHAREABLE)
     .union(El1Attributes::VALID)
     .union(El1Attributes::ACCESSED);
-
-/// TCR_EL1: T0SZ = 25 (39-bit VA, level-1 root), TTBR0 walks inner/outer write-back
-/// write-allocate and inner shareable, 4 KiB granule, TTBR1 walks disabled (EPD1), 40-bit IPS.
-const TCR_VALUE: u64 = 25 | (0b01 << 8) | (0b01 << 10) | (0b11 << 12) | (1 << 23) | (0b010 << 32);
-/// SCTLR_EL1.M, .C, .I.
-const SCTLR_MMU_CACHES: u64 = (1 << 0) | (1 << 2) | (1 << 12);
 
 const BLOCK_2M: usize = 2 << 20;
 
@@ -66,26 +58,6 @@ pub fn build(machine: &Machine) -> usize {
 /// Every core: load the tables and turn the MMU and caches on.
 pub fn enable(root: usize) {
     // SAFETY: the tables identity-map everything the kernel touches (the image and the device
-    // range), so execution continues at the same addresses; TLBs are invalidated first.
-    unsafe {
-        asm!(
-            "msr mair_el1, {mair}",
-            "msr tcr_el1, {tcr}",
-            "msr ttbr0_el1, {ttbr}",
-            "isb",
-            "tlbi vmalle1",
-            "dsb nsh",
-            "isb",
-            "mrs {t}, sctlr_el1",
-            "orr {t}, {t}, {bits}",
-            "msr sctlr_el1, {t}",
-            "isb",
-            mair = in(reg) MAIR_VALUE,
-            tcr = in(reg) TCR_VALUE,
-            ttbr = in(reg) root as u64,
-            bits = in(reg) SCTLR_MMU_CACHES,
-            t = out(reg) _,
-            options(nostack),
-        );
-    }
+    // range), so execution continues at the same addresses; they are never freed (`build`).
+    unsafe { crate::arch::mmu::enable(root) };
 }

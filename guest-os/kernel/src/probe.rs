@@ -21,7 +21,6 @@
 //! while its stamps are on (0 otherwise); the offsets there must match [`VECTOR_ENTRY_OFFSET`]
 //! and [`VECTOR_EXIT_OFFSET`].
 
-use core::arch::asm;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub use runconfig::stages::{STAGES, Stage};
@@ -45,30 +44,26 @@ pub static PROBE_ON: AtomicBool = AtomicBool::new(false);
 /// Turns stamps on or off: on the calling core, and the global switch with it (runs stamp on
 /// one core).
 pub fn set_enabled(on: bool) {
+    set_core_stamps(on);
+    PROBE_ON.store(on, Ordering::Relaxed);
+}
+
+/// Points this core's `TPIDR_EL1` at its stamps (`on`) or at nothing (0). Every core's boot
+/// clears it: its reset value is UNKNOWN.
+pub fn set_core_stamps(on: bool) {
     let base = if on {
         STAMPS[crate::arch::cpu::core_id()].0.as_ptr() as u64
     } else {
         0
     };
-    set_core_stamps(base);
-    PROBE_ON.store(on, Ordering::Relaxed);
-}
-
-/// Points this core's `TPIDR_EL1` at its stamps, or at nothing (0). Every core's boot clears
-/// it: its reset value is UNKNOWN.
-pub fn set_core_stamps(base: u64) {
-    // SAFETY: TPIDR_EL1 is a software thread-ID register the kernel uses for nothing else;
-    // vectors.S and `stamp` only dereference it when it is non-zero, and then it points at
-    // this core's `Stamps`, which live for the whole run.
-    unsafe { asm!("msr tpidr_el1, {0}", in(reg) base, options(nostack)) };
+    // SAFETY: 0, or this core's `Stamps`, which live for the whole run and have an entry for
+    // every stage: what vectors.S and `stamp` take a non-zero TPIDR_EL1 for.
+    unsafe { crate::arch::cpu::set_core_word(base) };
 }
 
 #[inline(always)]
 fn stamps_base() -> *const AtomicU64 {
-    let base: u64;
-    // SAFETY: reading a system register.
-    unsafe { asm!("mrs {0}, tpidr_el1", out(reg) base, options(nostack, nomem)) };
-    base as *const AtomicU64
+    crate::arch::cpu::core_word() as *const AtomicU64
 }
 
 /// Records that this core reached `stage` now, if stamps are on.

@@ -22,12 +22,7 @@ unsafe extern "Rust" {
 /// The guest is built with FEAT_LSE atomics (`.cargo/config.toml`); on a CPU without them the
 /// first atomic after boot would be an undefined-instruction exception. Say so plainly instead.
 fn require_lse() {
-    let isar0: u64;
-    // SAFETY: reading an ID register.
-    unsafe {
-        core::arch::asm!("mrs {0}, id_aa64isar0_el1", out(reg) isar0, options(nomem, nostack))
-    };
-    let atomic = (isar0 >> 20) & 0xf;
+    let atomic = arch::cpu::atomics_level();
     if atomic < 2 {
         panic!(
             "this CPU lacks FEAT_LSE (ID_AA64ISAR0_EL1.Atomic = {atomic}); the guest is built \
@@ -45,7 +40,7 @@ pub fn cores() -> usize {
 #[unsafe(no_mangle)]
 extern "C" fn kernel_main_el1(core: usize) -> ! {
     arch::exceptions::install_vectors();
-    crate::probe::set_core_stamps(0);
+    crate::probe::set_core_stamps(false);
     let cfg = config::get();
     let platform = cfg.platform().unwrap_or(runconfig::Platform::Gem5);
     let machine = Machine::of(platform);

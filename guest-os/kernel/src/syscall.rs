@@ -1,12 +1,15 @@
 //! The synchronous system-call path (`svc`): the baseline the device's forwarded calls are
 //! compared with. Number in x8, arguments in x0..x5, result in x0.
 
-use crate::arch::exceptions::Frame;
+use crate::arch::exceptions::{self, Frame};
 
 /// Does nothing and returns 0: measures the bare trap.
 pub const SYS_NULL: u64 = 0;
 
-pub(crate) fn handle_svc(frame: &mut Frame, _imm: u16, frame_ptr: *mut Frame) -> *mut Frame {
+/// The kernel's system-call handler (an [`exceptions::SvcHandler`]).
+fn handle_svc(_imm: u16, frame_ptr: *mut Frame) -> *mut Frame {
+    // SAFETY: the exception dispatch passes the frame vectors.S just saved.
+    let frame = unsafe { &mut *frame_ptr };
     match frame.x[8] {
         SYS_NULL => frame.x[0] = 0,
         n => panic!("unknown system call {n} at ELR {:#x}", frame.elr),
@@ -14,12 +17,19 @@ pub(crate) fn handle_svc(frame: &mut Frame, _imm: u16, frame_ptr: *mut Frame) ->
     frame_ptr
 }
 
+/// vectors.S calls this for every exception: the arch dispatch with [`handle_svc`] registered as
+/// the system-call handler. Registered here, when the kernel is linked, rather than in a table at
+/// run time as IRQ handlers are: the dispatch then calls it directly (inlined), so the null
+/// `svc` round trip, a committed calibration number, costs what it did.
+#[unsafe(no_mangle)]
+extern "C" fn handle_exception(kind: u64, frame: *mut Frame) -> *mut Frame {
+    // SAFETY: called by vectors.S only, with its vector index and the frame it just saved.
+    unsafe { exceptions::dispatch(kind, frame, handle_svc) }
+}
+
 /// Calls system call `nr` with one argument from EL1 (the kernel traps to itself; the path is
 /// the same exception entry and return an EL0 caller would take).
 #[inline(always)]
 pub fn call(nr: u64, arg: u64) -> u64 {
-    let ret: u64;
-    // SAFETY: `svc` traps to `handle_svc`, which preserves every register but x0.
-    unsafe { core::arch::asm!("svc #0", inout("x0") arg => ret, in("x8") nr, options(nostack)) };
-    ret
+    crate::arch::svc::call(nr, arg)
 }

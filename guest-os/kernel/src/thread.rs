@@ -8,58 +8,13 @@
 //!   the switch is the IRQ handler returning another thread's saved [`Frame`].
 
 use alloc::{boxed::Box, vec, vec::Vec};
-use core::arch::global_asm;
-use core::cell::UnsafeCell;
 
+use crate::arch::coop;
 use crate::arch::exceptions::{FRAME_SIZE, Frame, SPSR_EL1H_IRQS_ON};
+use crate::irq_cell::IrqCell;
 
 /// A thread entry point; it must never return.
 pub type Entry = extern "C" fn(arg: usize) -> !;
-
-global_asm!(
-    r#"
-.global coop_switch
-// coop_switch(save_sp: *mut usize /* x0 */, load_sp: usize /* x1 */)
-coop_switch:
-    sub     sp, sp, #160
-    stp     x19, x20, [sp, #0]
-    stp     x21, x22, [sp, #16]
-    stp     x23, x24, [sp, #32]
-    stp     x25, x26, [sp, #48]
-    stp     x27, x28, [sp, #64]
-    stp     x29, x30, [sp, #80]
-    stp     d8, d9, [sp, #96]
-    stp     d10, d11, [sp, #112]
-    stp     d12, d13, [sp, #128]
-    stp     d14, d15, [sp, #144]
-    mov     x9, sp
-    str     x9, [x0]
-    mov     sp, x1
-    ldp     x19, x20, [sp, #0]
-    ldp     x21, x22, [sp, #16]
-    ldp     x23, x24, [sp, #32]
-    ldp     x25, x26, [sp, #48]
-    ldp     x27, x28, [sp, #64]
-    ldp     x29, x30, [sp, #80]
-    ldp     d8, d9, [sp, #96]
-    ldp     d10, d11, [sp, #112]
-    ldp     d12, d13, [sp, #128]
-    ldp     d14, d15, [sp, #144]
-    add     sp, sp, #160
-    ret
-
-// First switch into a new cooperative thread lands here: x19 = entry, x20 = argument.
-coop_trampoline:
-    mov     x0, x20
-    blr     x19
-    brk     #1
-"#
-);
-
-unsafe extern "C" {
-    fn coop_switch(save_sp: *mut usize, load_sp: usize);
-    fn coop_trampoline();
-}
 
 fn new_stack(size: usize) -> Box<[u128]> {
     vec![0u128; size / 16].into_boxed_slice()
@@ -80,15 +35,9 @@ impl CoopThreads {
         for &(entry, arg) in entries {
             let mut stack = new_stack(stack_size);
             let top = stack.as_mut_ptr() as usize + stack.len() * 16;
-            let sp = top - 160;
-            // SAFETY: `sp` is inside the new stack; this writes the callee-saved block that
-            // `coop_switch` pops on the first switch (x19 = entry, x20 = arg, x30 = trampoline).
-            unsafe {
-                let regs = sp as *mut usize;
-                regs.add(0).write(entry as *const () as usize);
-                regs.add(1).write(arg);
-                regs.add(11).write(coop_trampoline as *const () as usize);
-            }
+            // SAFETY: `top` is the 16-byte-aligned end of the new stack, which is far larger
+            // than the block the first switch pops.
+            let sp = unsafe { coop::prepare_stack(top, entry, arg) };
             sps.push(sp);
             stacks.push(stack);
         }
@@ -112,7 +61,7 @@ impl CoopThreads {
         let load = self.sps[to];
         // SAFETY: `save` points into this set, `load` is a stack pointer saved by a previous
         // switch (or prepared by `new`); the caller guarantees the rest.
-        unsafe { coop_switch(save, load) };
+        unsafe { coop::switch(save, load) };
     }
 
     pub fn current(&self) -> usize {
@@ -123,7 +72,7 @@ impl CoopThreads {
 /// Threads switched by this core's timer interrupt, round robin, plus the interrupted caller,
 /// which gets the core back when [`PreemptThreads::stop`] is called from a thread.
 pub struct PreemptThreads {
-    state: UnsafeCell<PreemptState>,
+    state: IrqCell<PreemptState>,
 }
 
 struct PreemptState {
@@ -135,10 +84,6 @@ struct PreemptState {
     stopping: bool,
     switches: u64,
 }
-
-// SAFETY: the state is touched only on the owning core, by the timer IRQ handler and by
-// code that runs with IRQs masked (`stop`), so accesses never overlap.
-unsafe impl Sync for PreemptThreads {}
 
 impl PreemptThreads {
     pub fn new(entries: &[(Entry, usize)], stack_size: usize, quantum_ticks: u64) -> Self {
@@ -166,7 +111,7 @@ impl PreemptThreads {
             stacks.push(stack);
         }
         PreemptThreads {
-            state: UnsafeCell::new(PreemptState {
+            state: IrqCell::new(PreemptState {
                 frames,
                 _stacks: stacks,
                 current: None,
@@ -183,8 +128,9 @@ impl PreemptThreads {
     /// # Safety
     /// Only from this core's timer interrupt, with `frame` the interrupted context.
     pub unsafe fn on_tick(&self, frame: *mut Frame) -> *mut Frame {
-        // SAFETY: IRQ context on the owning core; see the `Sync` impl.
-        let s = unsafe { &mut *self.state.get() };
+        // SAFETY: this core's timer interrupt (the caller's contract), and `s` lives only until
+        // this handler returns.
+        let s = unsafe { self.state.in_irq() };
         match s.current {
             None => s.caller = frame,
             Some(i) => s.frames[i] = frame,
@@ -201,29 +147,19 @@ impl PreemptThreads {
         s.frames[next]
     }
 
-    /// Starts preemption: the first timer tick switches from the caller to thread 0.
-    pub fn start(&self) {
-        // SAFETY: read on the owning core before the timer is armed.
-        let q = unsafe { (*self.state.get()).quantum_ticks };
-        crate::timer::set_relative(q);
-    }
-
     /// Asks for the caller to be resumed at the next tick (called from a thread).
     pub fn stop(&self) {
-        crate::arch::cpu::without_irqs(|| {
-            // SAFETY: IRQs are masked on the owning core, so the handler cannot run now.
-            unsafe { (*self.state.get()).stopping = true };
-        });
+        self.state.with(|s| s.stopping = true);
     }
 
     pub fn is_running(&self) -> bool {
-        // SAFETY: a single aligned read of a flag on the owning core.
-        crate::arch::cpu::without_irqs(|| unsafe { (*self.state.get()).current.is_some() })
+        self.state.with(|s| s.current.is_some())
     }
 
+    /// Ticks that switched to a thread so far (the tick that resumes the caller after
+    /// [`stop`](Self::stop) is not one).
     pub fn switches(&self) -> u64 {
-        // SAFETY: as above.
-        crate::arch::cpu::without_irqs(|| unsafe { (*self.state.get()).switches })
+        self.state.with(|s| s.switches)
     }
 }
 
@@ -290,9 +226,9 @@ pub fn run_preemptive(entries: &[(Entry, usize)], stack_size: usize, quantum_tic
     crate::timer::set_hook(core, Some(preempt_tick));
     // SAFETY: `set` is valid until it is freed below.
     let s = unsafe { &*set };
-    s.start();
-    // The first tick saves this context and switches to thread 0; the tick after
-    // `preempt_stop` resumes here.
+    // Arm the first quantum: its tick saves this context and switches to thread 0; the tick
+    // after `preempt_stop` resumes here.
+    crate::timer::set_relative(quantum_ticks);
     while s.switches() == 0 || s.is_running() {
         // WFE, not WFI: see `cpu::wfi`.
         crate::arch::cpu::wfe();
@@ -305,6 +241,14 @@ pub fn run_preemptive(entries: &[(Entry, usize)], stack_size: usize, quantum_tic
     // SAFETY: the timer is disarmed, the hook removed and no thread of the set runs again.
     drop(unsafe { alloc::boxed::Box::from_raw(set) });
     switches
+}
+
+/// Switches the preemptive set on this core has made so far (call from one of its threads).
+pub fn preempt_switches() -> u64 {
+    let set = PREEMPT[crate::arch::cpu::core_id()].load(core::sync::atomic::Ordering::Acquire);
+    assert!(!set.is_null(), "preempt_switches outside run_preemptive");
+    // SAFETY: the set is alive while its threads run.
+    unsafe { (*set).switches() }
 }
 
 /// Ends [`run_preemptive`] at the next tick (call from one of its threads, then keep spinning).

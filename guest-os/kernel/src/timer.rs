@@ -2,7 +2,6 @@
 //! per-core hook, so the executor (deadline wake) and the preemptive thread scheduler (quantum)
 //! can each own it while they run.
 
-use core::arch::asm;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use arm_gic::Trigger;
@@ -17,40 +16,26 @@ const INTID: u32 = 16 + crate::platform::TIMER_PPI;
 
 /// Counter frequency in Hz (gem5: 25,165,824; QEMU: 1 GHz on 7.2).
 pub fn frequency() -> u64 {
-    let f: u64;
-    // SAFETY: reading a system register.
-    unsafe { asm!("mrs {0}, cntfrq_el0", out(reg) f, options(nomem, nostack)) };
-    f
+    crate::arch::timer::frequency()
 }
 
 /// The system counter, in ticks.
 #[inline(always)]
 pub fn now() -> u64 {
-    let t: u64;
-    // SAFETY: reading a system register; the isb keeps the read in program order.
-    unsafe { asm!("isb", "mrs {0}, cntpct_el0", out(reg) t, options(nomem, nostack)) };
-    t
+    crate::arch::timer::counter()
 }
 
 /// Arms this core's timer to fire at `deadline` (absolute ticks), or disarms it (`None`).
 pub fn set_deadline(deadline: Option<u64>) {
-    // SAFETY: programming this core's own timer registers.
-    unsafe {
-        match deadline {
-            Some(t) => asm!("msr cntp_cval_el0, {0}", "msr cntp_ctl_el0, {1}", "isb",
-                            in(reg) t, in(reg) 1u64, options(nostack)),
-            None => asm!("msr cntp_ctl_el0, {0}", "isb", in(reg) 2u64, options(nostack)),
-        }
+    match deadline {
+        Some(t) => crate::arch::timer::arm_at(t),
+        None => crate::arch::timer::disarm(),
     }
 }
 
 /// Arms this core's timer `ticks` from now.
 pub fn set_relative(ticks: u64) {
-    // SAFETY: programming this core's own timer registers.
-    unsafe {
-        asm!("msr cntp_tval_el0, {0}", "msr cntp_ctl_el0, {1}", "isb",
-             in(reg) ticks, in(reg) 1u64, options(nostack));
-    }
+    crate::arch::timer::arm_after(ticks);
 }
 
 /// Makes `hook` handle this core's timer interrupts (`None`: the default, which disarms the

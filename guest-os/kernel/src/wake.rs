@@ -273,8 +273,7 @@ impl ReadySource for HwqSource {
             return None;
         }
         // Order the task's memory after the Device-memory read that produced its pointer.
-        // SAFETY: a barrier has no other effect.
-        unsafe { core::arch::asm!("dmb ld", options(nostack)) };
+        cpu::load_barrier();
         probe::stamp(Stage::SourcePopped);
         // SAFETY: the device only hands back pointers `EventWait` bound, which are live tasks.
         Some(unsafe { TaskRef::from_ptr(task) })
@@ -366,14 +365,8 @@ fn ring_monitor_idle() {
     }
     // SAFETY: rings are leaked at setup and never freed.
     let ring = unsafe { &*ring };
-    let slot = ring.slot(ring.cons.load(Ordering::Relaxed)).as_ptr();
-    let value: u64;
-    // SAFETY: `ldxr` reads the slot (a valid, aligned u64) and arms the monitor; `clrex` is not
-    // needed after WFE because the next exclusive sequence re-arms it.
-    unsafe {
-        core::arch::asm!("ldxr {v}, [{p}]", v = out(reg) value, p = in(reg) slot, options(nostack));
-    }
-    if value == 0 {
+    let slot = ring.slot(ring.cons.load(Ordering::Relaxed));
+    if cpu::load_exclusive(slot) == 0 {
         cpu::wfe();
     }
 }

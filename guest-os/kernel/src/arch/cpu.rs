@@ -1,8 +1,16 @@
-//! Small CPU primitives: which core am I, interrupt masking, waiting for events.
+//! Small CPU primitives: which core am I, interrupt masking, waiting for events, barriers, the
+//! exclusive monitor, the per-core software register, and the CPU's features.
+//!
+//! Inline asm where aarch64-cpu has no equivalent that emits the same instructions: `irq_save`
+//! and `irq_enable` (its DAIF accessor is a read-modify-write of the whole register, not the
+//! `daifset`/`daifclr` immediates), `sev` (a `dsb` and the `sev` in one block, so the compiler
+//! keeps them together), `clean_dcache_line` and `load_exclusive` (no `dc` or `ldxr` wrappers).
 
 use core::arch::asm;
+use core::sync::atomic::AtomicU64;
 
-use aarch64_cpu::registers::{MPIDR_EL1, Readable};
+use aarch64_cpu::asm::barrier;
+use aarch64_cpu::registers::{ID_AA64ISAR0_EL1, MPIDR_EL1, Readable, TPIDR_EL1, Writeable};
 
 /// This core's number (MPIDR Aff0; both machines number cores 0..N in one cluster).
 #[inline(always)]
@@ -71,4 +79,47 @@ pub fn sev() {
 pub fn clean_dcache_line(addr: usize) {
     // SAFETY: cache maintenance by VA on a mapped address has no architectural side effects.
     unsafe { asm!("dc civac, {0}", "dsb sy", in(reg) addr, options(nostack)) };
+}
+
+/// Orders later loads after earlier ones (`dmb ld`): memory a pointer refers to is read only
+/// after the Device-memory read that produced the pointer.
+#[inline(always)]
+pub fn load_barrier() {
+    barrier::dmb(barrier::LD);
+}
+
+/// Reads `word` with `ldxr`, which also arms this core's exclusive monitor on its cache line: a
+/// write to the line by another agent then clears the monitor, which ends a later [`wfe`]. No
+/// `clrex` is needed after the wait: the next exclusive sequence re-arms the monitor.
+#[inline(always)]
+pub fn load_exclusive(word: &AtomicU64) -> u64 {
+    let value: u64;
+    // SAFETY: `ldxr` reads an aligned u64 the reference guarantees is valid; arming the monitor
+    // has no other effect.
+    unsafe {
+        asm!("ldxr {v}, [{p}]", v = out(reg) value, p = in(reg) word.as_ptr(), options(nostack));
+    }
+    value
+}
+
+/// Sets this core's `TPIDR_EL1`, a software register the kernel uses for one thing only: the
+/// address of this core's probe stamps, or 0 (`crate::probe`; `vectors.S` reads it too).
+///
+/// # Safety
+/// `vectors.S` and `probe::stamp` write through a non-zero value: it must be 0 or the address
+/// of this core's stamps, alive for as long as it stays set.
+#[inline(always)]
+pub unsafe fn set_core_word(value: u64) {
+    TPIDR_EL1.set(value);
+}
+
+/// This core's `TPIDR_EL1` (see [`set_core_word`]).
+#[inline(always)]
+pub fn core_word() -> u64 {
+    TPIDR_EL1.get()
+}
+
+/// ID_AA64ISAR0_EL1.Atomic: 0 without FEAT_LSE, 2 or more with it.
+pub fn atomics_level() -> u64 {
+    (ID_AA64ISAR0_EL1.get() >> 20) & 0xf
 }

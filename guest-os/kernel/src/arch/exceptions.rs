@@ -1,10 +1,16 @@
 //! Exception handling at EL1: the vector table (`vectors.S`) saves the full context into a
-//! [`Frame`] and calls [`handle_exception`], which returns the frame to resume. IRQs are
-//! acknowledged through the GIC CPU interface and dispatched to a per-INTID handler table.
+//! [`Frame`] and calls `handle_exception`, which returns the frame to resume. IRQs are
+//! acknowledged through the GIC CPU interface and dispatched to a per-INTID handler table that
+//! drivers fill at run time ([`set_irq_handler`]). The system-call handler is fixed when the
+//! kernel is linked: `crate::syscall` defines `handle_exception` as [`dispatch`] with its
+//! handler, so this module names no kernel module above it and the `svc` path stays a direct,
+//! inlined call (its round trip is a committed calibration number).
 
-use core::arch::{asm, global_asm};
+use core::arch::global_asm;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
+use aarch64_cpu::asm::barrier;
+use aarch64_cpu::registers::{ESR_EL1, FAR_EL1, Readable, VBAR_EL1, Writeable};
 use arm_gic::{IntId, InterruptGroup, gicv3::GicCpuInterface};
 
 use crate::probe::Stage;
@@ -41,6 +47,11 @@ static HANDLERS: [AtomicUsize; MAX_INTID] = [const { AtomicUsize::new(0) }; MAX_
 pub static IRQ_COUNT: [AtomicU64; crate::MAX_CORES] =
     [const { AtomicU64::new(0) }; crate::MAX_CORES];
 
+/// A system-call handler: gets the `svc` immediate and the caller's frame (number and
+/// arguments in its saved registers, result written back into them), returns the frame to
+/// resume.
+pub type SvcHandler = fn(imm: u16, frame: *mut Frame) -> *mut Frame;
+
 /// Installs `handler` for `intid`; replaces any earlier one.
 pub fn set_irq_handler(intid: u32, handler: IrqHandler) {
     HANDLERS[intid as usize].store(handler as usize, Ordering::Release);
@@ -52,35 +63,40 @@ unsafe extern "C" {
 
 /// Points VBAR_EL1 at the vector table. Every core calls this first thing at EL1.
 pub fn install_vectors() {
-    // SAFETY: `exception_vectors` is the 2 KiB-aligned table defined in vectors.S.
-    unsafe {
-        let base = core::ptr::addr_of!(exception_vectors) as u64;
-        asm!("msr vbar_el1, {0}", "isb", in(reg) base, options(nostack));
-    }
+    // The table defined in vectors.S is 2 KiB-aligned, as VBAR_EL1 requires.
+    VBAR_EL1.set(core::ptr::addr_of!(exception_vectors) as u64);
+    barrier::isb(barrier::SY);
 }
 
 /// Vector entries in table order (see vectors.S).
 const KIND_SYNC_SPX: u64 = 4;
 const KIND_IRQ_SPX: u64 = 5;
 
-/// Called by vectors.S for every exception.
-#[unsafe(no_mangle)]
-extern "C" fn handle_exception(kind: u64, frame: *mut Frame) -> *mut Frame {
+/// Handles exception `kind` (the vector's index) on `frame`, with `svc` as the system-call
+/// handler; returns the frame to resume. The kernel's `handle_exception`, which vectors.S calls,
+/// is this with its handler.
+///
+/// # Safety
+/// Only from `handle_exception`, with the arguments vectors.S passed: `frame` is the context it
+/// just saved on this core's stack.
+#[inline(always)]
+pub unsafe fn dispatch(kind: u64, frame: *mut Frame, svc: SvcHandler) -> *mut Frame {
     match kind {
         KIND_IRQ_SPX => handle_irq(frame),
-        KIND_SYNC_SPX => handle_sync(frame),
+        KIND_SYNC_SPX => handle_sync(frame, svc),
         _ => {
             // SAFETY: vectors.S passes a pointer to the frame it just saved.
             let f = unsafe { &*frame };
             panic!(
                 "unexpected exception kind {kind} at ELR {:#x}, ESR {:#x}",
                 f.elr,
-                esr()
+                ESR_EL1.get()
             );
         }
     }
 }
 
+#[inline(always)]
 fn handle_irq(mut frame: *mut Frame) -> *mut Frame {
     crate::probe::stamp(Stage::HandlerEntry);
     let core = crate::arch::cpu::core_id();
@@ -107,28 +123,20 @@ fn handle_irq(mut frame: *mut Frame) -> *mut Frame {
 /// Exception class of `svc` from AArch64.
 const EC_SVC64: u64 = 0x15;
 
-fn handle_sync(frame: *mut Frame) -> *mut Frame {
-    let esr = esr();
+#[inline(always)]
+fn handle_sync(frame: *mut Frame, svc: SvcHandler) -> *mut Frame {
+    let esr = ESR_EL1.get();
     let ec = esr >> 26;
-    // SAFETY: vectors.S passes a pointer to the frame it just saved.
-    let f = unsafe { &mut *frame };
     if ec == EC_SVC64 {
-        return crate::syscall::handle_svc(f, (esr & 0xffff) as u16, frame);
+        return svc((esr & 0xffff) as u16, frame);
     }
-    let far: u64;
-    // SAFETY: reading a system register.
-    unsafe { asm!("mrs {0}, far_el1", out(reg) far, options(nostack)) };
+    // SAFETY: vectors.S passes a pointer to the frame it just saved.
+    let f = unsafe { &*frame };
+    let far = FAR_EL1.get();
     panic!(
         "synchronous exception: ESR {esr:#x} (EC {ec:#x}) at ELR {:#x}, FAR {far:#x}",
         f.elr
     );
-}
-
-fn esr() -> u64 {
-    let esr: u64;
-    // SAFETY: reading a system register.
-    unsafe { asm!("mrs {0}, esr_el1", out(reg) esr, options(nostack)) };
-    esr
 }
 
 /// IntId from a raw number, for callers that keep INTIDs as `u32`.
