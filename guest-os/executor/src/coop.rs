@@ -61,11 +61,14 @@
 //!
 //! # Differences from Tokio
 //!
-//! - There is no thread-local runtime context. The budget lives in the executor, and these
-//!   functions find it through the task the waker names ([`task_from_waker`]), which is why
-//!   [`has_budget_remaining`] takes the `Context`. Polled with a waker that is not ours (a
-//!   combinator that substitutes its own), they behave as Tokio does outside a runtime: no
-//!   budget, always proceed.
+//! - The budget lives in the executor (one per core). These functions find it through the task
+//!   being polled: the one the waker names if it is one of ours, else the one the per-core
+//!   context ([`crate::context`]) records. So they work under any combinator, including those
+//!   that substitute their own waker (`FuturesUnordered`, `join_all`). Outside any task they
+//!   behave as Tokio does outside a runtime: no budget, always proceed.
+//! - A forced yield defers the task (intrusively, no allocation) and, when the waker is a
+//!   combinator's, also wakes that waker, so the combinator polls the yielding child again on
+//!   the task's next turn (Tokio defers the waker itself, in a list).
 //! - Dropping a [`RestoreOnPending`] gives back one unit (capped at the configured budget)
 //!   rather than restoring a saved value, so an inner leaf's progress between the two is not
 //!   undone.
@@ -81,7 +84,9 @@ use core::pin::Pin;
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::{Context, Poll};
 
+use crate::context;
 use crate::executor::Executor;
+use crate::task::TaskRef;
 use crate::waker::task_from_waker;
 
 /// Operations a task may perform per poll unless configured otherwise (see the module docs).
@@ -161,9 +166,24 @@ impl Budget {
     }
 }
 
-/// The executor whose task `cx` belongs to, if `cx` carries one of our wakers.
+/// The task being polled: the one `cx`'s waker names if it is one of ours, else the one this
+/// core's context records (see the module docs).
+pub(crate) fn current_task(cx: &Context<'_>) -> Option<TaskRef> {
+    task_from_waker(cx.waker()).or_else(context::current_task)
+}
+
+/// The executor of the task being polled.
 fn executor_of(cx: &Context<'_>) -> Option<&'static Executor> {
-    task_from_waker(cx.waker()).map(|task| task.executor())
+    current_task(cx).map(|task| task.executor())
+}
+
+/// Makes the current task yield: defer it behind the tasks woken meanwhile, and, if `cx`'s
+/// waker is a combinator's, wake that too so that the combinator polls this child again.
+fn defer(task: TaskRef, cx: &Context<'_>) {
+    task.executor().defer(task);
+    if task_from_waker(cx.waker()) != Some(task) {
+        cx.waker().wake_by_ref();
+    }
 }
 
 /// Asks to perform one operation: `Ready(guard)` if the current poll has budget left,
@@ -187,7 +207,7 @@ fn executor_of(cx: &Context<'_>) -> Option<&'static Executor> {
 /// }
 /// ```
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
-    let Some(task) = task_from_waker(cx.waker()) else {
+    let Some(task) = current_task(cx) else {
         return Poll::Ready(RestoreOnPending(Cell::new(None)));
     };
     let executor = task.executor();
@@ -196,7 +216,7 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
         UNCONSTRAINED => Poll::Ready(RestoreOnPending(Cell::new(None))),
         0 => {
             bump(&budget.forced_yields);
-            executor.defer(task);
+            defer(task, cx);
             Poll::Pending
         }
         left => {
@@ -230,8 +250,8 @@ impl Drop for RestoreOnPending {
 }
 
 /// Whether the current poll may still perform an operation (always `true` without a budget, or
-/// outside a task of this executor). Unlike Tokio's, it takes the `Context`, through which it
-/// finds the executor.
+/// outside a task of this executor). Unlike Tokio's, it takes the `Context`, whose waker names
+/// the task when it is one of ours (the per-core context is the fallback).
 pub fn has_budget_remaining(cx: &Context<'_>) -> bool {
     executor_of(cx).is_none_or(|executor| executor.budget.remaining() != Some(0))
 }
@@ -368,8 +388,8 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.yielded = true;
-        match task_from_waker(cx.waker()) {
-            Some(task) => task.executor().defer(task),
+        match current_task(cx) {
+            Some(task) => defer(task, cx),
             None => cx.waker().wake_by_ref(),
         }
         Poll::Pending

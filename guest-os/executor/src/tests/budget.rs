@@ -4,7 +4,7 @@ use std::future::{pending, poll_fn};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker, ready};
 
-use super::harness::{leak, park, setup, step, traced};
+use super::harness::{SpawnTask, leak, park, setup, step, traced};
 use crate::{
     Executor, Next, consume_budget, cooperative, has_budget_remaining, poll_proceed, sleep,
     unconstrained, yield_now,
@@ -56,8 +56,8 @@ fn spent_budget_makes_a_greedy_task_yield_to_others() {
     let ex = &ex[0];
     ex.set_budget(Some(4));
     let source = Firehose::new();
-    ex.spawn(traced(&p.trace, "greedy", greedy(source)));
-    ex.spawn(traced(
+    ex.spawn_task(traced(&p.trace, "greedy", greedy(source)));
+    ex.spawn_task(traced(
         &p.trace,
         "b",
         poll_fn(|cx| {
@@ -90,7 +90,7 @@ fn budget_is_reset_before_every_poll() {
     let (p, ex) = setup(1);
     let ex: &'static Executor = &ex[0];
     ex.set_budget(Some(4));
-    let a = ex.spawn(async move {
+    let a = ex.spawn_task(async move {
         loop {
             for _ in 0..3 {
                 consume_budget().await;
@@ -99,7 +99,7 @@ fn budget_is_reset_before_every_poll() {
             park().await;
         }
     });
-    ex.spawn(async move {
+    ex.spawn_task(async move {
         loop {
             p.trace
                 .push(format!("b starts with {:?}", ex.budget_remaining()));
@@ -122,7 +122,7 @@ fn consume_budget_in_a_cpu_loop_yields_every_budget_operations() {
     let ex = &ex[0];
     ex.set_budget(Some(8));
     let iterations = leak(AtomicU64::new(0));
-    let t = ex.spawn(traced(&p.trace, "loop", async move {
+    let t = ex.spawn_task(traced(&p.trace, "loop", async move {
         for _ in 0..20 {
             iterations.fetch_add(1, Ordering::SeqCst);
             consume_budget().await;
@@ -147,7 +147,7 @@ fn unconstrained_never_yields_and_restores_the_outer_budget() {
     let ex: &'static Executor = &ex[0];
     ex.set_budget(Some(4));
     let source = Firehose::new();
-    let t = ex.spawn(async move {
+    let t = ex.spawn_task(async move {
         consume_budget().await;
         unconstrained(async {
             for _ in 0..10_000 {
@@ -174,7 +174,7 @@ fn no_budget_means_no_forced_yield_and_changes_apply_from_the_next_poll() {
     ex.set_budget(None);
     assert_eq!(ex.budget(), None);
     let source = Firehose::new();
-    let t = ex.spawn(async move {
+    let t = ex.spawn_task(async move {
         for _ in 0..1000 {
             source.recv().await;
         }
@@ -205,7 +205,7 @@ fn restore_on_pending_refunds_unless_progress_was_made() {
     let ex: &'static Executor = &ex[0];
     ex.set_budget(Some(2));
     let mut polls = 0;
-    ex.spawn(poll_fn(move |cx| {
+    ex.spawn_task(poll_fn(move |cx| {
         polls += 1;
         if polls == 1 {
             assert_eq!(ex.budget_remaining(), Some(2));
@@ -267,11 +267,11 @@ fn a_forced_yield_goes_behind_woken_and_timer_tasks() {
     let ex = &ex[0];
     ex.set_budget(Some(3));
     let source = Firehose::new();
-    ex.spawn(traced(&p.trace, "timer", async {
+    ex.spawn_task(traced(&p.trace, "timer", async {
         sleep(5).await;
         pending::<()>().await;
     }));
-    let c = ex.spawn(traced(&p.trace, "c", async {
+    let c = ex.spawn_task(traced(&p.trace, "c", async {
         loop {
             park().await;
         }
@@ -279,8 +279,8 @@ fn a_forced_yield_goes_behind_woken_and_timer_tasks() {
     let _ = step(ex);
     p.trace.take();
 
-    ex.spawn(traced(&p.trace, "greedy", greedy(source)));
-    ex.spawn(traced(
+    ex.spawn_task(traced(&p.trace, "greedy", greedy(source)));
+    ex.spawn_task(traced(
         &p.trace,
         "waker",
         poll_fn(move |_| {
@@ -306,17 +306,17 @@ fn a_forced_yield_goes_behind_woken_and_timer_tasks() {
 fn yield_now_goes_behind_tasks_woken_meanwhile() {
     let (p, ex) = setup(1);
     let ex = &ex[0];
-    let c = ex.spawn(traced(&p.trace, "c", async {
+    let c = ex.spawn_task(traced(&p.trace, "c", async {
         loop {
             park().await;
         }
     }));
     let _ = step(ex);
-    ex.spawn(traced(&p.trace, "a", async {
+    ex.spawn_task(traced(&p.trace, "a", async {
         yield_now().await;
         pending::<()>().await;
     }));
-    ex.spawn(traced(
+    ex.spawn_task(traced(
         &p.trace,
         "b",
         poll_fn(move |_| {
@@ -338,7 +338,7 @@ fn cooperative_makes_any_future_spend_budget() {
     let ex = &ex[0];
     ex.set_budget(Some(5));
     let done = leak(AtomicU64::new(0));
-    ex.spawn(async move {
+    ex.spawn_task(async move {
         for _ in 0..12 {
             cooperative(std::future::ready(())).await;
             done.fetch_add(1, Ordering::SeqCst);

@@ -8,8 +8,7 @@ use std::task::Poll;
 use std::thread;
 use std::time::Duration;
 
-use super::harness::{TestPlatform, leak, set_core, setup, setup_with};
-use crate::state::SPAWNED;
+use super::harness::{SpawnTask, TestPlatform, leak, set_core, setup, setup_with};
 use crate::{Next, TaskRef, wake_task_ptr};
 
 /// Aborts the test binary if `done` is not set within `limit`: a double enqueue makes a cycle
@@ -68,7 +67,7 @@ fn concurrent_wakes_enqueue_each_task_once_and_lose_no_wake() {
     let tasks: Vec<TaskRef> = slots
         .iter()
         .map(|slot| {
-            ex.spawn(poll_fn(move |_| {
+            ex.spawn_task(poll_fn(move |_| {
                 slot.polls.fetch_add(1, Ordering::Relaxed);
                 let now = step_no.load(Ordering::Relaxed);
                 if slot.last_step.swap(now, Ordering::Relaxed) == now {
@@ -155,7 +154,7 @@ fn concurrent_wakes_enqueue_each_task_once_and_lose_no_wake() {
             slot.sent.load(Ordering::SeqCst),
             "task {k}: its last poll missed a wake"
         );
-        assert_eq!(tasks[k].state_bits(), SPAWNED, "task {k} left queued");
+        assert_eq!(tasks[k].state_bits(), 0, "task {k} left queued");
     }
     assert!(!ex.has_ready());
     // Each enqueue yields exactly one poll; there are at most as many enqueues as wakes (plus
@@ -216,8 +215,8 @@ fn two_cores_ping_pong_through_pend_without_lost_wakes() {
             }
         })
     };
-    peers[1].set(ex[1].spawn(player(1))).unwrap();
-    peers[0].set(ex[0].spawn(player(0))).unwrap();
+    peers[1].set(ex[1].spawn_task(player(1))).unwrap();
+    peers[0].set(ex[0].spawn_task(player(0))).unwrap();
     let done = watchdog("ping-pong", Duration::from_secs(120));
 
     let cores: Vec<_> = (0..2)
