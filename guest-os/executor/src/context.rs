@@ -16,10 +16,13 @@
 
 use crate::task::TaskRef;
 
-/// Restores the previous context when dropped (also when a poll unwinds, on the host).
+/// Restores the previous context when dropped (also when a poll unwinds, on the host). On the
+/// guest there is no previous one to restore (an executor step never runs inside a poll of
+/// the same core), so leaving clears the slot.
 pub(crate) struct Entered {
     #[cfg(target_os = "none")]
-    core: usize,
+    slot: Option<&'static core::sync::atomic::AtomicPtr<crate::task::TaskHeader>>,
+    #[cfg(not(target_os = "none"))]
     previous: Option<TaskRef>,
 }
 
@@ -65,14 +68,9 @@ mod slot {
         (!ptr.is_null()).then(|| unsafe { TaskRef::from_ptr(ptr.cast_const().cast()) })
     }
 
-    pub(super) fn replace(core: usize, task: Option<TaskRef>) -> Option<TaskRef> {
-        let Some(slot) = CURRENT.get(core) else {
-            return None;
-        };
-        let new = task.map_or(ptr::null_mut(), |t| t.as_ptr().cast_mut().cast());
-        let old = slot.load(Ordering::Relaxed);
-        slot.store(new, Ordering::Relaxed);
-        to_task(old)
+    /// Core `core`'s slot, if it has one.
+    pub(super) fn of(core: usize) -> Option<&'static AtomicPtr<TaskHeader>> {
+        CURRENT.get(core)
     }
 
     pub(super) fn get() -> Option<TaskRef> {
@@ -105,22 +103,35 @@ pub unsafe fn set_core_id_source(core_id: fn() -> usize) {
 }
 
 /// Records that the executor of `core` polls `task` until the guard is dropped.
+#[inline(always)]
 pub(crate) fn enter(core: usize, task: TaskRef) -> Entered {
-    let previous = slot::replace(core, Some(task));
-    Entered {
-        #[cfg(target_os = "none")]
-        core,
-        previous,
+    #[cfg(target_os = "none")]
+    {
+        use core::sync::atomic::Ordering;
+        let slot = slot::of(core);
+        if let Some(slot) = slot {
+            slot.store(task.as_ptr().cast_mut().cast(), Ordering::Relaxed);
+        }
+        Entered { slot }
+    }
+    #[cfg(not(target_os = "none"))]
+    {
+        let _ = core;
+        Entered {
+            previous: slot::replace(0, Some(task)),
+        }
     }
 }
 
 impl Drop for Entered {
+    #[inline(always)]
     fn drop(&mut self) {
         #[cfg(target_os = "none")]
-        let core = self.core;
+        if let Some(slot) = self.slot {
+            slot.store(core::ptr::null_mut(), core::sync::atomic::Ordering::Relaxed);
+        }
         #[cfg(not(target_os = "none"))]
-        let core = 0;
-        slot::replace(core, self.previous);
+        slot::replace(0, self.previous);
     }
 }
 

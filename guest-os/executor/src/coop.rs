@@ -87,7 +87,7 @@ use core::task::{Context, Poll};
 use crate::context;
 use crate::executor::Executor;
 use crate::task::TaskRef;
-use crate::waker::task_from_waker;
+use crate::waker::{is_poll_waker_of, poll_waker_task, task_from_waker};
 
 /// Operations a task may perform per poll unless configured otherwise (see the module docs).
 pub const DEFAULT_BUDGET: u32 = 128;
@@ -141,10 +141,13 @@ impl Budget {
         decode(self.initial.load(Ordering::Relaxed))
     }
 
-    /// Before each poll: a full budget.
+    /// Before each poll: a full budget. Most polls spend none, so the store is skipped when
+    /// nothing changed (a load is cheaper than a store that dirties the line).
     pub(crate) fn reset(&self) {
-        self.remaining
-            .store(self.initial.load(Ordering::Relaxed), Ordering::Relaxed);
+        let initial = self.initial.load(Ordering::Relaxed);
+        if self.remaining.load(Ordering::Relaxed) != initial {
+            self.remaining.store(initial, Ordering::Relaxed);
+        }
     }
 
     pub(crate) fn remaining(&self) -> Option<u32> {
@@ -179,7 +182,19 @@ fn executor_of(cx: &Context<'_>) -> Option<&'static Executor> {
 
 /// Makes the current task yield: defer it behind the tasks woken meanwhile, and, if `cx`'s
 /// waker is a combinator's, wake that too so that the combinator polls this child again.
+#[inline]
 fn defer(task: TaskRef, cx: &Context<'_>) {
+    if is_poll_waker_of(cx.waker(), task) {
+        // Inside the task's own poll: the core-local list, no lock-free push, no pend.
+        task.executor().defer_local(task);
+        return;
+    }
+    defer_elsewhere(task, cx);
+}
+
+/// The yield path when `cx`'s waker is not the task's poll waker.
+#[inline(never)]
+fn defer_elsewhere(task: TaskRef, cx: &Context<'_>) {
     task.executor().defer(task);
     if task_from_waker(cx.waker()) != Some(task) {
         cx.waker().wake_by_ref();
@@ -388,8 +403,13 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.yielded = true;
+        // The fast path first: the poll's own waker names the task being polled.
+        if let Some(task) = poll_waker_task(cx.waker()) {
+            task.executor().defer_local(task);
+            return Poll::Pending;
+        }
         match current_task(cx) {
-            Some(task) => defer(task, cx),
+            Some(task) => defer_elsewhere(task, cx),
             None => cx.waker().wake_by_ref(),
         }
         Poll::Pending

@@ -76,6 +76,7 @@
 use alloc::boxed::Box;
 use core::fmt;
 use core::future::Future;
+use core::marker::PhantomData;
 use core::ptr;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use core::task::Waker;
@@ -85,7 +86,7 @@ use crate::coop::{Budget, bump};
 use crate::join::{JoinError, JoinHandle};
 use crate::platform::{Platform, ReadySource};
 use crate::pool::{TaskPool, release_ref};
-use crate::run_queue::{Batch, RunQueue};
+use crate::run_queue::{Batch, LocalQueue, RunQueue};
 use crate::state::{CANCELLED, COMPLETED, Dequeued, JOIN_INTEREST, RUN_QUEUED};
 use crate::task::{self, EnqueueToken, TaskRef};
 use crate::timer::TimerQueue;
@@ -151,8 +152,11 @@ pub struct Executor {
     platform: &'static dyn Platform,
     /// Tasks woken since the last step (any core, any context may push).
     run_queue: RunQueue,
-    /// Tasks that yielded; appended after the run queue at the next step.
+    /// Tasks that yielded through a waker other than their poll's own (another core, a
+    /// combinator's waker); appended after the run queue at the next step.
     deferred: RunQueue,
+    /// Tasks that yielded inside their own poll: the fast path, core-local, appended last.
+    local_deferred: LocalQueue,
     pub(crate) timers: TimerQueue,
     pub(crate) budget: Budget,
     /// The installed ready source, as a pointer to a leaked `&'static dyn ReadySource` (a thin
@@ -189,6 +193,7 @@ impl Executor {
             platform,
             run_queue: RunQueue::new(),
             deferred: RunQueue::new(),
+            local_deferred: LocalQueue::new(),
             timers: TimerQueue::new(),
             budget: Budget::new(),
             ready_source: AtomicPtr::new(ptr::null_mut()),
@@ -282,12 +287,51 @@ impl Executor {
 
     /// Runs one step (see the [module docs](self)) and says what to do next.
     ///
+    /// The same as `self.runner().run_once()`: it checks the core and re-entry every step. A
+    /// loop that steps many times should hold a [`Runner`], which checks once.
+    ///
     /// # Panics
     ///
     /// If called on another core than [`core`](Self::core), or inside a step of this
     /// executor (from a task).
     pub fn run_once(&self) -> Next {
-        let _step = self.enter_step();
+        self.runner().run_once()
+    }
+
+    /// The right to run this executor's steps: checks that the calling core is the executor's
+    /// and that no runner exists already, once, so that each [`Runner::run_once`] need not
+    /// (on gem5's O3 the core-id read, an `MRS`, serialises the pipeline). The runner is not
+    /// `Send`: it stays on the core that made it.
+    ///
+    /// # Panics
+    ///
+    /// If called on another core than [`core`](Self::core), or while a runner of this executor
+    /// exists (from a task, or a nested loop).
+    pub fn runner(&self) -> Runner<'_> {
+        let core = self.platform.core_id();
+        assert!(
+            core == self.core,
+            "the executor of core {} was run on core {core}",
+            self.core
+        );
+        // Only this core touches `running` (checked just above, and `Platform` is an unsafe
+        // trait whose contract makes that check true), so a plain load and store suffice; a
+        // swap would be an exclusive-store sequence (see `RunQueue::take_all` for why idle
+        // steps avoid those).
+        assert!(
+            !self.running.load(Ordering::Relaxed),
+            "Executor::run_once re-entered (called from a task of core {})",
+            self.core
+        );
+        self.running.store(true, Ordering::Relaxed);
+        Runner {
+            executor: self,
+            _on_this_core: PhantomData,
+        }
+    }
+
+    /// One step; the caller holds the runner.
+    fn step(&self) -> Next {
         bump(&self.counters.steps);
 
         // 1. Timers.
@@ -299,7 +343,10 @@ impl Executor {
 
         // 2. The software batch: woken tasks, then deferred ones.
         let mut batch = self.run_queue.take_all();
-        batch.append(self.deferred.take_all());
+        if !self.deferred.is_empty() {
+            batch.append(self.deferred.take_all());
+        }
+        batch.append(self.local_deferred.take_all());
         let mut walk = Walk {
             batch,
             queue: &self.run_queue,
@@ -348,7 +395,7 @@ impl Executor {
     /// Whether tasks are queued on this core (woken or deferred) right now. For the kernel's
     /// idle check with interrupts masked; it does not see the external source.
     pub fn has_ready(&self) -> bool {
-        !self.run_queue.is_empty() || !self.deferred.is_empty()
+        !self.run_queue.is_empty() || !self.deferred.is_empty() || !self.local_deferred.is_empty()
     }
 
     /// Sets the budget of every poll from the next poll on: `Some(n)` operations, or `None`
@@ -442,6 +489,16 @@ impl Executor {
         }
     }
 
+    /// The yield path inside `task`'s own poll (its poll waker proves it): the core-local list,
+    /// no compare-and-swap, no pend (the step reports [`Next::Run`] for it).
+    #[inline]
+    pub(crate) fn defer_local(&self, task: TaskRef) {
+        debug_assert!(ptr::eq(task.executor(), self));
+        if let Some(token) = task.claim_link() {
+            self.local_deferred.push(token);
+        }
+    }
+
     /// Polls a task from the external source: forward it if it is another core's, skip it if
     /// it has completed, poll it otherwise.
     ///
@@ -476,6 +533,7 @@ impl Executor {
     ///
     /// `task` belongs to this executor, has not completed, and the caller is inside this
     /// executor's step.
+    #[inline]
     unsafe fn poll(&self, task: TaskRef) {
         self.budget.reset();
         bump(&self.counters.polls);
@@ -532,6 +590,7 @@ impl Executor {
     /// The task's future is gone and its output stored: mark it completed, hand the output to
     /// its handle (or drop it if there is none), and drop the executor's reference unless a
     /// run queue still holds the task (then the dequeue drops it).
+    #[inline(never)]
     fn complete(&self, task: TaskRef) {
         let header = task.header();
         let prev = header.state.complete();
@@ -551,24 +610,39 @@ impl Executor {
         }
     }
 
-    fn enter_step(&self) -> StepGuard<'_> {
-        let core = self.platform.core_id();
-        assert!(
-            core == self.core,
-            "the executor of core {} was run on core {core}",
-            self.core
-        );
-        // Only this core touches `running` (checked just above, and `Platform` is an unsafe
-        // trait whose contract makes that check true), so a plain load and store suffice; a
-        // swap would be an exclusive-store sequence in every step (see `RunQueue::take_all`
-        // for why idle steps avoid those).
-        assert!(
-            !self.running.load(Ordering::Relaxed),
-            "Executor::run_once re-entered (called from a task of core {})",
-            self.core
-        );
-        self.running.store(true, Ordering::Relaxed);
-        StepGuard(self)
+}
+
+/// The right to step an executor, on its core: see [`Executor::runner`]. Dropping it lets
+/// another runner be made.
+pub struct Runner<'a> {
+    executor: &'a Executor,
+    /// Not `Send` or `Sync`: the core check made at creation holds only on this core.
+    _on_this_core: PhantomData<*const ()>,
+}
+
+impl Runner<'_> {
+    /// Runs one step (see the [module docs](self)) and says what to do next.
+    pub fn run_once(&mut self) -> Next {
+        self.executor.step()
+    }
+
+    /// The executor this runner steps.
+    pub fn executor(&self) -> &Executor {
+        self.executor
+    }
+}
+
+impl Drop for Runner<'_> {
+    fn drop(&mut self) {
+        self.executor.running.store(false, Ordering::Release);
+    }
+}
+
+impl fmt::Debug for Runner<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runner")
+            .field("core", &self.executor.core)
+            .finish()
     }
 }
 
@@ -585,14 +659,6 @@ impl Drop for Walk<'_> {
         for task in self.batch.by_ref() {
             self.queue.push(EnqueueToken::assume_claimed(task));
         }
-    }
-}
-
-struct StepGuard<'a>(&'a Executor);
-
-impl Drop for StepGuard<'_> {
-    fn drop(&mut self) {
-        self.0.running.store(false, Ordering::Release);
     }
 }
 

@@ -76,7 +76,7 @@ pub use coop::{
     consume_budget, cooperative, has_budget_remaining, poll_proceed, unconstrained, yield_now,
 };
 pub use context::{current_task, set_core_id_source};
-pub use executor::{Executor, MAX_EXTERNAL_PER_STEP, Next, Stats};
+pub use executor::{Executor, MAX_EXTERNAL_PER_STEP, Next, Runner, Stats};
 pub use join::{JoinError, JoinHandle};
 pub use platform::{Platform, PlatformFns, ReadySource};
 pub use task::TaskRef;

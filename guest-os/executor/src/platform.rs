@@ -39,6 +39,8 @@ use crate::task::TaskRef;
 /// - no two threads of execution that may run at the same time report the same index. (An
 ///   interrupt handler on a core is the same core: it must not run a step, which the
 ///   re-entry check catches.)
+/// - a thread of execution does not move to another core while it holds a
+///   [`Runner`](crate::Runner) (which checks the core once, when it is made).
 ///
 /// A `core_id` that returns 0 everywhere is therefore only sound on a machine with one core
 /// and one thread.

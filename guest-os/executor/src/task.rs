@@ -325,8 +325,9 @@ unsafe fn poll_future<F: Future>(task: TaskRef) -> bool {
     };
     // The executor's own reference keeps the task alive during the poll, so the context's
     // waker can borrow it without counting; clones count.
-    // SAFETY: the task is live (see above); the borrowed waker is never dropped.
-    let waker = ManuallyDrop::new(unsafe { crate::waker::owned_waker(task) });
+    // SAFETY: the task is live (see above) for as long as the poll, and the waker's borrow.
+    // Its drop would do nothing; `ManuallyDrop` saves the indirect call.
+    let waker = ManuallyDrop::new(unsafe { crate::waker::poll_waker(task) });
     let mut cx = Context::from_waker(&waker);
     // SAFETY: pinned for good: the slot is never moved, and the future is dropped in place
     // before the stage is rewritten.

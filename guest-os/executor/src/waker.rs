@@ -12,7 +12,13 @@
 //!
 //! The waker the executor hands to `poll` is borrowed: it owns no reference (the executor's
 //! own keeps the task alive during the poll), so a poll that only uses `cx.waker()` by
-//! reference costs no atomic. A clone that is stored (in a channel, a timer, a combinator)
+//! reference costs no atomic. It has a vtable of its own (`POLL_VTABLE`: its `drop` does
+//! nothing, its `clone` makes an ordinary, counted waker), which also tells [`yield_now`]
+//! and the budget that they run inside that very task's poll, on its own core: they may then
+//! queue the task on the executor's core-local deferred list, without a lock-free push or a
+//! pend (see [`Executor`](crate::Executor)'s step).
+//!
+//! [`yield_now`]: crate::yield_now A clone that is stored (in a channel, a timer, a combinator)
 //! keeps the task's slot from being reused while it exists, so waking it later is always
 //! exact: a no-op if the task has finished.
 //!
@@ -27,6 +33,11 @@ use crate::pool::release_ref;
 use crate::task::TaskRef;
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop);
+
+/// The borrowed waker of a poll: owns nothing, so waking it by value and dropping it release
+/// nothing.
+static POLL_VTABLE: RawWakerVTable =
+    RawWakerVTable::new(clone, wake_by_ref, wake_by_ref, forget);
 
 /// `clone`: one more reference, same pointer.
 ///
@@ -73,6 +84,36 @@ unsafe fn drop(ptr: *const ()) {
     release_ref(unsafe { TaskRef::from_ptr(ptr) })
 }
 
+/// `drop` of the borrowed waker: it owns no reference.
+unsafe fn forget(_: *const ()) {}
+
+/// The waker the executor passes to `task`'s poll: it owns no reference.
+///
+/// # Safety
+///
+/// The task stays alive while the waker is used (the executor's reference, during the poll).
+pub(crate) unsafe fn poll_waker(task: TaskRef) -> Waker {
+    // SAFETY: as for `owned_waker`; the waker owns nothing, and the caller keeps the task alive
+    // for its use.
+    unsafe { Waker::new(task.as_ptr(), &POLL_VTABLE) }
+}
+
+/// Whether `waker` is the borrowed waker the executor passed to `task`'s poll: the caller
+/// then runs inside that poll (a `&Waker` cannot outlive it), on the task's core or on a
+/// scoped thread the poll waits for.
+#[inline]
+pub(crate) fn is_poll_waker_of(waker: &Waker, task: TaskRef) -> bool {
+    core::ptr::eq(waker.vtable(), &POLL_VTABLE) && waker.data() == task.as_ptr()
+}
+
+/// The task whose poll passed `waker`, if it is a poll's borrowed waker: the caller runs
+/// inside that task's poll (see [`is_poll_waker_of`]).
+#[inline]
+pub(crate) fn poll_waker_task(waker: &Waker) -> Option<TaskRef> {
+    // SAFETY: only `poll_waker` makes wakers with POLL_VTABLE, always with a task's pointer.
+    core::ptr::eq(waker.vtable(), &POLL_VTABLE).then(|| unsafe { TaskRef::from_ptr(waker.data()) })
+}
+
 /// A waker for `task` that owns one reference to it.
 ///
 /// # Safety
@@ -89,10 +130,12 @@ pub(crate) unsafe fn owned_waker(task: TaskRef) -> Waker {
 /// The task behind `waker`, if it is a waker made by this crate; `None` for any other waker
 /// (another executor's, or a combinator's that wraps ours).
 ///
-/// The test is an address comparison of the vtable with our one `static` vtable. The returned
-/// [`TaskRef`] does not keep the task; the waker does.
+/// The test is an address comparison of the vtable with our two `static` vtables (the counted
+/// one and the poll's borrowed one). The returned [`TaskRef`] does not keep the task; the
+/// waker does.
 pub fn task_from_waker(waker: &Waker) -> Option<TaskRef> {
-    if core::ptr::eq(waker.vtable(), &VTABLE) {
+    let vtable = waker.vtable();
+    if core::ptr::eq(vtable, &POLL_VTABLE) || core::ptr::eq(vtable, &VTABLE) {
         // SAFETY: the vtable is ours, so the data pointer is a task's `as_ptr()` (see `wake`).
         Some(unsafe { TaskRef::from_ptr(waker.data()) })
     } else {

@@ -87,8 +87,10 @@ where
 pub fn run_until(done: impl Fn() -> bool) {
     let ex = executor();
     let core = ex.core();
+    // Checks the core once, not every step (the core-id read serialises gem5's O3).
+    let mut runner = ex.runner();
     while !done() {
-        match ex.run_once() {
+        match runner.run_once() {
             Next::Run => {}
             Next::WaitUntil(deadline) => {
                 timer::set_deadline(Some(deadline));
@@ -129,8 +131,9 @@ pub fn run_until_or_stall(
     let mut seen = progress.load(Ordering::Relaxed);
     let mut since = timer::now();
     let mut busy_steps = 0u32;
+    let mut runner = ex.runner();
     while !done() {
-        let next = ex.run_once();
+        let next = runner.run_once();
         if matches!(next, Next::Run) {
             busy_steps += 1;
             if busy_steps < STALL_CHECK_STEPS {
