@@ -28,3 +28,12 @@ doctor:
 # Build the guest image.
 build:
     {{driver}} build
+
+# The executor's host tests under Miri, which checks the unsafe code for undefined behaviour and
+# data races (nightly: `rustup toolchain install nightly --component miri`). With no argument,
+# every test; with test-name filters, those only (CI's subset: `just miri state:: join:: panics::
+# scheduling:: combinators::`). The unit tests leak their executors on purpose (tasks need
+# `&'static` ones), so leaks are checked only by the task-memory test, whose executor is a static.
+miri *filters:
+    MIRIFLAGS="-Zmiri-ignore-leaks" cargo +nightly miri test -p executor --lib -- {{filters}}
+    cargo +nightly miri test -p executor --test task_memory

@@ -195,7 +195,12 @@ fn defer(task: TaskRef, cx: &Context<'_>) {
 /// The yield path when `cx`'s waker is not the task's poll waker.
 #[inline(never)]
 fn defer_elsewhere(task: TaskRef, cx: &Context<'_>) {
-    task.executor().defer(task);
+    if context::current_task() == Some(task) {
+        // This core is polling the task (a combinator substituted the waker): the local path.
+        task.executor().defer_local(task);
+    } else {
+        task.executor().defer(task);
+    }
     if task_from_waker(cx.waker()) != Some(task) {
         cx.waker().wake_by_ref();
     }

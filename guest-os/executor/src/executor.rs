@@ -155,8 +155,12 @@ pub struct Executor {
     /// Tasks that yielded through a waker other than their poll's own (another core, a
     /// combinator's waker); appended after the run queue at the next step.
     deferred: RunQueue,
-    /// Tasks that yielded inside their own poll: the fast path, core-local, appended last.
+    /// Tasks that yielded inside their own poll: the fast path, core-local, polled last.
     local_deferred: LocalQueue,
+    /// Owner-only flags of the poll in progress: it keeps the task's link (a task from
+    /// `local_deferred`), and the task asked to yield during it.
+    poll_holds_link: AtomicBool,
+    yield_requested: AtomicBool,
     pub(crate) timers: TimerQueue,
     pub(crate) budget: Budget,
     /// The installed ready source, as a pointer to a leaked `&'static dyn ReadySource` (a thin
@@ -194,6 +198,8 @@ impl Executor {
             run_queue: RunQueue::new(),
             deferred: RunQueue::new(),
             local_deferred: LocalQueue::new(),
+            poll_holds_link: AtomicBool::new(false),
+            yield_requested: AtomicBool::new(false),
             timers: TimerQueue::new(),
             budget: Budget::new(),
             ready_source: AtomicPtr::new(ptr::null_mut()),
@@ -337,8 +343,7 @@ impl Executor {
         // 1. Timers.
         if !self.timers.is_empty() {
             let now = self.platform.now();
-            self.timers
-                .expire(now, |waker| self.wake_expired(waker));
+            self.timers.expire(now, |waker| self.wake_expired(waker));
         }
 
         // 2. The software batch: woken tasks, then deferred ones.
@@ -346,20 +351,23 @@ impl Executor {
         if !self.deferred.is_empty() {
             batch.append(self.deferred.take_all());
         }
-        batch.append(self.local_deferred.take_all());
         let mut walk = Walk {
             batch,
+            local: self.local_deferred.take_all(),
             queue: &self.run_queue,
         };
-        while let Some(task) = walk.batch.next() {
-            match task.header().state.run_dequeue() {
-                // SAFETY (both arms): the task was in this executor's queues, so it is ours; we
-                // are inside our step (on our core, not re-entered); it has not completed.
-                Dequeued::Poll => unsafe { self.poll(task) },
-                Dequeued::Cancel => unsafe { self.cancel(task) },
-                // The queue's copy of a task that completed after it was woken: its reference.
-                Dequeued::Completed => release_ref(task),
-            }
+        for task in walk.batch.by_ref() {
+            let dequeued = task.header().state.run_dequeue();
+            // SAFETY: the task was in this executor's queues, so it is ours; we are inside our
+            // step (on our core, not re-entered).
+            unsafe { self.dispatch(task, dequeued, false) };
+        }
+        // Tasks that yielded inside their own poll: polled keeping their link (see
+        // `State::hold_dequeue`), so that yielding again costs no second RMW.
+        for task in walk.local.by_ref() {
+            let dequeued = task.header().state.hold_dequeue();
+            // SAFETY: as above.
+            unsafe { self.dispatch(task, dequeued, true) };
         }
         drop(walk);
 
@@ -491,10 +499,14 @@ impl Executor {
 
     /// The yield path inside `task`'s own poll (its poll waker proves it): the core-local list,
     /// no compare-and-swap, no pend (the step reports [`Next::Run`] for it).
+    /// If the poll keeps the task's link (it came from the local list), only a flag is set:
+    /// the executor re-queues the task after the poll.
     #[inline]
     pub(crate) fn defer_local(&self, task: TaskRef) {
         debug_assert!(ptr::eq(task.executor(), self));
-        if let Some(token) = task.claim_link() {
+        if self.poll_holds_link.load(Ordering::Relaxed) {
+            self.yield_requested.store(true, Ordering::Relaxed);
+        } else if let Some(token) = task.claim_link() {
             self.local_deferred.push(token);
         }
     }
@@ -517,26 +529,50 @@ impl Executor {
         }
         bump(&self.counters.external_polls);
         // SAFETY: the task is ours, we are inside our step, and it has not completed (see
-        // above).
+        // above). The poll does not own the task's link: the task may sit in a queue too.
         unsafe {
             if state & CANCELLED != 0 {
-                self.cancel(task);
+                self.cancel(task, false);
             } else {
-                self.poll(task);
+                self.poll(task, false);
             }
         }
     }
 
+    /// Acts on a task just taken from a queue: poll it, drop its future (aborted), or drop the
+    /// queue's reference to a task that completed while queued.
+    ///
+    /// # Safety
+    ///
+    /// `task` belongs to this executor, `dequeued` is what its dequeue returned, and the caller
+    /// is inside this executor's step.
+    #[inline(always)]
+    unsafe fn dispatch(&self, task: TaskRef, dequeued: Dequeued, held: bool) {
+        match dequeued {
+            // SAFETY: the caller's promise; the dequeue found the task not completed.
+            Dequeued::Poll => unsafe { self.poll(task, held) },
+            // SAFETY: as above.
+            Dequeued::Cancel => unsafe { self.cancel(task, held) },
+            // The queue's copy of a task that completed after it was woken: its reference.
+            Dequeued::Completed => release_ref(task),
+        }
+    }
+
     /// Polls one task with a fresh budget, and completes it if it finished (or panicked).
+    /// With `held`, the poll keeps the task's link (`State::hold_dequeue`), and after a
+    /// `Pending` the task is queued again here or lets go of the link.
     ///
     /// # Safety
     ///
     /// `task` belongs to this executor, has not completed, and the caller is inside this
     /// executor's step.
     #[inline]
-    unsafe fn poll(&self, task: TaskRef) {
+    unsafe fn poll(&self, task: TaskRef, held: bool) {
         self.budget.reset();
         bump(&self.counters.polls);
+        if held {
+            self.poll_holds_link.store(true, Ordering::Relaxed);
+        }
         let entered = context::enter(self.core, task);
         // SAFETY: forwarded; the step guard makes this the only poll of any of our tasks
         // running, on our core.
@@ -550,8 +586,23 @@ impl Executor {
             }
         };
         drop(entered);
+        if held {
+            self.poll_holds_link.store(false, Ordering::Relaxed);
+            if !finished {
+                if self.yield_requested.load(Ordering::Relaxed) {
+                    self.yield_requested.store(false, Ordering::Relaxed);
+                    // We kept the link: the task goes straight back on the local list.
+                    self.local_deferred.push(EnqueueToken::assume_claimed(task));
+                } else if task.header().state.release_link() {
+                    // Woken during the poll while we kept the link: queue it for the next
+                    // batch (no pend: this step reports `Next::Run`).
+                    self.run_queue.push(EnqueueToken::assume_claimed(task));
+                }
+                return;
+            }
+        }
         if finished {
-            self.complete(task);
+            self.complete(task, held);
         }
     }
 
@@ -560,7 +611,7 @@ impl Executor {
     /// # Safety
     ///
     /// As for [`poll`](Self::poll).
-    unsafe fn cancel(&self, task: TaskRef) {
+    unsafe fn cancel(&self, task: TaskRef, held: bool) {
         let entered = context::enter(self.core, task);
         // SAFETY: forwarded.
         if let Err(panic) = unwind::catch(|| unsafe { task.abandon(JoinError::Cancelled) }) {
@@ -569,7 +620,7 @@ impl Executor {
             unsafe { self.abandon_panicked(task) };
         }
         drop(entered);
-        self.complete(task);
+        self.complete(task, held);
     }
 
     /// A poll or a drop of `task`'s future panicked (host): drop what is left of the future
@@ -589,9 +640,10 @@ impl Executor {
 
     /// The task's future is gone and its output stored: mark it completed, hand the output to
     /// its handle (or drop it if there is none), and drop the executor's reference unless a
-    /// run queue still holds the task (then the dequeue drops it).
+    /// run queue still holds the task (then the dequeue drops it). With `held`, the set
+    /// `RUN_QUEUED` was this poll's, not a queue's.
     #[inline(never)]
-    fn complete(&self, task: TaskRef) {
+    fn complete(&self, task: TaskRef, held: bool) {
         let header = task.header();
         let prev = header.state.complete();
         if prev & JOIN_INTEREST != 0 {
@@ -605,11 +657,10 @@ impl Executor {
                 unwind::discard(panic);
             }
         }
-        if prev & RUN_QUEUED == 0 {
+        if held || prev & RUN_QUEUED == 0 {
             release_ref(task);
         }
     }
-
 }
 
 /// The right to step an executor, on its core: see [`Executor::runner`]. Dropping it lets
@@ -651,12 +702,13 @@ impl fmt::Debug for Runner<'_> {
 /// again.
 struct Walk<'a> {
     batch: Batch,
+    local: Batch,
     queue: &'a RunQueue,
 }
 
 impl Drop for Walk<'_> {
     fn drop(&mut self) {
-        for task in self.batch.by_ref() {
+        for task in self.batch.by_ref().chain(self.local.by_ref()) {
             self.queue.push(EnqueueToken::assume_claimed(task));
         }
     }

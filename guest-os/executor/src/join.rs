@@ -152,7 +152,10 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        assert!(!self.taken, "JoinHandle polled after it returned the output");
+        assert!(
+            !self.taken,
+            "JoinHandle polled after it returned the output"
+        );
         let header = self.task.header();
         if !header.state.is_completed() {
             header.join.register(cx.waker());

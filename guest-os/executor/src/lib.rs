@@ -71,11 +71,11 @@ pub mod waker;
 #[cfg(test)]
 mod tests;
 
+pub use context::{current_task, set_core_id_source};
 pub use coop::{
     ConsumeBudget, Cooperative, DEFAULT_BUDGET, RestoreOnPending, Unconstrained, YieldNow,
     consume_budget, cooperative, has_budget_remaining, poll_proceed, unconstrained, yield_now,
 };
-pub use context::{current_task, set_core_id_source};
 pub use executor::{Executor, MAX_EXTERNAL_PER_STEP, Next, Runner, Stats};
 pub use join::{JoinError, JoinHandle};
 pub use platform::{Platform, PlatformFns, ReadySource};

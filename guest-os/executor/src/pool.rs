@@ -150,12 +150,10 @@ impl TaskPool {
             // The slot is vacant (COMPLETED|RUN_QUEUED, no reference): no waker can claim its
             // link, so it is ours.
             link.store(head, Ordering::Relaxed);
-            match c.returned.compare_exchange_weak(
-                head,
-                slot,
-                Ordering::Release,
-                Ordering::Relaxed,
-            ) {
+            match c
+                .returned
+                .compare_exchange_weak(head, slot, Ordering::Release, Ordering::Relaxed)
+            {
                 Ok(_) => return,
                 Err(current) => head = current,
             }

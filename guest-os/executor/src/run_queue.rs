@@ -178,7 +178,9 @@ impl LocalQueue {
     pub(crate) fn push(&self, token: EnqueueToken) {
         let task = token.task();
         let new = task.as_ptr().cast_mut().cast::<TaskHeader>();
-        task.header().run_next.store(ptr::null_mut(), Ordering::Relaxed);
+        task.header()
+            .run_next
+            .store(ptr::null_mut(), Ordering::Relaxed);
         match to_task(self.tail.load(Ordering::Relaxed)) {
             None => self.head.store(new, Ordering::Relaxed),
             // The tail is RUN_QUEUED and in this list: its link is ours.
@@ -191,10 +193,7 @@ impl LocalQueue {
     pub(crate) fn take_all(&self) -> Batch {
         let head = self.head.load(Ordering::Relaxed);
         if head.is_null() {
-            return Batch {
-                head,
-                tail: head,
-            };
+            return Batch { head, tail: head };
         }
         let tail = self.tail.load(Ordering::Relaxed);
         self.head.store(ptr::null_mut(), Ordering::Relaxed);

@@ -188,7 +188,7 @@ impl TaskRef {
     /// The flag bits of the state word (without the reference count), for tests.
     #[cfg(test)]
     pub(crate) fn state_bits(self) -> usize {
-        self.header().state.load() & crate::state::FLAGS
+        self.header().state.load() & crate::state::FLAGS & !crate::state::NOTIFIED
     }
 
     /// The reference count, for tests.

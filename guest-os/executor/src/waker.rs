@@ -36,8 +36,7 @@ static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, dr
 
 /// The borrowed waker of a poll: owns nothing, so waking it by value and dropping it release
 /// nothing.
-static POLL_VTABLE: RawWakerVTable =
-    RawWakerVTable::new(clone, wake_by_ref, wake_by_ref, forget);
+static POLL_VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake_by_ref, wake_by_ref, forget);
 
 /// `clone`: one more reference, same pointer.
 ///

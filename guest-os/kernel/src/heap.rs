@@ -36,7 +36,11 @@ unsafe impl GlobalAlloc for PeakHeap {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: GlobalAlloc's contract: `ptr` came from `alloc` with this layout.
-        unsafe { self.heap.lock().dealloc(NonNull::new_unchecked(ptr), layout) }
+        unsafe {
+            self.heap
+                .lock()
+                .dealloc(NonNull::new_unchecked(ptr), layout)
+        }
     }
 }
 

@@ -180,7 +180,10 @@ pub const STALL_CHECK_STEPS: u32 = 256;
 pub fn block_on<T: Send + 'static>(future: impl Future<Output = T> + Send + 'static) -> T {
     let mut handle = pin!(spawn(future));
     run_until(|| handle.is_finished());
-    match handle.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+    match handle
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
         Poll::Ready(Ok(output)) => output,
         // The guest aborts on panic, and nothing aborts this task.
         Poll::Ready(Err(error)) => panic!("block_on: {error}"),

@@ -70,19 +70,13 @@ fn spent_budget_makes_a_greedy_task_yield_to_others() {
     assert_eq!(step(ex), Next::Run);
     assert_eq!(source.served(), 4, "four operations, then the yield");
     assert_eq!(ex.forced_yields(), 1);
-    assert_eq!(
-        p.trace.take(),
-        ["poll greedy", "poll b", "pend 0"]
-    );
+    assert_eq!(p.trace.take(), ["poll greedy", "poll b", "pend 0"]);
 
     assert_eq!(step(ex), Next::Run);
     assert_eq!(source.served(), 8, "a fresh budget for the next poll");
     assert_eq!(ex.forced_yields(), 2);
     // b was woken before greedy yielded; greedy (deferred) goes behind it.
-    assert_eq!(
-        p.trace.take(),
-        ["poll b", "pend 0", "poll greedy"]
-    );
+    assert_eq!(p.trace.take(), ["poll b", "pend 0", "poll greedy"]);
 }
 
 #[test]
@@ -297,10 +291,7 @@ fn a_forced_yield_goes_behind_woken_and_timer_tasks() {
     p.set_now(5);
     let _ = step(ex);
     // Without the deferral, greedy (re-queued first) would run first.
-    assert_eq!(
-        p.trace.take(),
-        ["poll c", "poll timer", "poll greedy"]
-    );
+    assert_eq!(p.trace.take(), ["poll c", "poll timer", "poll greedy"]);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
-use futures::future::{join_all, select, Either};
+use futures::future::{Either, join_all, select};
 use futures::stream::{FuturesUnordered, StreamExt};
 
 use super::harness::{leak, setup, step};
@@ -65,7 +65,11 @@ fn sleep_inside_a_large_join_all() {
     });
     run_to_idle(p, ex);
     assert!(handle.is_finished());
-    assert_eq!(p.now.load(Ordering::SeqCst), 7, "the last sleep ended at its deadline");
+    assert_eq!(
+        p.now.load(Ordering::SeqCst),
+        7,
+        "the last sleep ended at its deadline"
+    );
 }
 
 #[test]
@@ -83,7 +87,11 @@ fn sleep_inside_select_and_the_loser_leaves_the_list() {
     });
     assert_eq!(step(ex), Next::WaitUntil(5));
     p.set_now(5);
-    assert_eq!(step(ex), Next::Wait, "the dropped long sleep is no longer armed");
+    assert_eq!(
+        step(ex),
+        Next::Wait,
+        "the dropped long sleep is no longer armed"
+    );
     assert_eq!(won.load(Ordering::SeqCst), 5);
 }
 

@@ -66,11 +66,7 @@ fn device_tasks_are_polled_directly_without_a_pend() {
         "no pend: the device path bypasses the run queue"
     );
     assert_eq!(ex.stats().external_polls, 1);
-    assert_eq!(
-        e.state_bits(),
-        0,
-        "RUN_QUEUED untouched"
-    );
+    assert_eq!(e.state_bits(), 0, "RUN_QUEUED untouched");
 
     ex.set_ready_source(None);
     dev.push(e);

@@ -57,12 +57,19 @@ fn abort_drops_the_future_on_its_core_without_polling_it_again() {
     let _ = step(ex);
     assert_eq!(polls.load(Ordering::SeqCst), 1);
     handle.abort();
-    assert_eq!(drops.load(Ordering::SeqCst), 0, "dropped by its executor, not here");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        0,
+        "dropped by its executor, not here"
+    );
     assert!(ex.has_ready(), "abort wakes the task");
     let _ = step(ex);
     assert_eq!(polls.load(Ordering::SeqCst), 1, "not polled again");
     assert_eq!(drops.load(Ordering::SeqCst), 1);
-    assert_eq!(poll_handle(&mut handle), Poll::Ready(Err(JoinError::Cancelled)));
+    assert_eq!(
+        poll_handle(&mut handle),
+        Poll::Ready(Err(JoinError::Cancelled))
+    );
     handle.abort(); // a no-op once finished
     assert!(!ex.has_ready());
 }
@@ -80,7 +87,11 @@ fn dropping_the_handle_detaches_and_the_output_is_dropped_at_completion() {
     let _ = step(ex);
     assert_eq!(drops.load(Ordering::SeqCst), 0, "still running");
     let _ = step(ex);
-    assert_eq!(drops.load(Ordering::SeqCst), 1, "output dropped by the executor");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        1,
+        "output dropped by the executor"
+    );
 }
 
 #[test]
@@ -129,7 +140,11 @@ fn spawn_local_runs_a_non_send_future_on_its_core() {
     });
     while step(ex1) == Next::Run {}
     assert_eq!(poll_handle(&mut handle), Poll::Ready(Ok(10)));
-    assert_eq!(Rc::strong_count(&shared), 1, "the future, and its Rc, were dropped");
+    assert_eq!(
+        Rc::strong_count(&shared),
+        1,
+        "the future, and its Rc, were dropped"
+    );
 }
 
 #[test]
@@ -137,7 +152,7 @@ fn spawn_local_runs_a_non_send_future_on_its_core() {
 fn spawn_local_on_another_core_panics() {
     let (_, ex) = setup(2);
     set_core(0);
-    let _ = ex[1].spawn_local(async {});
+    drop(ex[1].spawn_local(async {}));
 }
 
 #[test]

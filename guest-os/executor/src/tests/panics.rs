@@ -66,7 +66,11 @@ fn a_panicking_poll_drops_the_task_and_the_batch_goes_on() {
     p.trace.take();
     assert_eq!(step(ex), Next::Wait);
     assert_eq!(p.trace.take(), ["poll a", "poll bad", "poll c"]);
-    assert_eq!(drops.load(Ordering::SeqCst), 1, "the panicking future was dropped");
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        1,
+        "the panicking future was dropped"
+    );
     assert!(bad.is_finished());
     assert_eq!(ex.stats().panicked, 1);
 }

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Poll, Waker};
 
-use super::harness::{SpawnTask, DropCounter, leak, park, set_core, setup, step, traced};
+use super::harness::{DropCounter, SpawnTask, leak, park, set_core, setup, step, traced};
 use crate::state::{COMPLETED, RUN_QUEUED};
 use crate::{Executor, Next, PlatformFns, TaskRef, task_from_waker, wake_task, wake_task_ptr};
 
@@ -296,7 +296,11 @@ fn run_once_inside_a_task_panics_and_the_task_is_dropped() {
     });
     assert_eq!(step(ex), Next::Wait);
     assert!(handle.is_finished());
-    assert_eq!(ex.stats().panicked, 1, "the re-entry check panicked inside the poll");
+    assert_eq!(
+        ex.stats().panicked,
+        1,
+        "the re-entry check panicked inside the poll"
+    );
     let mut handle = std::pin::pin!(handle);
     let out = handle
         .as_mut()

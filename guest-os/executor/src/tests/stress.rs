@@ -1,7 +1,7 @@
 //! Real threads: concurrent wakes against a polling executor, and two executors on two
 //! threads waking each other through `pend`.
 
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, OnceLock};
 use std::task::Poll;
@@ -44,6 +44,17 @@ struct Slot {
 
 #[test]
 fn concurrent_wakes_enqueue_each_task_once_and_lose_no_wake() {
+    concurrent_wakes(false);
+}
+
+/// The same, with tasks that yield on every other poll: they are then polled from the local
+/// deferred list keeping their link, and wakes during those polls must still not be lost.
+#[test]
+fn concurrent_wakes_of_yielding_tasks_lose_no_wake() {
+    concurrent_wakes(true);
+}
+
+fn concurrent_wakes(yielding: bool) {
     const TASKS: usize = 8;
     const THREADS: usize = 3;
     // Miri runs the same test, much slower: fewer wakes there.
@@ -67,8 +78,8 @@ fn concurrent_wakes_enqueue_each_task_once_and_lose_no_wake() {
     let tasks: Vec<TaskRef> = slots
         .iter()
         .map(|slot| {
-            ex.spawn_task(poll_fn(move |_| {
-                slot.polls.fetch_add(1, Ordering::Relaxed);
+            ex.spawn_task(poll_fn(move |cx| {
+                let polls = slot.polls.fetch_add(1, Ordering::Relaxed);
                 let now = step_no.load(Ordering::Relaxed);
                 if slot.last_step.swap(now, Ordering::Relaxed) == now {
                     slot.doubled.fetch_add(1, Ordering::Relaxed);
@@ -77,6 +88,9 @@ fn concurrent_wakes_enqueue_each_task_once_and_lose_no_wake() {
                 // dequeue must make the waker's increment visible by itself.
                 slot.seen
                     .store(slot.sent.load(Ordering::Relaxed), Ordering::Relaxed);
+                if yielding && polls % 2 == 0 {
+                    let _ = std::pin::pin!(crate::yield_now()).poll(cx);
+                }
                 Poll::<()>::Pending
             }))
         })
@@ -158,8 +172,10 @@ fn concurrent_wakes_enqueue_each_task_once_and_lose_no_wake() {
     }
     assert!(!ex.has_ready());
     // Each enqueue yields exactly one poll; there are at most as many enqueues as wakes (plus
-    // the spawns), and far fewer, as wakes of a queued task coalesce.
-    assert!(total_polls <= total_wakes + TASKS as u64);
+    // the spawns), and far fewer, as wakes of a queued task coalesce. A yielding task adds at
+    // most one poll of its own per such poll.
+    let enqueues = total_wakes + TASKS as u64;
+    assert!(total_polls <= if yielding { 2 * enqueues } else { enqueues });
     // The test is only worth something if wakes and polls really overlapped.
     // More polls than the spawns: wakes did lead to polls while the threads ran.
     assert!(total_polls > TASKS as u64, "only {total_polls} polls");
