@@ -30,7 +30,8 @@
 //! future has spent the budget. [`cooperative`] makes any future spend budget.
 //!
 //! **Deferred wake.** A task that runs out of budget (and one that calls [`yield_now`]) is not
-//! put straight back on the run queue. It goes onto a per-core deferred list, which the next
+//! put straight back on the run queue (inside its own poll it takes the executor's core-local
+//! list, see [`Executor`]). It goes onto a per-core deferred list, which the next
 //! step appends *after* the tasks woken meanwhile and the timers that expired (Tokio's
 //! `defer`). Otherwise a greedy task would be polled again before a timer-woken,
 //! latency-sensitive one, which is what the budget is there to prevent.
@@ -38,7 +39,7 @@
 //! # The value
 //!
 //! [`DEFAULT_BUDGET`] is 128, Tokio's value. Tokio calls it "chosen somewhat arbitrarily": high
-//! enough to amortise the cost of a yield (here one `fetch_or`, one CAS push, one swap and an
+//! enough to amortise the cost of a yield (here one atomic RMW, a few plain stores and an
 //! indirect call, tens of cycles against 128 operations of hundreds of cycles each) and low
 //! enough that a ready task waits at most one batch of 128-operation turns. Because the right
 //! value depends on the operation cost and the latency target, it is a run-time parameter

@@ -2,14 +2,22 @@
 //!
 //! # A step
 //!
-//! The kernel calls [`Executor::run_once`] on the executor's own core, in a loop:
+//! The kernel calls [`Runner::run_once`] (or [`Executor::run_once`]) on the executor's own
+//! core, in a loop:
 //!
-//! 1. **Timers.** If the core has timers, read the clock once and move every task whose
-//!    deadline has passed onto the run queue, earliest first ([`crate::timer`]).
+//! 1. **Timers.** If the core has timers, read the clock once and wake every timer whose
+//!    deadline has passed, earliest first ([`crate::timer`]).
 //! 2. **Software batch.** Take every task on the run queue (woken since the last step, in wake
-//!    order), then append the deferred list (tasks that yielded: budget spent or
+//!    order), then the deferred lists (tasks that yielded: budget spent or
 //!    [`yield_now`](crate::yield_now)), and poll each once, resetting the budget before each
 //!    poll. A task woken during the batch runs in the next one ([`crate::run_queue`]).
+//!
+//!    A task that yields inside its own poll (the poll's borrowed waker proves it, see
+//!    [`crate::waker`]) goes on a core-local deferred list: plain loads and stores, no
+//!    compare-and-swap, no pend. Taken from that list, it is polled keeping its run-queue link,
+//!    so that yielding again costs no atomic besides the dequeue's one
+//!    ([`crate::state`], 3'). Tasks that yield through another waker (a combinator's) go on
+//!    the shared deferred list, as wakes do.
 //! 3. **External source.** If a [`ReadySource`] is installed (the scheduling device), pop and
 //!    poll up to [`MAX_EXTERNAL_PER_STEP`] tasks from it.
 //! 4. **Report** what the core should do next ([`Next`]): run another step at once, or wait

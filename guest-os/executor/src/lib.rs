@@ -9,17 +9,17 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`platform`] | the seam to the kernel: [`Platform`] (core id, pend, clock) and [`ReadySource`] (the device's ready queue) |
+//! | [`platform`] | the seam to the kernel: the `unsafe` [`Platform`] (core id, pend, clock) and [`ReadySource`] (the device's ready queue) |
 //! | [`task`] | task storage, [`TaskRef`], and how long a task lives (reference counted, slots reused) |
 //! | `pool` | each executor's task slots, by size class: where a spawn's storage comes from and goes back to |
 //! | [`state`] | the task's state word (flags and reference count) and its life cycle (with the state diagram) |
 //! | [`join`] | [`JoinHandle`]: the output, `abort`, detach by drop; [`JoinError`] |
 //! | [`waker`] | the waker is the task pointer: [`task_from_waker`], [`wake_task`], [`wake_task_ptr`] |
 //! | [`context`] | which task this core is polling, for leaves under combinators that substitute the waker |
-//! | [`run_queue`] | the per-core lock-free MPSC run queue and why batches are fair |
-//! | [`timer`] | [`sleep`], [`sleep_until`] and the per-core timer list |
+//! | [`run_queue`] | the per-core lock-free MPSC run queue, the core-local deferred list, and why batches are fair |
+//! | [`timer`] | [`sleep`], [`sleep_until`] and the per-core timer list of pinned entries |
 //! | [`coop`] | the operation budget: [`poll_proceed`], [`consume_budget`], [`unconstrained`], [`yield_now`] |
-//! | [`executor`] | [`Executor`]: one per core, [`spawn`](Executor::spawn), [`spawn_local`](Executor::spawn_local) and its [`run_once`](Executor::run_once) step; panics caught on the host |
+//! | [`executor`] | [`Executor`]: one per core, [`spawn`](Executor::spawn), [`spawn_local`](Executor::spawn_local), its [`run_once`](Executor::run_once) step and the [`Runner`] that checks the core once; panics caught on the host |
 //!
 //! # Use
 //!

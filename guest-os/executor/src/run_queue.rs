@@ -1,5 +1,6 @@
 //! A per-core run queue: an intrusive, lock-free, multi-producer stack that its one consumer
-//! empties in one swap.
+//! empties in one swap; and `LocalQueue`, the core-local FIFO of tasks that yielded inside
+//! their own poll, which needs no atomic RMW at all.
 //!
 //! # Operations
 //!

@@ -7,6 +7,7 @@
 //! | [`COMPLETED`] | completion | never (until the slot is reused) | the future finished (or was cancelled, or panicked) and was dropped |
 //! | [`JOIN_INTEREST`] | spawn | dropping the [`JoinHandle`](crate::JoinHandle) | a handle may still take the output |
 //! | [`CANCELLED`] | [`JoinHandle::abort`](crate::JoinHandle::abort) | never | drop the future instead of polling it |
+//! | [`NOTIFIED`] | every wake | a dequeue | a wake found `RUN_QUEUED` set; it matters only during a poll that keeps the link (3') |
 //! | refs (from bit [`REF_SHIFT`]) | spawn, `Waker::clone` | a waker's drop, the handle's drop, the executor after completion | who still holds the task |
 //!
 //! ```text
@@ -32,6 +33,13 @@
 //! 3. The owning executor takes a batch and, for each task, `State::run_dequeue`: clears `Q`,
 //!    then polls (or, with `CANCELLED`, drops the future). `Q` is cleared *before* the poll, so
 //!    that a wake that arrives while the poll runs is not lost: it enqueues the task again (5).
+//!
+//!    3'. A task that yielded inside its own poll sits on the executor's core-local deferred
+//!    list and is polled *keeping* its link (`State::hold_dequeue` clears only `NOTIFIED`).
+//!    If it yields again, it goes straight back on that list with no further RMW; otherwise
+//!    `State::release_link` clears `RUN_QUEUED`, or, if a wake came during the poll
+//!    (`NOTIFIED`), keeps it and the executor queues the task itself. So a task that keeps
+//!    yielding (E3's ping-pong, a greedy task under the budget) costs one RMW per poll.
 //! 4. The poll returns `Pending`: nothing changes. The task waits for a wake (2).
 //! 5. A wake during the poll: `Q` set, pushed; it runs again in the next batch.
 //! 6. The poll returns `Ready` (or the task was cancelled, or panicked on the host): the future

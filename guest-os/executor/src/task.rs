@@ -24,7 +24,7 @@
 //! (from spawn until the task has completed and left the run queue), the
 //! [`JoinHandle`](crate::JoinHandle)'s, and one per [`Waker`] clone. The waker the executor
 //! passes to `poll` is borrowed, not counted, so a poll that does not clone it costs no atomic.
-//! When the last reference goes, the slot returns to its executor's pool ([`crate::pool`]) and
+//! When the last reference goes, the slot returns to its executor's pool (the `pool` module) and
 //! the next spawn of a future of the same size class reuses it. So a server that spawns a task
 //! per request runs in constant memory.
 //!
@@ -416,7 +416,7 @@ unsafe fn drop_output<F: Future>(task: TaskRef) {
     drop(core::mem::replace(stage, Stage::Consumed));
 }
 
-/// Writes a vacant header into a fresh slot of [`crate::pool`] (kept here so that the header's
+/// Writes a vacant header into a fresh slot of the `pool` module (kept here so that the header's
 /// private fields stay private).
 ///
 /// # Safety

@@ -13,14 +13,14 @@
 //! The waker the executor hands to `poll` is borrowed: it owns no reference (the executor's
 //! own keeps the task alive during the poll), so a poll that only uses `cx.waker()` by
 //! reference costs no atomic. It has a vtable of its own (`POLL_VTABLE`: its `drop` does
-//! nothing, its `clone` makes an ordinary, counted waker), which also tells [`yield_now`]
-//! and the budget that they run inside that very task's poll, on its own core: they may then
-//! queue the task on the executor's core-local deferred list, without a lock-free push or a
-//! pend (see [`Executor`](crate::Executor)'s step).
+//! nothing, its `clone` makes an ordinary, counted waker), which also tells
+//! [`yield_now`](crate::yield_now) and the budget that they run inside that very task's poll,
+//! on its own core: they may then queue the task on the executor's core-local deferred list,
+//! without a lock-free push or a pend (see [`Executor`](crate::Executor)'s step).
 //!
-//! [`yield_now`]: crate::yield_now A clone that is stored (in a channel, a timer, a combinator)
-//! keeps the task's slot from being reused while it exists, so waking it later is always
-//! exact: a no-op if the task has finished.
+//! A clone that is stored (in a channel, a timer, a combinator) keeps the task's slot from
+//! being reused while it exists, so waking it later is always exact: a no-op if the task has
+//! finished.
 //!
 //! Code that knows it holds one of our wakers can store the single word [`task_from_waker`]
 //! returns instead of the two-word `Waker`. That word is also what the scheduling device
