@@ -196,3 +196,40 @@ fn no_context_outside_a_poll() {
     let _ = step(&ex[0]);
     assert!(crate::current_task().is_none());
 }
+
+#[test]
+fn sleep_and_budget_inside_the_select_macro() {
+    let (p, ex) = setup(1);
+    let ex: &'static Executor = &ex[0];
+    ex.set_budget(Some(4));
+    let winner = leak(AtomicU64::new(0));
+    ex.spawn(async move {
+        use futures::FutureExt;
+        let mut timeout = pin!(sleep_until(100).fuse());
+        let mut work = pin!(
+            async {
+                for _ in 0..40 {
+                    consume_budget().await;
+                }
+            }
+            .fuse()
+        );
+        futures::select! {
+            () = work => winner.store(1, Ordering::SeqCst),
+            () = timeout => winner.store(2, Ordering::SeqCst),
+        }
+    });
+    run_to_idle(p, ex);
+    assert_eq!(
+        winner.load(Ordering::SeqCst),
+        1,
+        "the work finished before the timeout"
+    );
+    assert!(ex.forced_yields() >= 9, "{}", ex.forced_yields());
+    assert_eq!(
+        p.now.load(Ordering::SeqCst),
+        0,
+        "the timeout never had to fire"
+    );
+    assert_eq!(step(ex), Next::Wait, "and its entry left the list with it");
+}
