@@ -56,7 +56,14 @@
 //! `C` is written only by the owning core (in the poll), and read by that core to decide (7),
 //! so that check needs no ordering; `State::is_completed` for other cores is `Acquire`.
 
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::Ordering;
+
+// Under `--cfg loom` the state word is loom's, so that its protocol can be model-checked (the
+// tests at the end of this file); nothing else in the crate changes.
+#[cfg(not(loom))]
+use core::sync::atomic::AtomicUsize;
+#[cfg(loom)]
+use loom::sync::atomic::AtomicUsize;
 
 /// The task is in a run queue or about to be pushed onto one; see the module docs.
 pub const RUN_QUEUED: usize = 1 << 0;
@@ -95,7 +102,14 @@ pub(crate) struct State(AtomicUsize);
 
 impl State {
     /// A slot that holds no task: completed and queued, so that no wake can enqueue it.
+    #[cfg(not(loom))]
     pub(crate) const fn vacant() -> Self {
+        State(AtomicUsize::new(COMPLETED | RUN_QUEUED))
+    }
+
+    /// A slot that holds no task (loom's atomics are not `const`).
+    #[cfg(loom)]
+    pub(crate) fn vacant() -> Self {
         State(AtomicUsize::new(COMPLETED | RUN_QUEUED))
     }
 
@@ -335,5 +349,97 @@ mod tests {
         assert!(!s.ref_dec());
         assert!(!s.ref_dec());
         assert!(s.ref_dec());
+    }
+}
+
+/// The lost-wake and double-enqueue properties of the state protocol, on loom's model checker:
+/// `RUSTFLAGS="--cfg loom" cargo test -p executor --lib loom`. Each model is a waker thread
+/// (writes data, then wakes) against the executor (dequeues, polls: reads the data, then
+/// finishes the poll). In every interleaving and every permitted reordering, the wake must
+/// either be seen by the poll or leave the task queued again, exactly once.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use loom::sync::Arc;
+    use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+    use loom::thread;
+
+    use super::*;
+
+    /// Runs a waker thread against `executor`, which gets the state and the waker's data and
+    /// returns (the data its poll saw, whether it queued the task again itself).
+    fn model(held: bool) {
+        loom::model(move || {
+            let state = Arc::new(State::vacant());
+            state.spawn(false);
+            if !held {
+                // A classic task: its first poll has run, it waits for a wake.
+                assert_eq!(state.run_dequeue(), Dequeued::Poll);
+            }
+            let data = Arc::new(AtomicUsize::new(0));
+            let pushed = Arc::new(AtomicBool::new(false));
+            let waker = {
+                let (state, data, pushed) = (state.clone(), data.clone(), pushed.clone());
+                thread::spawn(move || {
+                    data.store(1, Relaxed);
+                    if state.run_enqueue() {
+                        pushed.store(true, Relaxed);
+                    }
+                })
+            };
+            let (seen, requeued) = if held {
+                // A task from the local list: polled keeping its link.
+                assert_eq!(state.hold_dequeue(), Dequeued::Poll);
+                let seen = data.load(Relaxed);
+                (seen, state.release_link())
+            } else {
+                (0, false)
+            };
+            waker.join().unwrap();
+            let pushed = pushed.load(Relaxed);
+            assert!(!(requeued && pushed), "queued twice");
+            if held {
+                assert!(seen == 1 || requeued || pushed, "lost wake");
+            } else {
+                assert!(pushed, "the wake of an idle task pushes it");
+                // The poll after the push's dequeue sees the data.
+                assert_eq!(state.run_dequeue(), Dequeued::Poll);
+                assert_eq!(data.load(Relaxed), 1, "the dequeue acquired the wake");
+            }
+        });
+    }
+
+    #[test]
+    fn loom_a_wake_during_a_held_poll_is_never_lost_nor_doubled() {
+        model(true);
+    }
+
+    #[test]
+    fn loom_a_wake_of_an_idle_task_pushes_it_once_and_its_poll_sees_the_data() {
+        model(false);
+    }
+
+    /// A wake racing with the classic dequeue of a queued task: either the dequeue comes
+    /// later in the state's order and acquires the data, or the wake pushes the task again.
+    #[test]
+    fn loom_a_wake_racing_a_dequeue_is_seen_or_pushes_again() {
+        loom::model(|| {
+            let state = Arc::new(State::vacant());
+            state.spawn(false); // queued
+            let data = Arc::new(AtomicUsize::new(0));
+            let pushed = Arc::new(AtomicBool::new(false));
+            let waker = {
+                let (state, data, pushed) = (state.clone(), data.clone(), pushed.clone());
+                thread::spawn(move || {
+                    data.store(1, Relaxed);
+                    if state.run_enqueue() {
+                        pushed.store(true, Relaxed);
+                    }
+                })
+            };
+            assert_eq!(state.run_dequeue(), Dequeued::Poll);
+            let seen = data.load(Relaxed);
+            waker.join().unwrap();
+            assert!(seen == 1 || pushed.load(Relaxed), "lost wake");
+        });
     }
 }
