@@ -60,9 +60,9 @@ use core::sync::atomic::Ordering;
 
 // Under `--cfg loom` the state word is loom's, so that its protocol can be model-checked (the
 // tests at the end of this file); nothing else in the crate changes.
-#[cfg(not(loom))]
+#[cfg(not(all(test, loom)))]
 use core::sync::atomic::AtomicUsize;
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 use loom::sync::atomic::AtomicUsize;
 
 /// The task is in a run queue or about to be pushed onto one; see the module docs.
@@ -102,13 +102,13 @@ pub(crate) struct State(AtomicUsize);
 
 impl State {
     /// A slot that holds no task: completed and queued, so that no wake can enqueue it.
-    #[cfg(not(loom))]
+    #[cfg(not(all(test, loom)))]
     pub(crate) const fn vacant() -> Self {
         State(AtomicUsize::new(COMPLETED | RUN_QUEUED))
     }
 
     /// A slot that holds no task (loom's atomics are not `const`).
-    #[cfg(loom)]
+    #[cfg(all(test, loom))]
     pub(crate) fn vacant() -> Self {
         State(AtomicUsize::new(COMPLETED | RUN_QUEUED))
     }
