@@ -1,6 +1,7 @@
 //! Boot self-test: every core came up, the timer interrupt fires on every core, async sleep
 //! waits at least as long as asked, the cooperative budget forces a greedy task to yield,
-//! timer preemption switches threads, and a system call traps and returns; with the CoroSched
+//! timer preemption switches threads, a system call traps and returns, and 100,000 spawned
+//! tasks run in the memory of the few that are alive at once; with the CoroSched
 //! device, a bad task pointer is refused with an error status and a full hardware queue falls
 //! back to the interrupt without losing a wake. Each check prints
 //! one `@result {"test":…,"ok":…}` line with the numbers it judged by; the driver asserts on them.
@@ -64,6 +65,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
     budget_test(cfg.param("budget").filter(|&b| b > 0).unwrap_or(128) as u32);
     preempt_test(freq, cfg.platform() == Some(runconfig::Platform::Qemu));
     svc_test();
+    task_memory_test();
     if let Some(dev) = kernel::coro_sched::device() {
         device_test(dev, freq);
     }
@@ -130,6 +132,57 @@ fn budget_test(budget: u32) {
         forced
     );
     ex.set_budget(Some(executor::DEFAULT_BUDGET));
+}
+
+/// Tasks the memory check spawns, and how many are alive at once.
+const MEMORY_TASKS: usize = 100_000;
+const MEMORY_ROUND: usize = 100;
+
+/// Spawns 100,000 tasks, 100 alive at a time, and awaits each output. Finished tasks' slots go
+/// back to the executor's pool, so the heap must grow by no more than the pool's new slots
+/// (about one round's worth), whatever the number of tasks. Reports the heap's high-water
+/// mark.
+fn task_memory_test() {
+    let ex = runtime::executor();
+    let before = kernel::heap::usage();
+    let pool_before = ex.stats();
+    let sum = runtime::block_on(async {
+        let mut sum = 0u64;
+        let mut handles = alloc::vec::Vec::with_capacity(MEMORY_ROUND);
+        for round in 0..MEMORY_TASKS / MEMORY_ROUND {
+            for i in 0..MEMORY_ROUND {
+                let n = (round * MEMORY_ROUND + i) as u64;
+                handles.push(runtime::spawn(async move {
+                    executor::yield_now().await;
+                    n
+                }));
+            }
+            for handle in handles.drain(..) {
+                sum += handle.await.expect("a task of the memory check failed");
+            }
+        }
+        sum
+    });
+    let after = kernel::heap::usage();
+    let pool = ex.stats();
+    let new_slots = pool.task_slots - pool_before.task_slots;
+    let new_slot_bytes = pool.task_slot_bytes - pool_before.task_slot_bytes;
+    let n = MEMORY_TASKS as u64;
+    result!(
+        "{{\"test\":\"task_memory\",\"ok\":{},\"tasks\":{},\"alive_at_once\":{},\"new_task_slots\":{},\"task_slots\":{},\"task_slot_bytes\":{},\"heap_used_before\":{},\"heap_used_after\":{},\"heap_high_water\":{},\"heap_total\":{}}}",
+        sum == n * (n - 1) / 2
+            && new_slots <= 2 * MEMORY_ROUND as u64
+            && after.used as u64 <= before.used as u64 + new_slot_bytes,
+        n,
+        MEMORY_ROUND,
+        new_slots,
+        pool.task_slots,
+        pool.task_slot_bytes,
+        before.used,
+        after.used,
+        after.peak,
+        after.total
+    );
 }
 
 static PREEMPT_COUNTS: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];

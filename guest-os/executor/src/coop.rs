@@ -30,7 +30,8 @@
 //! future has spent the budget. [`cooperative`] makes any future spend budget.
 //!
 //! **Deferred wake.** A task that runs out of budget (and one that calls [`yield_now`]) is not
-//! put straight back on the run queue. It goes onto a per-core deferred list, which the next
+//! put straight back on the run queue (inside its own poll it takes the executor's core-local
+//! list, see [`Executor`]). It goes onto a per-core deferred list, which the next
 //! step appends *after* the tasks woken meanwhile and the timers that expired (Tokio's
 //! `defer`). Otherwise a greedy task would be polled again before a timer-woken,
 //! latency-sensitive one, which is what the budget is there to prevent.
@@ -38,7 +39,7 @@
 //! # The value
 //!
 //! [`DEFAULT_BUDGET`] is 128, Tokio's value. Tokio calls it "chosen somewhat arbitrarily": high
-//! enough to amortise the cost of a yield (here one `fetch_or`, one CAS push, one swap and an
+//! enough to amortise the cost of a yield (here one atomic RMW, a few plain stores and an
 //! indirect call, tens of cycles against 128 operations of hundreds of cycles each) and low
 //! enough that a ready task waits at most one batch of 128-operation turns. Because the right
 //! value depends on the operation cost and the latency target, it is a run-time parameter
@@ -61,11 +62,14 @@
 //!
 //! # Differences from Tokio
 //!
-//! - There is no thread-local runtime context. The budget lives in the executor, and these
-//!   functions find it through the task the waker names ([`task_from_waker`]), which is why
-//!   [`has_budget_remaining`] takes the `Context`. Polled with a waker that is not ours (a
-//!   combinator that substitutes its own), they behave as Tokio does outside a runtime: no
-//!   budget, always proceed.
+//! - The budget lives in the executor (one per core). These functions find it through the task
+//!   being polled: the one the waker names if it is one of ours, else the one the per-core
+//!   context ([`crate::context`]) records. So they work under any combinator, including those
+//!   that substitute their own waker (`FuturesUnordered`, `join_all`). Outside any task they
+//!   behave as Tokio does outside a runtime: no budget, always proceed.
+//! - A forced yield defers the task (intrusively, no allocation) and, when the waker is a
+//!   combinator's, also wakes that waker, so the combinator polls the yielding child again on
+//!   the task's next turn (Tokio defers the waker itself, in a list).
 //! - Dropping a [`RestoreOnPending`] gives back one unit (capped at the configured budget)
 //!   rather than restoring a saved value, so an inner leaf's progress between the two is not
 //!   undone.
@@ -81,8 +85,10 @@ use core::pin::Pin;
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::task::{Context, Poll};
 
+use crate::context;
 use crate::executor::Executor;
-use crate::waker::task_from_waker;
+use crate::task::TaskRef;
+use crate::waker::{is_poll_waker_of, poll_waker_task, task_from_waker};
 
 /// Operations a task may perform per poll unless configured otherwise (see the module docs).
 pub const DEFAULT_BUDGET: u32 = 128;
@@ -136,10 +142,13 @@ impl Budget {
         decode(self.initial.load(Ordering::Relaxed))
     }
 
-    /// Before each poll: a full budget.
+    /// Before each poll: a full budget. Most polls spend none, so the store is skipped when
+    /// nothing changed (a load is cheaper than a store that dirties the line).
     pub(crate) fn reset(&self) {
-        self.remaining
-            .store(self.initial.load(Ordering::Relaxed), Ordering::Relaxed);
+        let initial = self.initial.load(Ordering::Relaxed);
+        if self.remaining.load(Ordering::Relaxed) != initial {
+            self.remaining.store(initial, Ordering::Relaxed);
+        }
     }
 
     pub(crate) fn remaining(&self) -> Option<u32> {
@@ -161,9 +170,41 @@ impl Budget {
     }
 }
 
-/// The executor whose task `cx` belongs to, if `cx` carries one of our wakers.
+/// The task being polled: the one `cx`'s waker names if it is one of ours, else the one this
+/// core's context records (see the module docs).
+pub(crate) fn current_task(cx: &Context<'_>) -> Option<TaskRef> {
+    task_from_waker(cx.waker()).or_else(context::current_task)
+}
+
+/// The executor of the task being polled.
 fn executor_of(cx: &Context<'_>) -> Option<&'static Executor> {
-    task_from_waker(cx.waker()).map(|task| task.executor())
+    current_task(cx).map(|task| task.executor())
+}
+
+/// Makes the current task yield: defer it behind the tasks woken meanwhile, and, if `cx`'s
+/// waker is a combinator's, wake that too so that the combinator polls this child again.
+#[inline]
+fn defer(task: TaskRef, cx: &Context<'_>) {
+    if is_poll_waker_of(cx.waker(), task) {
+        // Inside the task's own poll: the core-local list, no lock-free push, no pend.
+        task.executor().defer_local(task);
+        return;
+    }
+    defer_elsewhere(task, cx);
+}
+
+/// The yield path when `cx`'s waker is not the task's poll waker.
+#[inline(never)]
+fn defer_elsewhere(task: TaskRef, cx: &Context<'_>) {
+    if context::current_task() == Some(task) {
+        // This core is polling the task (a combinator substituted the waker): the local path.
+        task.executor().defer_local(task);
+    } else {
+        task.executor().defer(task);
+    }
+    if task_from_waker(cx.waker()) != Some(task) {
+        cx.waker().wake_by_ref();
+    }
 }
 
 /// Asks to perform one operation: `Ready(guard)` if the current poll has budget left,
@@ -187,7 +228,7 @@ fn executor_of(cx: &Context<'_>) -> Option<&'static Executor> {
 /// }
 /// ```
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
-    let Some(task) = task_from_waker(cx.waker()) else {
+    let Some(task) = current_task(cx) else {
         return Poll::Ready(RestoreOnPending(Cell::new(None)));
     };
     let executor = task.executor();
@@ -196,7 +237,7 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
         UNCONSTRAINED => Poll::Ready(RestoreOnPending(Cell::new(None))),
         0 => {
             bump(&budget.forced_yields);
-            executor.defer(task);
+            defer(task, cx);
             Poll::Pending
         }
         left => {
@@ -230,8 +271,8 @@ impl Drop for RestoreOnPending {
 }
 
 /// Whether the current poll may still perform an operation (always `true` without a budget, or
-/// outside a task of this executor). Unlike Tokio's, it takes the `Context`, through which it
-/// finds the executor.
+/// outside a task of this executor). Unlike Tokio's, it takes the `Context`, whose waker names
+/// the task when it is one of ours (the per-core context is the fallback).
 pub fn has_budget_remaining(cx: &Context<'_>) -> bool {
     executor_of(cx).is_none_or(|executor| executor.budget.remaining() != Some(0))
 }
@@ -368,8 +409,13 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.yielded = true;
-        match task_from_waker(cx.waker()) {
-            Some(task) => task.executor().defer(task),
+        // The fast path first: the poll's own waker names the task being polled.
+        if let Some(task) = poll_waker_task(cx.waker()) {
+            task.executor().defer_local(task);
+            return Poll::Pending;
+        }
+        match current_task(cx) {
+            Some(task) => defer_elsewhere(task, cx),
             None => cx.waker().wake_by_ref(),
         }
         Poll::Pending

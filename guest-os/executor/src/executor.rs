@@ -2,14 +2,22 @@
 //!
 //! # A step
 //!
-//! The kernel calls [`Executor::run_once`] on the executor's own core, in a loop:
+//! The kernel calls [`Runner::run_once`] (or [`Executor::run_once`]) on the executor's own
+//! core, in a loop:
 //!
-//! 1. **Timers.** If the core has timers, read the clock once and move every task whose
-//!    deadline has passed onto the run queue, earliest first ([`crate::timer`]).
+//! 1. **Timers.** If the core has timers, read the clock once and wake every timer whose
+//!    deadline has passed, earliest first ([`crate::timer`]).
 //! 2. **Software batch.** Take every task on the run queue (woken since the last step, in wake
-//!    order), then append the deferred list (tasks that yielded: budget spent or
+//!    order), then the deferred lists (tasks that yielded: budget spent or
 //!    [`yield_now`](crate::yield_now)), and poll each once, resetting the budget before each
 //!    poll. A task woken during the batch runs in the next one ([`crate::run_queue`]).
+//!
+//!    A task that yields inside its own poll (the poll's borrowed waker proves it, see
+//!    [`crate::waker`]) goes on a core-local deferred list: plain loads and stores, no
+//!    compare-and-swap, no pend. Taken from that list, it is polled keeping its run-queue link,
+//!    so that yielding again costs no atomic besides the dequeue's one
+//!    ([`crate::state`], 3'). Tasks that yield through another waker (a combinator's) go on
+//!    the shared deferred list, as wakes do.
 //! 3. **External source.** If a [`ReadySource`] is installed (the scheduling device), pop and
 //!    poll up to [`MAX_EXTERNAL_PER_STEP`] tasks from it.
 //! 4. **Report** what the core should do next ([`Next`]): run another step at once, or wait
@@ -20,7 +28,8 @@
 //! ```no_run
 //! # use executor::{Executor, Next, Platform};
 //! # struct Machine;
-//! # impl Platform for Machine {
+//! # // SAFETY: one core, one thread.
+//! # unsafe impl Platform for Machine {
 //! #     fn core_id(&self) -> usize { 0 }
 //! #     fn pend(&self, _: usize) {}
 //! #     fn now(&self) -> u64 { 0 }
@@ -52,21 +61,45 @@
 //! # Re-entrancy and cores
 //!
 //! A step must not run inside a step (a task must not call `run_once`), and an executor must run
-//! only on its own core. Both are checked: `run_once` panics otherwise. Together with the
-//! `Send` bound of [`Executor::spawn`], that is what makes polling a task's future sound.
+//! only on its own core. Both are checked: `run_once` panics otherwise. The core check is only
+//! as good as [`Platform::core_id`], which is why [`Platform`] is an `unsafe trait`: its
+//! implementor promises that the id is true. Together with the `Send` bound of
+//! [`Executor::spawn`] (and [`Executor::spawn_local`]'s check that it runs on the executor's
+//! core), that is what makes polling a task's future sound.
+//!
+//! # Tasks end
+//!
+//! [`spawn`](Executor::spawn) returns a [`JoinHandle`]: await it for the output,
+//! [`abort`](JoinHandle::abort) it, or drop it to detach the task. A finished task's slot goes
+//! back to this executor's pool once its handle and its wakers are gone ([`crate::task`]).
+//!
+//! # Panics (host)
+//!
+//! On a hosted target a panicking poll is caught: the future is dropped (a panic in its `Drop`
+//! is caught too, and the completion guard keeps it from being dropped twice), the task
+//! completes with [`JoinError::Panicked`], [`Stats::panicked`] counts it, and the rest of the
+//! batch runs. If anything else unwinds out of a step, the tasks left in the batch are put back
+//! on the run queue, not stranded. The guest aborts on panic with the panic's message.
 
 use alloc::boxed::Box;
 use core::fmt;
 use core::future::Future;
+use core::marker::PhantomData;
 use core::ptr;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use core::task::Waker;
 
+use crate::context;
 use crate::coop::{Budget, bump};
+use crate::join::{JoinError, JoinHandle};
 use crate::platform::{Platform, ReadySource};
-use crate::run_queue::RunQueue;
+use crate::pool::{TaskPool, release_ref};
+use crate::run_queue::{Batch, LocalQueue, RunQueue};
+use crate::state::{CANCELLED, COMPLETED, Dequeued, JOIN_INTEREST, RUN_QUEUED};
 use crate::task::{self, EnqueueToken, TaskRef};
 use crate::timer::TimerQueue;
-use crate::waker::wake_task;
+use crate::unwind;
+use crate::waker::{task_from_waker, wake_task};
 
 /// At most this many tasks are taken from the [`ReadySource`] per step, so that a device that
 /// keeps producing events cannot starve the software run queue and the timers. It plays the
@@ -101,6 +134,13 @@ pub struct Stats {
     pub timer_wakes: u64,
     /// Times a task was made to yield because its budget was spent.
     pub forced_yields: u64,
+    /// Tasks whose poll (or whose future's drop) panicked, caught on the host and dropped.
+    pub panicked: u64,
+    /// Task slots this executor's pool has taken from the heap (its peak number of live tasks
+    /// per size class, summed), and their bytes.
+    pub task_slots: u64,
+    /// See [`task_slots`](Self::task_slots).
+    pub task_slot_bytes: u64,
 }
 
 /// Counters written only by the owning core.
@@ -109,6 +149,7 @@ struct Counters {
     polls: AtomicU64,
     external_polls: AtomicU64,
     timer_wakes: AtomicU64,
+    panicked: AtomicU64,
 }
 
 /// The executor of one core. See the [module docs](self).
@@ -119,8 +160,15 @@ pub struct Executor {
     platform: &'static dyn Platform,
     /// Tasks woken since the last step (any core, any context may push).
     run_queue: RunQueue,
-    /// Tasks that yielded; appended after the run queue at the next step.
+    /// Tasks that yielded through a waker other than their poll's own (another core, a
+    /// combinator's waker); appended after the run queue at the next step.
     deferred: RunQueue,
+    /// Tasks that yielded inside their own poll: the fast path, core-local, polled last.
+    local_deferred: LocalQueue,
+    /// Owner-only flags of the poll in progress: it keeps the task's link (a task from
+    /// `local_deferred`), and the task asked to yield during it.
+    poll_holds_link: AtomicBool,
+    yield_requested: AtomicBool,
     pub(crate) timers: TimerQueue,
     pub(crate) budget: Budget,
     /// The installed ready source, as a pointer to a leaked `&'static dyn ReadySource` (a thin
@@ -129,12 +177,15 @@ pub struct Executor {
     /// Set for the duration of a step.
     running: AtomicBool,
     counters: Counters,
+    /// Where this executor's task slots come from and go back to.
+    pool: TaskPool,
 }
 
 /// Placeholder platform for [`Executor::per_core`]'s initial array; never called.
 struct Unset;
 
-impl Platform for Unset {
+// SAFETY: never called (every method is unreachable), so it makes no false claim.
+unsafe impl Platform for Unset {
     fn core_id(&self) -> usize {
         unreachable!()
     }
@@ -154,6 +205,9 @@ impl Executor {
             platform,
             run_queue: RunQueue::new(),
             deferred: RunQueue::new(),
+            local_deferred: LocalQueue::new(),
+            poll_holds_link: AtomicBool::new(false),
+            yield_requested: AtomicBool::new(false),
             timers: TimerQueue::new(),
             budget: Budget::new(),
             ready_source: AtomicPtr::new(ptr::null_mut()),
@@ -163,7 +217,9 @@ impl Executor {
                 polls: AtomicU64::new(0),
                 external_polls: AtomicU64::new(0),
                 timer_wakes: AtomicU64::new(0),
+                panicked: AtomicU64::new(0),
             },
+            pool: TaskPool::new(),
         }
     }
 
@@ -193,54 +249,135 @@ impl Executor {
         self.platform.now()
     }
 
-    /// Spawns `future` as a task of this executor and wakes it; returns the task.
+    /// Spawns `future` as a task of this executor and wakes it; returns its [`JoinHandle`].
     ///
     /// Callable from any core (the future is `Send`), but not from an interrupt handler (it
-    /// allocates). The task is allocated once and never freed (see [`crate::task`]); its future
-    /// is dropped when it completes.
-    pub fn spawn<F>(&'static self, future: F) -> TaskRef
+    /// may allocate a slot). The task's slot comes from this executor's pool and goes back to
+    /// it when the task has finished and its handle and wakers are gone (see [`crate::task`]).
+    ///
+    /// # Panics
+    ///
+    /// If the heap cannot provide a new slot (the message names the size and the pool's
+    /// footprint). A future too large for the pool (over 32 MiB) does not build.
+    pub fn spawn<F>(&'static self, future: F) -> JoinHandle<F::Output>
     where
-        F: Future<Output = ()> + Send + 'static,
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
     {
-        let task = task::allocate(self, future);
-        wake_task(task);
-        task
+        self.spawn_inner(future)
+    }
+
+    /// Spawns a future that need not be `Send` on this executor, which must be the calling
+    /// core's: the future is created, polled and dropped on this core only.
+    ///
+    /// # Panics
+    ///
+    /// If called on another core than [`core`](Self::core), and as [`spawn`](Self::spawn).
+    pub fn spawn_local<F>(&'static self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let core = self.platform.core_id();
+        assert!(
+            core == self.core,
+            "spawn_local for the executor of core {} called on core {core}",
+            self.core
+        );
+        self.spawn_inner(future)
+    }
+
+    fn spawn_inner<F: Future + 'static>(&'static self, future: F) -> JoinHandle<F::Output> {
+        let task = task::allocate(self, future, true);
+        // Spawning left RUN_QUEUED set: the spawner owns the first push.
+        self.enqueue(EnqueueToken::assume_claimed(task));
+        // SAFETY: spawned with a join reference, for this output type; the only handle.
+        unsafe { JoinHandle::new(task) }
+    }
+
+    pub(crate) fn pool(&self) -> &TaskPool {
+        &self.pool
     }
 
     /// Runs one step (see the [module docs](self)) and says what to do next.
+    ///
+    /// The same as `self.runner().run_once()`: it checks the core and re-entry every step. A
+    /// loop that steps many times should hold a [`Runner`], which checks once.
     ///
     /// # Panics
     ///
     /// If called on another core than [`core`](Self::core), or inside a step of this
     /// executor (from a task).
     pub fn run_once(&self) -> Next {
-        let _step = self.enter_step();
+        self.runner().run_once()
+    }
+
+    /// The right to run this executor's steps: checks that the calling core is the executor's
+    /// and that no runner exists already, once, so that each [`Runner::run_once`] need not
+    /// (on gem5's O3 the core-id read, an `MRS`, serialises the pipeline). The runner is not
+    /// `Send`: it stays on the core that made it.
+    ///
+    /// # Panics
+    ///
+    /// If called on another core than [`core`](Self::core), or while a runner of this executor
+    /// exists (from a task, or a nested loop).
+    pub fn runner(&self) -> Runner<'_> {
+        let core = self.platform.core_id();
+        assert!(
+            core == self.core,
+            "the executor of core {} was run on core {core}",
+            self.core
+        );
+        // Only this core touches `running` (checked just above, and `Platform` is an unsafe
+        // trait whose contract makes that check true), so a plain load and store suffice; a
+        // swap would be an exclusive-store sequence (see `RunQueue::take_all` for why idle
+        // steps avoid those).
+        assert!(
+            !self.running.load(Ordering::Relaxed),
+            "Executor::run_once re-entered (called from a task of core {})",
+            self.core
+        );
+        self.running.store(true, Ordering::Relaxed);
+        Runner {
+            executor: self,
+            _on_this_core: PhantomData,
+        }
+    }
+
+    /// One step; the caller holds the runner.
+    fn step(&self) -> Next {
         bump(&self.counters.steps);
 
         // 1. Timers.
         if !self.timers.is_empty() {
             let now = self.platform.now();
-            self.timers.expire(now, |task| {
-                bump(&self.counters.timer_wakes);
-                // Our own task (timers are per executor), and we are about to take the queue:
-                // no pend needed.
-                if let Some(token) = task.claim_link() {
-                    self.run_queue.push(token);
-                }
-            });
+            self.timers.expire(now, |waker| self.wake_expired(waker));
         }
 
         // 2. The software batch: woken tasks, then deferred ones.
         let mut batch = self.run_queue.take_all();
-        batch.append(self.deferred.take_all());
-        for task in batch {
-            if task.header().state.run_dequeue() {
-                // SAFETY: the task was in this executor's queues, so it is ours; we are inside
-                // our step (on our core, not re-entered); run_dequeue checked it has not
-                // completed.
-                unsafe { self.poll(task) };
-            }
+        if !self.deferred.is_empty() {
+            batch.append(self.deferred.take_all());
         }
+        let mut walk = Walk {
+            batch,
+            local: self.local_deferred.take_all(),
+            queue: &self.run_queue,
+        };
+        for task in walk.batch.by_ref() {
+            let dequeued = task.header().state.run_dequeue();
+            // SAFETY: the task was in this executor's queues, so it is ours; we are inside our
+            // step (on our core, not re-entered).
+            unsafe { self.dispatch(task, dequeued, false) };
+        }
+        // Tasks that yielded inside their own poll: polled keeping their link (see
+        // `State::hold_dequeue`), so that yielding again costs no second RMW.
+        for task in walk.local.by_ref() {
+            let dequeued = task.header().state.hold_dequeue();
+            // SAFETY: as above.
+            unsafe { self.dispatch(task, dequeued, true) };
+        }
+        drop(walk);
 
         // 3. The external source.
         let mut source_may_have_more = false;
@@ -274,7 +411,7 @@ impl Executor {
     /// Whether tasks are queued on this core (woken or deferred) right now. For the kernel's
     /// idle check with interrupts masked; it does not see the external source.
     pub fn has_ready(&self) -> bool {
-        !self.run_queue.is_empty() || !self.deferred.is_empty()
+        !self.run_queue.is_empty() || !self.deferred.is_empty() || !self.local_deferred.is_empty()
     }
 
     /// Sets the budget of every poll from the next poll on: `Some(n)` operations, or `None`
@@ -325,6 +462,23 @@ impl Executor {
             external_polls: load(&self.counters.external_polls),
             timer_wakes: load(&self.counters.timer_wakes),
             forced_yields: self.budget.forced_yields(),
+            panicked: load(&self.counters.panicked),
+            task_slots: self.pool.footprint().0,
+            task_slot_bytes: self.pool.footprint().1,
+        }
+    }
+
+    /// A timer of this core expired: wake its waker. Our own task is pushed without a pend
+    /// (we are about to take the queue).
+    fn wake_expired(&self, waker: Waker) {
+        bump(&self.counters.timer_wakes);
+        match task_from_waker(&waker) {
+            Some(task) if ptr::eq(task.executor(), self) => {
+                if let Some(token) = task.claim_link() {
+                    self.run_queue.push(token);
+                }
+            }
+            _ => waker.wake_by_ref(),
         }
     }
 
@@ -351,61 +505,220 @@ impl Executor {
         }
     }
 
+    /// The yield path inside `task`'s own poll (its poll waker proves it): the core-local list,
+    /// no compare-and-swap, no pend (the step reports [`Next::Run`] for it).
+    /// If the poll keeps the task's link (it came from the local list), only a flag is set:
+    /// the executor re-queues the task after the poll.
+    #[inline]
+    pub(crate) fn defer_local(&self, task: TaskRef) {
+        debug_assert!(ptr::eq(task.executor(), self));
+        if self.poll_holds_link.load(Ordering::Relaxed) {
+            self.yield_requested.store(true, Ordering::Relaxed);
+        } else if let Some(token) = task.claim_link() {
+            self.local_deferred.push(token);
+        }
+    }
+
     /// Polls a task from the external source: forward it if it is another core's, skip it if
     /// it has completed, poll it otherwise.
+    ///
+    /// The state is read before the executor: a slot's executor never changes (slots are
+    /// reused only by their own executor), so if it is ours, the live occupant the `Acquire`
+    /// load saw is ours too, fully written, and cannot complete before we poll it (only this
+    /// core completes our tasks).
     fn run_external(&self, task: TaskRef) {
+        let state = task.header().state.load();
+        if state & COMPLETED != 0 {
+            return;
+        }
         if !ptr::eq(task.executor(), self) {
             wake_task(task);
             return;
         }
-        if task.is_completed() {
-            return;
-        }
         bump(&self.counters.external_polls);
-        // SAFETY: the task is ours (checked above), we are inside our step, and it has not
-        // completed (checked above; only this core completes it).
-        unsafe { self.poll(task) };
+        // SAFETY: the task is ours, we are inside our step, and it has not completed (see
+        // above). The poll does not own the task's link: the task may sit in a queue too.
+        unsafe {
+            if state & CANCELLED != 0 {
+                self.cancel(task, false);
+            } else {
+                self.poll(task, false);
+            }
+        }
     }
 
-    /// Polls one task with a fresh budget.
+    /// Acts on a task just taken from a queue: poll it, drop its future (aborted), or drop the
+    /// queue's reference to a task that completed while queued.
+    ///
+    /// # Safety
+    ///
+    /// `task` belongs to this executor, `dequeued` is what its dequeue returned, and the caller
+    /// is inside this executor's step.
+    #[inline(always)]
+    unsafe fn dispatch(&self, task: TaskRef, dequeued: Dequeued, held: bool) {
+        match dequeued {
+            // SAFETY: the caller's promise; the dequeue found the task not completed.
+            Dequeued::Poll => unsafe { self.poll(task, held) },
+            // SAFETY: as above.
+            Dequeued::Cancel => unsafe { self.cancel(task, held) },
+            // The queue's copy of a task that completed after it was woken: its reference.
+            Dequeued::Completed => release_ref(task),
+        }
+    }
+
+    /// Polls one task with a fresh budget, and completes it if it finished (or panicked).
+    /// With `held`, the poll keeps the task's link (`State::hold_dequeue`), and after a
+    /// `Pending` the task is queued again here or lets go of the link.
     ///
     /// # Safety
     ///
     /// `task` belongs to this executor, has not completed, and the caller is inside this
     /// executor's step.
-    unsafe fn poll(&self, task: TaskRef) {
+    #[inline]
+    unsafe fn poll(&self, task: TaskRef, held: bool) {
         self.budget.reset();
         bump(&self.counters.polls);
+        if held {
+            self.poll_holds_link.store(true, Ordering::Relaxed);
+        }
+        let entered = context::enter(self.core, task);
         // SAFETY: forwarded; the step guard makes this the only poll of any of our tasks
         // running, on our core.
-        unsafe { task.poll() };
+        let finished = match unwind::catch(|| unsafe { task.poll() }) {
+            Ok(finished) => finished,
+            Err(panic) => {
+                unwind::discard(panic);
+                // SAFETY: as above.
+                unsafe { self.abandon_panicked(task) };
+                true
+            }
+        };
+        drop(entered);
+        if held {
+            self.poll_holds_link.store(false, Ordering::Relaxed);
+            if !finished {
+                if self.yield_requested.load(Ordering::Relaxed) {
+                    self.yield_requested.store(false, Ordering::Relaxed);
+                    // We kept the link: the task goes straight back on the local list.
+                    self.local_deferred.push(EnqueueToken::assume_claimed(task));
+                } else if task.header().state.release_link() {
+                    // Woken during the poll while we kept the link: queue it for the next
+                    // batch (no pend: this step reports `Next::Run`).
+                    self.run_queue.push(EnqueueToken::assume_claimed(task));
+                }
+                return;
+            }
+        }
+        if finished {
+            self.complete(task, held);
+        }
     }
 
-    fn enter_step(&self) -> StepGuard<'_> {
-        let core = self.platform.core_id();
-        assert!(
-            core == self.core,
-            "the executor of core {} was run on core {core}",
-            self.core
-        );
-        // Only this core touches `running` (checked just above), so a plain load and store
-        // suffice; a swap would be an exclusive-store sequence in every step (see
-        // `RunQueue::take_all` for why idle steps avoid those).
-        assert!(
-            !self.running.load(Ordering::Relaxed),
-            "Executor::run_once re-entered (called from a task of core {})",
-            self.core
-        );
-        self.running.store(true, Ordering::Relaxed);
-        StepGuard(self)
+    /// Drops an aborted task's future and completes it with [`JoinError::Cancelled`].
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll`](Self::poll).
+    unsafe fn cancel(&self, task: TaskRef, held: bool) {
+        let entered = context::enter(self.core, task);
+        // SAFETY: forwarded.
+        if let Err(panic) = unwind::catch(|| unsafe { task.abandon(JoinError::Cancelled) }) {
+            unwind::discard(panic);
+            // SAFETY: forwarded.
+            unsafe { self.abandon_panicked(task) };
+        }
+        drop(entered);
+        self.complete(task, held);
+    }
+
+    /// A poll or a drop of `task`'s future panicked (host): drop what is left of the future
+    /// and store [`JoinError::Panicked`]. A drop that panics again has been marked consumed by
+    /// the completion guard, so the second attempt only stores the error.
+    ///
+    /// # Safety
+    ///
+    /// As for [`poll`](Self::poll).
+    unsafe fn abandon_panicked(&self, task: TaskRef) {
+        bump(&self.counters.panicked);
+        // SAFETY: forwarded.
+        while let Err(panic) = unwind::catch(|| unsafe { task.abandon(JoinError::Panicked) }) {
+            unwind::discard(panic);
+        }
+    }
+
+    /// The task's future is gone and its output stored: mark it completed, hand the output to
+    /// its handle (or drop it if there is none), and drop the executor's reference unless a
+    /// run queue still holds the task (then the dequeue drops it). With `held`, the set
+    /// `RUN_QUEUED` was this poll's, not a queue's.
+    #[inline(never)]
+    fn complete(&self, task: TaskRef, held: bool) {
+        let header = task.header();
+        let prev = header.state.complete();
+        if prev & JOIN_INTEREST != 0 {
+            if let Some(waker) = header.join.take() {
+                waker.wake();
+            }
+        } else {
+            // SAFETY: completed without a handle left: the output is the executor's to drop.
+            let dropped = unwind::catch(|| unsafe { (task.vtable().drop_output)(task) });
+            if let Err(panic) = dropped {
+                unwind::discard(panic);
+            }
+        }
+        if held || prev & RUN_QUEUED == 0 {
+            release_ref(task);
+        }
     }
 }
 
-struct StepGuard<'a>(&'a Executor);
+/// The right to step an executor, on its core: see [`Executor::runner`]. Dropping it lets
+/// another runner be made.
+pub struct Runner<'a> {
+    executor: &'a Executor,
+    /// Not `Send` or `Sync`: the core check made at creation holds only on this core.
+    _on_this_core: PhantomData<*const ()>,
+}
 
-impl Drop for StepGuard<'_> {
+impl Runner<'_> {
+    /// Runs one step (see the [module docs](self)) and says what to do next.
+    pub fn run_once(&mut self) -> Next {
+        self.executor.step()
+    }
+
+    /// The executor this runner steps.
+    pub fn executor(&self) -> &Executor {
+        self.executor
+    }
+}
+
+impl Drop for Runner<'_> {
     fn drop(&mut self) {
-        self.0.running.store(false, Ordering::Release);
+        self.executor.running.store(false, Ordering::Release);
+    }
+}
+
+impl fmt::Debug for Runner<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runner")
+            .field("core", &self.executor.core)
+            .finish()
+    }
+}
+
+/// The batch being walked. If a step unwinds (host) before the walk ends, the tasks left in it
+/// are put back on the run queue: they are still `RUN_QUEUED`, and would otherwise never run
+/// again.
+struct Walk<'a> {
+    batch: Batch,
+    local: Batch,
+    queue: &'a RunQueue,
+}
+
+impl Drop for Walk<'_> {
+    fn drop(&mut self) {
+        for task in self.batch.by_ref().chain(self.local.by_ref()) {
+            self.queue.push(EnqueueToken::assume_claimed(task));
+        }
     }
 }
 

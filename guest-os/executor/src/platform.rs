@@ -16,7 +16,8 @@ use crate::task::TaskRef;
 /// ```
 /// # use executor::{Executor, Platform};
 /// struct Machine;
-/// impl Platform for Machine {
+/// // SAFETY: `core_id` reads the core's own affinity register: true on every core.
+/// unsafe impl Platform for Machine {
 ///     fn core_id(&self) -> usize { 0 /* MPIDR_EL1.Aff0 */ }
 ///     fn pend(&self, _core: usize) { /* SEV, or an SGI to `core` */ }
 ///     fn now(&self) -> u64 { 0 /* CNTPCT_EL0 */ }
@@ -26,11 +27,29 @@ use crate::task::TaskRef;
 /// ```
 ///
 /// [`PlatformFns`] is the same seam as a struct of function pointers.
-pub trait Platform: Sync {
+///
+/// # Safety
+///
+/// The executor polls a task's future without a lock: what makes that exclusive is that only
+/// the executor's own core runs its step, and the step is not re-entered. It checks both with
+/// [`core_id`](Platform::core_id), so the implementor promises:
+///
+/// - `core_id` returns the index of the *calling* core (or, on a hosted target, of the core the
+///   calling thread stands for), the same on every call from that core;
+/// - no two threads of execution that may run at the same time report the same index. (An
+///   interrupt handler on a core is the same core: it must not run a step, which the
+///   re-entry check catches.)
+/// - a thread of execution does not move to another core while it holds a
+///   [`Runner`](crate::Runner) (which checks the core once, when it is made).
+///
+/// A `core_id` that returns 0 everywhere is therefore only sound on a machine with one core
+/// and one thread.
+pub unsafe trait Platform: Sync {
     /// Index of the calling core, the same numbering as [`Executor::core`](crate::Executor::core).
     ///
     /// Called once per [`run_once`](crate::Executor::run_once) step, to check that an executor
-    /// runs on its own core.
+    /// runs on its own core, and by [`spawn_local`](crate::Executor::spawn_local). See the
+    /// trait's safety contract.
     fn core_id(&self) -> usize;
 
     /// Core `core` has work: its run queue went from empty to non-empty.
@@ -61,20 +80,31 @@ pub trait Platform: Sync {
 /// fn core_id() -> usize { 0 }
 /// fn pend(_core: usize) {}
 /// fn now() -> u64 { 0 }
-/// static PLATFORM: PlatformFns = PlatformFns { core_id, pend, now };
+/// // SAFETY: a single-core machine: core 0 is the only core and the only thread.
+/// static PLATFORM: PlatformFns = unsafe { PlatformFns::new(core_id, pend, now) };
 /// static EXECUTOR: Executor = Executor::new(0, &PLATFORM);
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct PlatformFns {
-    /// See [`Platform::core_id`].
-    pub core_id: fn() -> usize,
-    /// See [`Platform::pend`].
-    pub pend: fn(usize),
-    /// See [`Platform::now`].
-    pub now: fn() -> u64,
+    core_id: fn() -> usize,
+    pend: fn(usize),
+    now: fn() -> u64,
 }
 
-impl Platform for PlatformFns {
+impl PlatformFns {
+    /// The platform made of these functions.
+    ///
+    /// # Safety
+    ///
+    /// `core_id` keeps [`Platform`]'s contract (it returns the calling core's true index);
+    /// `pend` and `now` do what [`Platform::pend`] and [`Platform::now`] say.
+    pub const unsafe fn new(core_id: fn() -> usize, pend: fn(usize), now: fn() -> u64) -> Self {
+        PlatformFns { core_id, pend, now }
+    }
+}
+
+// SAFETY: `PlatformFns::new`'s caller promised the contract for `core_id`.
+unsafe impl Platform for PlatformFns {
     fn core_id(&self) -> usize {
         (self.core_id)()
     }

@@ -1,5 +1,6 @@
 //! A per-core run queue: an intrusive, lock-free, multi-producer stack that its one consumer
-//! empties in one swap.
+//! empties in one swap; and `LocalQueue`, the core-local FIFO of tasks that yielded inside
+//! their own poll, which needs no atomic RMW at all.
 //!
 //! # Operations
 //!
@@ -151,5 +152,57 @@ impl Iterator for Batch {
             self.tail = ptr::null_mut();
         }
         Some(task)
+    }
+}
+
+/// The executor's core-local deferred list: tasks that yielded inside their own poll.
+///
+/// Only the claim winner of a task's `RUN_QUEUED` bit pushes, and only from inside that task's
+/// poll (see [`is_poll_waker_of`](crate::waker::is_poll_waker_of)); only the executor takes,
+/// between polls. So pushes and takes never overlap, and a FIFO list with plain loads and
+/// stores suffices: no compare-and-swap, no swap, no reversal. (The fields are `Relaxed`
+/// atomics, which compile to plain accesses, so that the executor stays `Sync`.)
+pub(crate) struct LocalQueue {
+    head: AtomicPtr<TaskHeader>,
+    tail: AtomicPtr<TaskHeader>,
+}
+
+impl LocalQueue {
+    pub(crate) const fn new() -> Self {
+        LocalQueue {
+            head: AtomicPtr::new(ptr::null_mut()),
+            tail: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// Appends the task. Inside a poll of the owning executor only (see the type's docs).
+    pub(crate) fn push(&self, token: EnqueueToken) {
+        let task = token.task();
+        let new = task.as_ptr().cast_mut().cast::<TaskHeader>();
+        task.header()
+            .run_next
+            .store(ptr::null_mut(), Ordering::Relaxed);
+        match to_task(self.tail.load(Ordering::Relaxed)) {
+            None => self.head.store(new, Ordering::Relaxed),
+            // The tail is RUN_QUEUED and in this list: its link is ours.
+            Some(tail) => tail.header().run_next.store(new, Ordering::Relaxed),
+        }
+        self.tail.store(new, Ordering::Relaxed);
+    }
+
+    /// Takes every task, in push order. The owning executor only, between polls.
+    pub(crate) fn take_all(&self) -> Batch {
+        let head = self.head.load(Ordering::Relaxed);
+        if head.is_null() {
+            return Batch { head, tail: head };
+        }
+        let tail = self.tail.load(Ordering::Relaxed);
+        self.head.store(ptr::null_mut(), Ordering::Relaxed);
+        self.tail.store(ptr::null_mut(), Ordering::Relaxed);
+        Batch { head, tail }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head.load(Ordering::Relaxed).is_null()
     }
 }

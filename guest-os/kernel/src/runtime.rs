@@ -7,18 +7,17 @@
 //! interrupt. So the check "nothing ready" and the WFE need no interrupt masking between them.
 
 use core::future::Future;
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use core::pin::pin;
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::task::{Context, Poll, Waker};
 
-use alloc::sync::Arc;
-use executor::{Executor, Next, PlatformFns, TaskRef};
+use executor::{Executor, JoinHandle, Next, PlatformFns};
 
 use crate::{arch::cpu, timer};
 
-static PLATFORM: PlatformFns = PlatformFns {
-    core_id: cpu::core_id,
-    pend,
-    now: timer::now,
-};
+// SAFETY: `cpu::core_id` reads MPIDR_EL1's affinity: every core reports its own index, and
+// each core runs one thread of execution (its executor; threads of `thread` never poll tasks).
+static PLATFORM: PlatformFns = unsafe { PlatformFns::new(cpu::core_id, pend, timer::now) };
 
 /// One executor per core.
 pub static EXECUTORS: [Executor; crate::MAX_CORES] = Executor::per_core(&PLATFORM);
@@ -29,7 +28,10 @@ fn pend(core: usize) {
     }
 }
 
-pub(crate) fn init_core(_core: usize) {}
+pub(crate) fn init_core(_core: usize) {
+    // SAFETY: as for PLATFORM: `cpu::core_id` is true on every core, from any context.
+    unsafe { executor::set_core_id_source(cpu::core_id) };
+}
 
 /// How each core waits when its executor has nothing to do (WFE unless a wake path installs
 /// its own, see `wake`).
@@ -63,13 +65,21 @@ pub fn executor() -> &'static Executor {
     &EXECUTORS[cpu::core_id()]
 }
 
-/// Spawns `future` on the calling core's executor.
-pub fn spawn<F: Future<Output = ()> + Send + 'static>(future: F) -> TaskRef {
+/// Spawns `future` on the calling core's executor; drop the handle to detach the task.
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     executor().spawn(future)
 }
 
 /// Spawns `future` on `core`'s executor.
-pub fn spawn_on<F: Future<Output = ()> + Send + 'static>(core: usize, future: F) -> TaskRef {
+pub fn spawn_on<F>(core: usize, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     EXECUTORS[core].spawn(future)
 }
 
@@ -77,8 +87,10 @@ pub fn spawn_on<F: Future<Output = ()> + Send + 'static>(core: usize, future: F)
 pub fn run_until(done: impl Fn() -> bool) {
     let ex = executor();
     let core = ex.core();
+    // Checks the core once, not every step (the core-id read serialises gem5's O3).
+    let mut runner = ex.runner();
     while !done() {
-        match ex.run_once() {
+        match runner.run_once() {
             Next::Run => {}
             Next::WaitUntil(deadline) => {
                 timer::set_deadline(Some(deadline));
@@ -119,8 +131,9 @@ pub fn run_until_or_stall(
     let mut seen = progress.load(Ordering::Relaxed);
     let mut since = timer::now();
     let mut busy_steps = 0u32;
+    let mut runner = ex.runner();
     while !done() {
-        let next = ex.run_once();
+        let next = runner.run_once();
         if matches!(next, Next::Run) {
             busy_steps += 1;
             if busy_steps < STALL_CHECK_STEPS {
@@ -165,19 +178,15 @@ pub const STALL_CHECK_STEPS: u32 = 256;
 /// Runs `future` to completion on this core's executor (other tasks run too) and returns its
 /// output.
 pub fn block_on<T: Send + 'static>(future: impl Future<Output = T> + Send + 'static) -> T {
-    let slot: Arc<spin::mutex::SpinMutex<Option<T>>> = Arc::new(spin::mutex::SpinMutex::new(None));
-    let finished = Arc::new(AtomicBool::new(false));
+    let mut handle = pin!(spawn(future));
+    run_until(|| handle.is_finished());
+    match handle
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
     {
-        let slot = slot.clone();
-        let finished = finished.clone();
-        spawn(async move {
-            let out = future.await;
-            *slot.lock() = Some(out);
-            finished.store(true, Ordering::Release);
-        });
+        Poll::Ready(Ok(output)) => output,
+        // The guest aborts on panic, and nothing aborts this task.
+        Poll::Ready(Err(error)) => panic!("block_on: {error}"),
+        Poll::Pending => unreachable!("block_on: a finished task's handle is ready"),
     }
-    run_until(|| finished.load(Ordering::Acquire));
-    slot.lock()
-        .take()
-        .expect("block_on: task finished without output")
 }

@@ -4,7 +4,7 @@ use std::future::{pending, poll_fn};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker, ready};
 
-use super::harness::{leak, park, setup, step, traced};
+use super::harness::{SpawnTask, leak, park, setup, step, traced};
 use crate::{
     Executor, Next, consume_budget, cooperative, has_budget_remaining, poll_proceed, sleep,
     unconstrained, yield_now,
@@ -56,8 +56,8 @@ fn spent_budget_makes_a_greedy_task_yield_to_others() {
     let ex = &ex[0];
     ex.set_budget(Some(4));
     let source = Firehose::new();
-    ex.spawn(traced(&p.trace, "greedy", greedy(source)));
-    ex.spawn(traced(
+    ex.spawn_task(traced(&p.trace, "greedy", greedy(source)));
+    ex.spawn_task(traced(
         &p.trace,
         "b",
         poll_fn(|cx| {
@@ -70,19 +70,13 @@ fn spent_budget_makes_a_greedy_task_yield_to_others() {
     assert_eq!(step(ex), Next::Run);
     assert_eq!(source.served(), 4, "four operations, then the yield");
     assert_eq!(ex.forced_yields(), 1);
-    assert_eq!(
-        p.trace.take(),
-        ["poll greedy", "pend 0", "poll b", "pend 0"]
-    );
+    assert_eq!(p.trace.take(), ["poll greedy", "poll b", "pend 0"]);
 
     assert_eq!(step(ex), Next::Run);
     assert_eq!(source.served(), 8, "a fresh budget for the next poll");
     assert_eq!(ex.forced_yields(), 2);
     // b was woken before greedy yielded; greedy (deferred) goes behind it.
-    assert_eq!(
-        p.trace.take(),
-        ["poll b", "pend 0", "poll greedy", "pend 0"]
-    );
+    assert_eq!(p.trace.take(), ["poll b", "pend 0", "poll greedy"]);
 }
 
 #[test]
@@ -90,7 +84,7 @@ fn budget_is_reset_before_every_poll() {
     let (p, ex) = setup(1);
     let ex: &'static Executor = &ex[0];
     ex.set_budget(Some(4));
-    let a = ex.spawn(async move {
+    let a = ex.spawn_task(async move {
         loop {
             for _ in 0..3 {
                 consume_budget().await;
@@ -99,7 +93,7 @@ fn budget_is_reset_before_every_poll() {
             park().await;
         }
     });
-    ex.spawn(async move {
+    ex.spawn_task(async move {
         loop {
             p.trace
                 .push(format!("b starts with {:?}", ex.budget_remaining()));
@@ -122,7 +116,7 @@ fn consume_budget_in_a_cpu_loop_yields_every_budget_operations() {
     let ex = &ex[0];
     ex.set_budget(Some(8));
     let iterations = leak(AtomicU64::new(0));
-    let t = ex.spawn(traced(&p.trace, "loop", async move {
+    let t = ex.spawn_task(traced(&p.trace, "loop", async move {
         for _ in 0..20 {
             iterations.fetch_add(1, Ordering::SeqCst);
             consume_budget().await;
@@ -147,7 +141,7 @@ fn unconstrained_never_yields_and_restores_the_outer_budget() {
     let ex: &'static Executor = &ex[0];
     ex.set_budget(Some(4));
     let source = Firehose::new();
-    let t = ex.spawn(async move {
+    let t = ex.spawn_task(async move {
         consume_budget().await;
         unconstrained(async {
             for _ in 0..10_000 {
@@ -174,7 +168,7 @@ fn no_budget_means_no_forced_yield_and_changes_apply_from_the_next_poll() {
     ex.set_budget(None);
     assert_eq!(ex.budget(), None);
     let source = Firehose::new();
-    let t = ex.spawn(async move {
+    let t = ex.spawn_task(async move {
         for _ in 0..1000 {
             source.recv().await;
         }
@@ -194,7 +188,8 @@ fn no_budget_means_no_forced_yield_and_changes_apply_from_the_next_poll() {
     p.trace.take();
     t.wake();
     assert_eq!(step(ex), Next::Run);
-    assert_eq!(p.trace.take(), ["pend 0", "resumed with Some(2)", "pend 0"]);
+    // The forced yield inside its own poll takes the core-local path: no pend.
+    assert_eq!(p.trace.take(), ["pend 0", "resumed with Some(2)"]);
     assert_eq!(source.served(), 2002);
     assert_eq!(ex.forced_yields(), 1);
 }
@@ -205,7 +200,7 @@ fn restore_on_pending_refunds_unless_progress_was_made() {
     let ex: &'static Executor = &ex[0];
     ex.set_budget(Some(2));
     let mut polls = 0;
-    ex.spawn(poll_fn(move |cx| {
+    ex.spawn_task(poll_fn(move |cx| {
         polls += 1;
         if polls == 1 {
             assert_eq!(ex.budget_remaining(), Some(2));
@@ -244,7 +239,7 @@ fn restore_on_pending_refunds_unless_progress_was_made() {
     }));
     p.trace.take();
     assert_eq!(step(ex), Next::Run, "the forced yield re-queued the task");
-    assert_eq!(p.trace.take(), ["pend 0", "first poll done"]);
+    assert_eq!(p.trace.take(), ["first poll done"]);
     assert_eq!(step(ex), Next::Wait);
     assert_eq!(p.trace.take(), ["re-polled"]);
 }
@@ -267,11 +262,11 @@ fn a_forced_yield_goes_behind_woken_and_timer_tasks() {
     let ex = &ex[0];
     ex.set_budget(Some(3));
     let source = Firehose::new();
-    ex.spawn(traced(&p.trace, "timer", async {
+    ex.spawn_task(traced(&p.trace, "timer", async {
         sleep(5).await;
         pending::<()>().await;
     }));
-    let c = ex.spawn(traced(&p.trace, "c", async {
+    let c = ex.spawn_task(traced(&p.trace, "c", async {
         loop {
             park().await;
         }
@@ -279,8 +274,8 @@ fn a_forced_yield_goes_behind_woken_and_timer_tasks() {
     let _ = step(ex);
     p.trace.take();
 
-    ex.spawn(traced(&p.trace, "greedy", greedy(source)));
-    ex.spawn(traced(
+    ex.spawn_task(traced(&p.trace, "greedy", greedy(source)));
+    ex.spawn_task(traced(
         &p.trace,
         "waker",
         poll_fn(move |_| {
@@ -291,32 +286,29 @@ fn a_forced_yield_goes_behind_woken_and_timer_tasks() {
     let _ = step(ex);
     assert_eq!(
         p.trace.take(),
-        ["pend 0", "poll greedy", "pend 0", "poll waker", "pend 0"]
+        ["pend 0", "poll greedy", "poll waker", "pend 0"]
     );
     p.set_now(5);
     let _ = step(ex);
     // Without the deferral, greedy (re-queued first) would run first.
-    assert_eq!(
-        p.trace.take(),
-        ["poll c", "poll timer", "poll greedy", "pend 0"]
-    );
+    assert_eq!(p.trace.take(), ["poll c", "poll timer", "poll greedy"]);
 }
 
 #[test]
 fn yield_now_goes_behind_tasks_woken_meanwhile() {
     let (p, ex) = setup(1);
     let ex = &ex[0];
-    let c = ex.spawn(traced(&p.trace, "c", async {
+    let c = ex.spawn_task(traced(&p.trace, "c", async {
         loop {
             park().await;
         }
     }));
     let _ = step(ex);
-    ex.spawn(traced(&p.trace, "a", async {
+    ex.spawn_task(traced(&p.trace, "a", async {
         yield_now().await;
         pending::<()>().await;
     }));
-    ex.spawn(traced(
+    ex.spawn_task(traced(
         &p.trace,
         "b",
         poll_fn(move |_| {
@@ -326,7 +318,7 @@ fn yield_now_goes_behind_tasks_woken_meanwhile() {
     ));
     p.trace.take();
     assert_eq!(step(ex), Next::Run);
-    assert_eq!(p.trace.take(), ["poll a", "pend 0", "poll b", "pend 0"]);
+    assert_eq!(p.trace.take(), ["poll a", "poll b", "pend 0"]);
     assert_eq!(step(ex), Next::Wait);
     assert_eq!(p.trace.take(), ["poll c", "poll a"]);
     assert_eq!(ex.forced_yields(), 0, "yield_now is not a forced yield");
@@ -338,7 +330,7 @@ fn cooperative_makes_any_future_spend_budget() {
     let ex = &ex[0];
     ex.set_budget(Some(5));
     let done = leak(AtomicU64::new(0));
-    ex.spawn(async move {
+    ex.spawn_task(async move {
         for _ in 0..12 {
             cooperative(std::future::ready(())).await;
             done.fetch_add(1, Ordering::SeqCst);

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::vec::Vec;
 
-use crate::{Executor, Next, Platform};
+use crate::{Executor, JoinHandle, Next, Platform, TaskRef};
 
 thread_local! {
     /// The core the current thread pretends to be ([`Platform::core_id`]).
@@ -52,7 +52,9 @@ impl TestPlatform {
     }
 }
 
-impl Platform for TestPlatform {
+// SAFETY: each test thread stands for the core it set with `set_core`, and the tests never let
+// two threads stand for the same core of one executor set at the same time.
+unsafe impl Platform for TestPlatform {
     fn core_id(&self) -> usize {
         SIM_CORE.get()
     }
@@ -137,4 +139,25 @@ impl Drop for DropCounter {
 
 pub fn leak<T>(value: T) -> &'static T {
     Box::leak(Box::new(value))
+}
+
+/// Spawning for tests that watch a task through its [`TaskRef`] after it completes.
+pub trait SpawnTask {
+    /// Spawns `future` and detaches it, but keeps one reference (a leaked waker), so the task's
+    /// slot is never reused and the returned `TaskRef` names this task for the whole test.
+    fn spawn_task<F>(&'static self, future: F) -> TaskRef
+    where
+        F: Future<Output = ()> + Send + 'static;
+}
+
+impl SpawnTask for Executor {
+    fn spawn_task<F>(&'static self, future: F) -> TaskRef
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let handle: JoinHandle<()> = self.spawn(future);
+        let task = handle.task();
+        std::mem::forget(task.waker());
+        task
+    }
 }

@@ -2,8 +2,11 @@
 //! theirs ("poll a"), and each test asserts the exact sequence.
 
 mod budget;
+mod combinators;
 mod external;
 mod harness;
+mod join;
+mod panics;
 mod scheduling;
 mod stress;
 mod timers;

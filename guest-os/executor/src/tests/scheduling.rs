@@ -1,12 +1,12 @@
 //! Poll order, wake semantics, task life cycle, cross-core wakes, the waker API.
 
-use std::future::{pending, poll_fn};
+use std::future::{Future, pending, poll_fn};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Poll, Waker};
 
-use super::harness::{DropCounter, leak, park, set_core, setup, step, traced};
-use crate::state::{COMPLETED, RUN_QUEUED, SPAWNED};
+use super::harness::{DropCounter, SpawnTask, leak, park, set_core, setup, step, traced};
+use crate::state::{COMPLETED, RUN_QUEUED};
 use crate::{Executor, Next, PlatformFns, TaskRef, task_from_waker, wake_task, wake_task_ptr};
 
 #[test]
@@ -14,7 +14,7 @@ fn spawn_pends_once_and_polls_in_spawn_order() {
     let (p, ex) = setup(1);
     let ex = &ex[0];
     for name in ["a", "b", "c"] {
-        ex.spawn(traced(&p.trace, name, pending()));
+        ex.spawn_task(traced(&p.trace, name, pending()));
     }
     // Only the first push found the queue empty.
     assert_eq!(p.trace.take(), ["pend 0"]);
@@ -31,7 +31,7 @@ fn batch_is_fifo_in_wake_order() {
     let tasks: Vec<TaskRef> = ["a", "b", "c", "d"]
         .into_iter()
         .map(|name| {
-            ex.spawn(traced(&p.trace, name, async {
+            ex.spawn_task(traced(&p.trace, name, async {
                 loop {
                     park().await;
                 }
@@ -53,7 +53,7 @@ fn batch_is_fifo_in_wake_order() {
 fn task_woken_during_a_batch_runs_in_the_next_batch() {
     let (p, ex) = setup(1);
     let ex = &ex[0];
-    let x = ex.spawn(traced(&p.trace, "x", async {
+    let x = ex.spawn_task(traced(&p.trace, "x", async {
         loop {
             park().await;
         }
@@ -64,7 +64,7 @@ fn task_woken_during_a_batch_runs_in_the_next_batch() {
     // `a` wakes `x` and then itself on its first poll; `b` is polled after `a` in the same
     // batch; `x` and `a` must wait for the next batch, in wake order.
     let mut first = true;
-    ex.spawn(traced(
+    ex.spawn_task(traced(
         &p.trace,
         "a",
         poll_fn(move |cx| {
@@ -75,7 +75,7 @@ fn task_woken_during_a_batch_runs_in_the_next_batch() {
             Poll::Pending
         }),
     ));
-    ex.spawn(traced(&p.trace, "b", pending()));
+    ex.spawn_task(traced(&p.trace, "b", pending()));
     assert_eq!(p.trace.take(), ["pend 0"]);
     assert_eq!(step(ex), Next::Run);
     assert_eq!(p.trace.take(), ["poll a", "pend 0", "poll b"]);
@@ -88,7 +88,7 @@ fn wake_of_a_task_already_in_the_batch_does_not_poll_it_twice() {
     let (p, ex) = setup(1);
     let ex = &ex[0];
     let b_cell: &'static Mutex<Option<TaskRef>> = leak(Mutex::new(None));
-    ex.spawn(traced(
+    ex.spawn_task(traced(
         &p.trace,
         "a",
         poll_fn(move |_| {
@@ -97,7 +97,7 @@ fn wake_of_a_task_already_in_the_batch_does_not_poll_it_twice() {
             Poll::Pending
         }),
     ));
-    let b = ex.spawn(traced(&p.trace, "b", pending()));
+    let b = ex.spawn_task(traced(&p.trace, "b", pending()));
     *b_cell.lock().unwrap() = Some(b);
     p.trace.take();
     assert_eq!(step(ex), Next::Wait);
@@ -109,7 +109,7 @@ fn self_waking_tasks_alternate() {
     let (p, ex) = setup(1);
     let ex = &ex[0];
     for name in ["a", "b"] {
-        ex.spawn(traced(
+        ex.spawn_task(traced(
             &p.trace,
             name,
             poll_fn(|cx| {
@@ -138,7 +138,7 @@ fn self_waking_tasks_alternate() {
 fn many_wakes_before_a_poll_cost_one_pend_and_one_poll() {
     let (p, ex) = setup(1);
     let ex = &ex[0];
-    let t = ex.spawn(traced(&p.trace, "t", async {
+    let t = ex.spawn_task(traced(&p.trace, "t", async {
         loop {
             park().await;
         }
@@ -153,7 +153,7 @@ fn many_wakes_before_a_poll_cost_one_pend_and_one_poll() {
         clone.wake();
     }
     assert_eq!(p.trace.take(), ["pend 0"]);
-    assert_eq!(t.state_bits(), SPAWNED | RUN_QUEUED);
+    assert_eq!(t.state_bits(), RUN_QUEUED);
     assert_eq!(step(ex), Next::Wait);
     assert_eq!(p.trace.take(), ["poll t"]);
     assert_eq!(ex.stats().polls, 2);
@@ -164,7 +164,7 @@ fn wake_during_own_poll_polls_again_exactly_once() {
     let (p, ex) = setup(1);
     let ex = &ex[0];
     let mut polls = 0;
-    ex.spawn(traced(
+    ex.spawn_task(traced(
         &p.trace,
         "t",
         poll_fn(move |cx| {
@@ -194,7 +194,7 @@ fn wake_of_a_completed_task_neither_enqueues_nor_polls() {
     let ex = &ex[0];
     let drops = leak(AtomicU64::new(0));
     let guard = DropCounter(drops);
-    let t = ex.spawn(traced(&p.trace, "t", async move {
+    let t = ex.spawn_task(traced(&p.trace, "t", async move {
         let _guard = guard;
     }));
     assert_eq!(step(ex), Next::Wait);
@@ -227,7 +227,7 @@ fn task_woken_in_its_last_poll_is_not_polled_after_completing() {
     let ex = &ex[0];
     let drops = leak(AtomicU64::new(0));
     let guard = DropCounter(drops);
-    let t = ex.spawn(traced(
+    let t = ex.spawn_task(traced(
         &p.trace,
         "t",
         poll_fn(move |cx| {
@@ -253,7 +253,7 @@ fn task_woken_in_its_last_poll_is_not_polled_after_completing() {
 #[test]
 fn cross_core_wake_pends_the_target_core() {
     let (p, ex) = setup(2);
-    let remote = ex[1].spawn(traced(&p.trace, "r", async {
+    let remote = ex[1].spawn_task(traced(&p.trace, "r", async {
         loop {
             park().await;
         }
@@ -262,7 +262,7 @@ fn cross_core_wake_pends_the_target_core() {
     assert_eq!(p.trace.take(), ["pend 1", "poll r"]);
     assert_eq!(remote.core(), 1);
 
-    ex[0].spawn(traced(
+    ex[0].spawn_task(traced(
         &p.trace,
         "a",
         poll_fn(move |_| {
@@ -288,14 +288,24 @@ fn run_once_on_another_core_panics() {
 }
 
 #[test]
-#[should_panic(expected = "re-entered")]
-fn run_once_inside_a_task_panics() {
+fn run_once_inside_a_task_panics_and_the_task_is_dropped() {
     let (_, ex) = setup(1);
     let ex: &'static Executor = &ex[0];
-    ex.spawn(async move {
+    let handle = ex.spawn(async move {
         let _ = ex.run_once();
     });
-    let _ = step(ex);
+    assert_eq!(step(ex), Next::Wait);
+    assert!(handle.is_finished());
+    assert_eq!(
+        ex.stats().panicked,
+        1,
+        "the re-entry check panicked inside the poll"
+    );
+    let mut handle = std::pin::pin!(handle);
+    let out = handle
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(Waker::noop()));
+    assert_eq!(out, Poll::Ready(Err(crate::JoinError::Panicked)));
 }
 
 #[test]
@@ -303,7 +313,7 @@ fn waker_is_the_task_pointer() {
     let (p, ex) = setup(1);
     let ex = &ex[0];
     let seen: &'static Mutex<Option<TaskRef>> = leak(Mutex::new(None));
-    let t = ex.spawn(poll_fn(move |cx| {
+    let t = ex.spawn_task(poll_fn(move |cx| {
         *seen.lock().unwrap() = task_from_waker(cx.waker());
         assert_eq!(
             cx.waker().data(),
@@ -335,7 +345,7 @@ fn run_queue_is_fifo_and_deferred_tasks_come_last() {
     let ex = &ex[0];
     let tasks: Vec<TaskRef> = ["a", "b", "c", "d"]
         .into_iter()
-        .map(|name| ex.spawn(traced(&p.trace, name, pending())))
+        .map(|name| ex.spawn_task(traced(&p.trace, name, pending())))
         .collect();
     let _ = step(ex);
     p.trace.take();
@@ -351,11 +361,9 @@ fn run_queue_is_fifo_and_deferred_tasks_come_last() {
     );
 }
 
-static CONST_PLATFORM: PlatformFns = PlatformFns {
-    core_id: || 0,
-    pend: |_| {},
-    now: || 0,
-};
+// SAFETY: only one test thread runs these executors, and it calls itself core 0 for each in
+// turn, never two at once.
+static CONST_PLATFORM: PlatformFns = unsafe { PlatformFns::new(|| 0, |_| {}, || 0) };
 static CONST_EXECUTORS: [Executor; 3] = Executor::per_core(&CONST_PLATFORM);
 
 #[test]
@@ -363,7 +371,7 @@ fn executors_can_be_built_in_statics() {
     let cores: Vec<usize> = CONST_EXECUTORS.iter().map(Executor::core).collect();
     assert_eq!(cores, [0, 1, 2]);
     assert_eq!(CONST_EXECUTORS[1].budget(), Some(crate::DEFAULT_BUDGET));
-    let t = CONST_EXECUTORS[0].spawn(async {});
+    let t = CONST_EXECUTORS[0].spawn_task(async {});
     assert_eq!(CONST_EXECUTORS[0].run_once(), Next::Wait);
     assert!(t.is_completed());
 }
