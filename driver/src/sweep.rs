@@ -61,28 +61,34 @@ pub struct SweepConfig<'a> {
 
 /// Runs the points of a sweep on the simulator; outcomes come back in point order.
 pub fn run_sweep(cfg: &SweepConfig<'_>, points: &[Point]) -> Vec<PointOutcome> {
-    let simulator = cfg.simulator.info();
-    let decide = |p: &Point, dir: &Path| {
-        if cfg.resume {
-            results::resume_decision(dir, &p.spec, &cfg.image_id.sha256, &simulator)
-        } else {
-            Decision::Run("fresh run".into())
-        }
-    };
-    let runner = |p: &Point, dir: &Path| {
-        run::execute_with(
-            &RunRequest {
-                spec: &p.spec,
-                image: cfg.image,
-                dir,
-                simulator: cfg.simulator,
-                timeout: cfg.timeout,
-                root: cfg.root,
-            },
-            cfg.image_id,
-        )
-    };
+    let decide = |p: &Point, dir: &Path| decide(cfg, p, dir);
+    let runner = |p: &Point, dir: &Path| run_point(cfg, &p.spec, dir);
     run_points(&cfg.dir, points, cfg.jobs, &decide, &runner)
+}
+
+/// Whether a point must run: the resume rule every backend applies.
+pub fn decide(cfg: &SweepConfig<'_>, p: &Point, dir: &Path) -> Decision {
+    if cfg.resume {
+        results::resume_decision(dir, &p.spec, &cfg.image_id.sha256, &cfg.simulator.info())
+    } else {
+        Decision::Run("fresh run".into())
+    }
+}
+
+/// Runs one point into `dir`: what a local worker does, and what `driver run-point` does for
+/// a point that a batch system runs.
+pub fn run_point(cfg: &SweepConfig<'_>, spec: &RunSpec, dir: &Path) -> Result<RunResult> {
+    run::execute_with(
+        &RunRequest {
+            spec,
+            image: cfg.image,
+            dir,
+            simulator: cfg.simulator,
+            timeout: cfg.timeout,
+            root: cfg.root,
+        },
+        cfg.image_id,
+    )
 }
 
 /// The scheduling core of [`run_sweep`], with the resume decision and the runner passed in.
