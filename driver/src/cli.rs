@@ -46,6 +46,8 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// System tests run by `just test`: boot the self-test on QEMU, or on gem5 (+ a tiny E3)
     TestTier(TestTierArgs),
+    /// Run one sweep point prepared in its run directory (what a Slurm array task runs)
+    RunPoint(crate::point_job::RunPointArgs),
 }
 
 #[derive(Debug, Args)]
@@ -198,6 +200,8 @@ pub struct ExperimentArgs {
     /// Wall-clock seconds per run before it is killed as hung
     #[arg(long, default_value_t = 7200.0, value_name = "SECS")]
     pub timeout: f64,
+    #[command(flatten)]
+    pub backend: crate::slurm::options::BackendArgs,
     /// Use this guest image instead of building one
     #[arg(long, value_name = "PATH")]
     pub elf: Option<PathBuf>,

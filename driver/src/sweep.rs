@@ -59,6 +59,27 @@ pub struct SweepConfig<'a> {
     pub root: &'a Path,
 }
 
+/// Where a sweep's points run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Backend {
+    /// Here, `jobs` at a time.
+    Local,
+    /// As one Slurm job array ([`crate::slurm`]).
+    Slurm(crate::slurm::SlurmConfig),
+}
+
+/// [`run_sweep`] on a backend; the outcomes are the same kind whichever ran the points.
+pub fn run_sweep_on(
+    cfg: &SweepConfig<'_>,
+    points: &[Point],
+    backend: &Backend,
+) -> Result<Vec<PointOutcome>> {
+    match backend {
+        Backend::Local => Ok(run_sweep(cfg, points)),
+        Backend::Slurm(slurm) => crate::slurm::run_sweep(cfg, points, slurm),
+    }
+}
+
 /// Runs the points of a sweep on the simulator; outcomes come back in point order.
 pub fn run_sweep(cfg: &SweepConfig<'_>, points: &[Point]) -> Vec<PointOutcome> {
     let decide = |p: &Point, dir: &Path| decide(cfg, p, dir);
