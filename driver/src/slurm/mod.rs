@@ -182,12 +182,13 @@ fn submit_and_wait(
     let tracker = wait(&job_id, total, slurm.poll, &mut |k, task| {
         finished += 1;
         let (i, dir, _) = &todo[k];
-        let done = matches!(
-            results::resume_decision(dir, &points[*i].spec, &cfg.image_id.sha256, &sim),
-            Decision::Skip(_)
-        );
-        let wall = task.wall().as_secs_f64();
         let id = &points[*i].id;
+        // The run's own wall time when it has a result; else what polling saw.
+        let (done, wall) =
+            match results::resume_decision(dir, &points[*i].spec, &cfg.image_id.sha256, &sim) {
+                Decision::Skip(r) => (true, r.exit.wall_secs),
+                Decision::Run(_) => (false, task.wall().as_secs_f64()),
+            };
         if done {
             println!(
                 "[{finished}/{total}] {id:<25} ok     {wall:>8.1} s  {}",

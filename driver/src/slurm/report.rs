@@ -32,13 +32,18 @@ pub fn failure(
         Some(_) => "(its output is empty)".to_string(),
         None => "(its output file is missing: the task never started)".to_string(),
     };
-    format!(
+    let mut message = format!(
         "Slurm task {task} ended {slurm_end} without a result ({why_no_result}); it said:\n{}\n  \
-         task output: {}\n  run dir: {}",
+         task output: {}",
         indent(&said),
-        output_file.display(),
-        run_dir.display()
-    )
+        output_file.display()
+    );
+    // The driver's own report names the run directory; a task that died before it did not.
+    let run_dir = run_dir.display().to_string();
+    if !said.contains(&run_dir) {
+        message.push_str(&format!("\n  run dir: {run_dir}"));
+    }
+    message
 }
 
 fn indent(text: &str) -> String {
@@ -73,14 +78,14 @@ mod tests {
             "FAILED (exit code 1:0)",
             "no result.json yet",
             Path::new("/s/task-1.out"),
-            Some("error: guest panicked: boom\n  log: /r/b/qemu.log\n"),
+            Some("error: guest panicked: boom\n  run dir: /r/b\n  log: /r/b/qemu.log\n"),
             Path::new("/r/b"),
         );
         assert_eq!(
             m,
             "Slurm task 12_1 ended FAILED (exit code 1:0) without a result (no result.json yet); \
-             it said:\n    error: guest panicked: boom\n      log: /r/b/qemu.log\n  task output: \
-             /s/task-1.out\n  run dir: /r/b"
+             it said:\n    error: guest panicked: boom\n      run dir: /r/b\n      log: \
+             /r/b/qemu.log\n  task output: /s/task-1.out"
         );
         let m = failure(
             "12_0",
@@ -91,5 +96,6 @@ mod tests {
             Path::new("/r"),
         );
         assert!(m.contains("the task never started"), "{m}");
+        assert!(m.ends_with("\n  run dir: /r"), "{m}");
     }
 }
