@@ -28,3 +28,8 @@ doctor:
 # Build the guest image.
 build:
     {{driver}} build
+
+# Start a one-node Slurm here (root; installs slurm-wlm) and run a QEMU sweep through it.
+test-slurm:
+    scripts/slurm-local-cluster.sh start
+    cargo test -p driver --test slurm_local -- --ignored --nocapture
