@@ -50,7 +50,7 @@ fn execute(cli: Cli) -> Result<ExitCode> {
         }
         Command::Experiment(args) => {
             let selected = experiments::select(&args.name)?;
-            let backend = match args.backend.slurm()? {
+            let backend = match args.backend.slurm(args.jobs)? {
                 Some(slurm) => Backend::Slurm(slurm),
                 None => Backend::Local,
             };

@@ -13,7 +13,8 @@ use super::script::{SbatchRequest, parse_config};
 pub enum BackendName {
     /// On this machine, `--jobs` at a time.
     Local,
-    /// As one Slurm job array, one task per point (docs/slurm.md).
+    /// As one Slurm job array, one task per point; `--jobs` caps how many run at once
+    /// (docs/slurm.md).
     Slurm,
 }
 
@@ -43,9 +44,10 @@ pub struct BackendArgs {
 }
 
 impl BackendArgs {
-    /// The Slurm settings for `--backend slurm`; `None` for local. A `--slurm-*` option with
-    /// the local backend is an error rather than silently ignored.
-    pub fn slurm(&self) -> Result<Option<SlurmConfig>> {
+    /// The Slurm settings for `--backend slurm`; `None` for local. `jobs`: the sweep's
+    /// explicit `--jobs`, which on Slurm caps the tasks running at once. A `--slurm-*` option
+    /// with the local backend is an error rather than silently ignored.
+    pub fn slurm(&self, jobs: Option<usize>) -> Result<Option<SlurmConfig>> {
         if self.backend == BackendName::Local {
             if self.slurm_partition.is_some()
                 || self.slurm_time.is_some()
@@ -82,6 +84,7 @@ impl BackendArgs {
                 partition: self.slurm_partition.clone(),
                 time: self.slurm_time.clone(),
                 extra: self.slurm_arg.clone(),
+                max_running: jobs,
             },
             poll,
             driver: None,
@@ -102,7 +105,7 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<Option<SlurmConfig>> {
         let cli = Cli::try_parse_from(std::iter::once("x").chain(args.iter().copied()))?;
-        cli.backend.slurm()
+        cli.backend.slurm(None)
     }
 
     #[test]
@@ -145,9 +148,13 @@ mod tests {
                 partition: Some("debug".into()),
                 time: Some("1:00:00".into()),
                 extra: vec!["--mem=4G".into(), "--qos=short".into()],
+                max_running: None,
             }
         );
         assert_eq!(c.poll, Duration::from_secs(2));
+        let cli = Cli::try_parse_from(["x", "--backend", "slurm"]).unwrap();
+        let capped = cli.backend.slurm(Some(3)).unwrap().unwrap();
+        assert_eq!(capped.sbatch.max_running, Some(3));
         let e = parse(&["--backend", "slurm", "--slurm-poll", "0"]).unwrap_err();
         assert!(e.to_string().contains("--slurm-poll 0"), "{e}");
         let missing = tmp.path().join("none");

@@ -69,6 +69,8 @@ pub struct SbatchRequest {
     pub time: Option<String>,
     /// `--slurm-arg`, in order.
     pub extra: Vec<String>,
+    /// At most this many tasks at once (`--jobs`; Slurm's `--array=…%N`).
+    pub max_running: Option<usize>,
 }
 
 /// The `sbatch` arguments for a job array of `tasks` tasks. Order: defaults (a time limit from
@@ -96,7 +98,10 @@ pub fn sbatch_args(
         args.push(format!("--time={t}"));
     }
     args.extend(req.extra.iter().cloned());
-    args.push(format!("--array=0-{}", tasks.saturating_sub(1)));
+    let limit = req
+        .max_running
+        .map_or(String::new(), |n| format!("%{}", n.max(1)));
+    args.push(format!("--array=0-{}{limit}", tasks.saturating_sub(1)));
     args.push(format!("--chdir={}", submission_dir.display()));
     args.push(format!(
         "--output={}",
@@ -195,6 +200,7 @@ exec '/shared/runs/cs/slurm/17/driver' run-point "${run_dirs[$SLURM_ARRAY_TASK_I
             partition: Some("debug".into()),
             time: None,
             extra: vec!["--mem=4G".into()],
+            max_running: None,
         };
         let args = sbatch_args(
             &req,
@@ -223,12 +229,13 @@ exec '/shared/runs/cs/slurm/17/driver' run-point "${run_dirs[$SLURM_ARRAY_TASK_I
         );
         let timed = SbatchRequest {
             time: Some("30".into()),
+            max_running: Some(2),
             ..SbatchRequest::default()
         };
         let args = sbatch_args(&timed, "j", Duration::from_secs(60), 1, sub, Path::new("s"));
         assert_eq!(args[1], "--time=0-00:11:00");
         assert!(args.contains(&"--time=30".to_string()));
-        assert!(args.contains(&"--array=0-0".to_string()));
+        assert!(args.contains(&"--array=0-0%2".to_string()));
         assert_eq!(task_output(sub, 3), Path::new("/r/slurm/5/task-3.out"));
     }
 
