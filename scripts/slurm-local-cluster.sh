@@ -47,7 +47,8 @@ write_config() {
     # RealMemory in MiB, with a little left for the daemons.
     mem=$(awk '/MemTotal/ { printf "%d", $2 / 1024 * 0.9 }' /proc/meminfo)
     mkdir -p /etc/slurm "$STATE/ctld" "$STATE/d"
-    cat >"$CONF" <<EOF
+    local new="$CONF.new"
+    cat >"$new" <<EOF
 $MARKER
 # A one-node test cluster on localhost; see the script for how it is run.
 ClusterName=coro-local
@@ -77,7 +78,16 @@ SlurmdLogFile=$STATE/slurmd.log
 NodeName=$NODE NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=$PARTITION Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
 EOF
+    if cmp -s "$new" "$CONF"; then
+        rm "$new"
+        log "$CONF is up to date"
+        return
+    fi
+    mv "$new" "$CONF"
     log "wrote $CONF (node $NODE, $cpus CPUs, partition $PARTITION)"
+    if running "$STATE/slurmctld.pid" || running "$STATE/slurmd.pid"; then
+        log "the daemons run with the old configuration: '$0 stop', then '$0 start'"
+    fi
 }
 
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
