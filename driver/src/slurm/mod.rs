@@ -68,6 +68,12 @@ pub fn run_sweep(
         .dir
         .canonicalize()
         .with_context(|| format!("resolving {}", cfg.dir.display()))?;
+    if let Some(p) = points.iter().find(|p| p.id == submission::DIR) {
+        bail!(
+            "point id '{}' is the name of the Slurm backend's own directory in the sweep",
+            p.id
+        );
+    }
     finish_earlier_job(&sweep_dir, slurm.poll)?;
 
     let mut outcomes: Vec<Option<PointOutcome>> = vec![None; points.len()];
