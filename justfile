@@ -45,3 +45,8 @@ miri *filters:
     # ones); leaks are checked by the integration tests, whose executors are statics.
     MIRIFLAGS="-Zmiri-ignore-leaks" cargo +nightly miri test -p executor --lib -- {{filters}}
     cargo +nightly miri test -p executor --test task_memory --test heap_exhausted
+
+# Start a one-node Slurm here (root; installs slurm-wlm) and run a QEMU sweep through it
+test-slurm:
+    scripts/slurm-local-cluster.sh start
+    cargo test -p driver --test slurm_local -- --ignored --nocapture

@@ -55,6 +55,8 @@ pub enum Command {
     Gem5(crate::gem5_build::command::Gem5Args),
     /// Install what `just test` needs and lacks (QEMU, a C++ compiler, the guest's Rust target)
     Setup,
+    /// Run one sweep point prepared in its run directory (what a Slurm array task runs)
+    RunPoint(crate::point_job::RunPointArgs),
 }
 
 #[derive(Debug, Args)]
@@ -208,6 +210,8 @@ pub struct ExperimentArgs {
     /// Wall-clock seconds per run before it is killed as hung
     #[arg(long, default_value = "7200", value_name = "SECS", value_parser = parse_timeout)]
     pub timeout: Duration,
+    #[command(flatten)]
+    pub backend: crate::slurm::options::BackendArgs,
     /// Use this guest image instead of building one
     #[arg(long, value_name = "PATH")]
     pub elf: Option<PathBuf>,

@@ -16,7 +16,8 @@ use driver::run::{RunRequest, Simulator};
 use driver::spec::{Cpu, RunSpec, Sim, SimSpec, SpecRequest};
 use driver::stats::StatsFile;
 use driver::summary::Summary;
-use driver::{doctor, guest_image, run, test_tier, workspace};
+use driver::sweep::Backend;
+use driver::{doctor, guest_image, point_job, run, test_tier, workspace};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -57,6 +58,10 @@ fn execute(cli: Cli) -> Result<ExitCode> {
             // What every selected experiment needs from the simulator is checked once, before
             // the guest build, so that a missing gem5 is one message and costs no build.
             check_simulators(&root, &selected, args.profile)?;
+            let backend = match args.backend.slurm(args.jobs)? {
+                Some(slurm) => Backend::Slurm(slurm),
+                None => Backend::Local,
+            };
             let image = match &args.elf {
                 Some(p) => guest_image::resolve(&root, Some(p))?,
                 None => guest_image::build(&root, true)?,
@@ -70,6 +75,7 @@ fn execute(cli: Cli) -> Result<ExitCode> {
                 root: &root,
                 runs_dir: workspace::runs_dir(&root),
                 results_dir: workspace::results_dir(&root),
+                backend,
             };
             // Every experiment runs even if an earlier one failed; the failures are listed last.
             let mut failed = Vec::new();
@@ -105,6 +111,7 @@ fn execute(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        Command::RunPoint(args) => report(&point_job::run(&args.dir)?),
         Command::TestTier(args) => test_tier::run(
             args.tier,
             &test_tier::TierOptions {

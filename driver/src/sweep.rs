@@ -59,6 +59,27 @@ pub struct SweepConfig<'a> {
     pub root: &'a Path,
 }
 
+/// Where a sweep's points run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Backend {
+    /// Here, `jobs` at a time.
+    Local,
+    /// As one Slurm job array ([`crate::slurm`]).
+    Slurm(crate::slurm::SlurmConfig),
+}
+
+/// [`run_sweep`] on a backend; the outcomes are the same kind whichever ran the points.
+pub fn run_sweep_on(
+    cfg: &SweepConfig<'_>,
+    points: &[Point],
+    backend: &Backend,
+) -> Result<Vec<PointOutcome>> {
+    match backend {
+        Backend::Local => Ok(run_sweep(cfg, points)),
+        Backend::Slurm(slurm) => crate::slurm::run_sweep(cfg, points, slurm),
+    }
+}
+
 /// Runs the points of a sweep on the simulator; outcomes come back in point order.
 pub fn run_sweep(cfg: &SweepConfig<'_>, points: &[Point]) -> Vec<PointOutcome> {
     run_sweep_checked(cfg, points, &|_, _| Ok(()))
@@ -74,30 +95,38 @@ pub fn run_sweep_checked(
     points: &[Point],
     check: &Check<'_>,
 ) -> Vec<PointOutcome> {
-    let simulator = cfg.simulator.info();
-    let decide = |p: &Point, dir: &Path| {
-        if cfg.resume {
-            results::resume_decision(dir, &p.spec, &cfg.image_id.sha256, &simulator)
-        } else {
-            Decision::Run("fresh run".into())
-        }
-    };
+    let decide = |p: &Point, dir: &Path| decide(cfg, p, dir);
     let runner = |p: &Point, dir: &Path| {
-        let result = run::execute_with(
-            &RunRequest {
-                spec: &p.spec,
-                image: cfg.image,
-                dir,
-                simulator: cfg.simulator,
-                timeout: cfg.timeout,
-                root: cfg.root,
-            },
-            cfg.image_id,
-        )?;
+        let result = run_point(cfg, &p.spec, dir)?;
         check(p, &result).map_err(|e| anyhow::anyhow!("check failed: {e}"))?;
         Ok(result)
     };
     run_points(&cfg.dir, points, cfg.jobs, &decide, &runner)
+}
+
+/// Whether a point must run: the resume rule every backend applies.
+pub fn decide(cfg: &SweepConfig<'_>, p: &Point, dir: &Path) -> Decision {
+    if cfg.resume {
+        results::resume_decision(dir, &p.spec, &cfg.image_id.sha256, &cfg.simulator.info())
+    } else {
+        Decision::Run("fresh run".into())
+    }
+}
+
+/// Runs one point into `dir`: what a local worker does, and what `driver run-point` does for
+/// a point that a batch system runs.
+pub fn run_point(cfg: &SweepConfig<'_>, spec: &RunSpec, dir: &Path) -> Result<RunResult> {
+    run::execute_with(
+        &RunRequest {
+            spec,
+            image: cfg.image,
+            dir,
+            simulator: cfg.simulator,
+            timeout: cfg.timeout,
+            root: cfg.root,
+        },
+        cfg.image_id,
+    )
 }
 
 /// The scheduling core of [`run_sweep`], with the resume decision and the runner passed in.

@@ -259,6 +259,8 @@ pub struct RunOptions<'a> {
     pub runs_dir: PathBuf,
     /// `<name>.json` and `<name>.svg` go here (`results/`).
     pub results_dir: PathBuf,
+    /// Where the points run.
+    pub backend: sweep::Backend,
 }
 
 /// Sweep, gather, write `<name>.json`, draw `<name>.svg`; returns the written file.
@@ -299,7 +301,7 @@ pub fn run(exp: &dyn Experiment, opts: &RunOptions<'_>) -> Result<ResultsFile> {
         simulator: &simulator,
         root: opts.root,
     };
-    let outcomes = sweep::run_sweep(&cfg, &points);
+    let outcomes = sweep::run_sweep_on(&cfg, &points, &opts.backend)?;
     println!("\n{}", sweep::table(&outcomes));
     let runs = sweep::require_all(&outcomes)?;
     let mut file = gather(exp, opts.profile, &runs, simulator.info(), &image_id)?;
