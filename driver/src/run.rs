@@ -201,10 +201,10 @@ fn make_run(req: &RunRequest<'_>, id: &ImageId, image: &[u8]) -> Result<RunResul
         stats,
         // Parsed once here, so that gathering an experiment needs no run directory.
         device_samples: crate::coro_sched::recorded::RecordedSamples::of_run(&dir).map_err(
-            |e| RunError::BadOutput {
-                detail: e.to_string(),
-                dir: dir.clone(),
-                log: log.clone(),
+            |e| {
+                at(RunFailure::BadOutput {
+                    detail: e.to_string(),
+                })
             },
         )?,
     };

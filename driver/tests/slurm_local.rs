@@ -27,7 +27,8 @@ use driver::slurm::SlurmConfig;
 use driver::slurm::script::SbatchRequest;
 use driver::spec::{RunSpec, SimSpec, SpecRequest};
 use driver::sweep::{self, Backend, Point, PointOutcome, Status, SweepConfig};
-use driver::{guest_image, qemu};
+use driver::guest_image;
+use driver::sim::qemu::{self, QemuBackend};
 use runconfig::App;
 use serde_json::{Value, json};
 
@@ -169,10 +170,10 @@ fn setup() -> Setup {
         .replace("@QEMU@", &real.display().to_string());
     fs::write(&wrapper, text).unwrap();
     fs::set_permissions(&wrapper, fs::Permissions::from_mode(0o755)).unwrap();
-    let simulator = Simulator::Qemu {
+    let simulator = Simulator::new(QemuBackend {
         version: qemu::version(&wrapper).unwrap(),
         binary: wrapper,
-    };
+    });
     let image_id = ImageId::of(&root, &image).unwrap();
     let slurm = SlurmConfig {
         sbatch: SbatchRequest {

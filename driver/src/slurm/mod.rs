@@ -122,7 +122,7 @@ fn submit_and_wait(
     let sim = cfg.simulator.info();
     let simulator_env = match cfg.simulator.sim() {
         Sim::Gem5 => crate::gem5::ENV,
-        Sim::Qemu => crate::qemu::ENV,
+        Sim::Qemu => crate::sim::qemu::ENV,
     };
     if !sim.binary.is_absolute() {
         bail!(
