@@ -27,7 +27,6 @@ pub mod raw_samples;
 pub mod results;
 pub mod run;
 pub mod spec;
-pub mod stacked_bars;
 pub mod stats;
 pub mod summary;
 pub mod sweep;

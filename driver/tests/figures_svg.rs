@@ -346,6 +346,14 @@ fn invalid_bar_charts_are_errors() {
             ),
             "whisker 2..1",
         ),
+        // Too small for the layout (the legend column would not fit): an error, not a panic.
+        (
+            BarChart {
+                size: (100, 100),
+                ..BarChart::new("t", "y", groups()).series("s", vec![1.0, 2.0, 3.0])
+            },
+            "size 100x100 is smaller than 320x240",
+        ),
     ];
     for (chart, want) in cases {
         let e = chart.to_svg().unwrap_err();
@@ -440,6 +448,10 @@ fn log_scale_line_chart() {
     assert!(e.to_string().contains("series \"nan\""), "{e}");
     let e = LineChart::new("t", "x", "y").to_svg().unwrap_err();
     assert!(e.to_string().contains("no points"), "{e}");
+    let mut tiny = chart.clone();
+    tiny.size = (200, 600);
+    let e = tiny.to_svg().unwrap_err();
+    assert!(e.to_string().contains("size 200x600"), "{e}");
     // A single point still draws.
     let one = LineChart::new("t", "x", "y")
         .series("s", vec![(3.0, 3.0)])
@@ -478,7 +490,7 @@ fn atomic_write_replaces_and_cleans_up() {
 
 #[test]
 fn stacked_bar_chart() {
-    use driver::stacked_bars::StackedBarChart;
+    use driver::figures::StackedBarChart;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("breakdown.svg");
     let chart = StackedBarChart::new(

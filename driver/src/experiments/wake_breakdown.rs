@@ -46,10 +46,10 @@ use serde_json::{Value, json};
 use super::wake::{self, label_values, load_name, metric};
 use super::{Experiment, Profile, ResultsFile, number};
 use crate::coro_sched::CoroSchedSpec;
+use crate::figures::StackedBarChart;
 use crate::figures::format_value;
 use crate::results::{RunResult, json_number};
 use crate::spec::Cpu;
-use crate::stacked_bars::StackedBarChart;
 use crate::sweep::Point;
 
 pub struct WakeBreakdown;
