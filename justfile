@@ -28,3 +28,12 @@ doctor:
 # Build the guest image.
 build:
     {{driver}} build
+
+# Fuzz the stats parser and the ELF patcher, `seconds` each (cargo-fuzz and libFuzzer on the
+# pinned toolchain; needs `cargo install --locked cargo-fuzz`, which .ci/run does). Seeds: the
+# stats fixtures, a test ELF and a stripped guest; an input that fails is saved under
+# driver/fuzz/artifacts/ (copy it to driver/fuzz/regressions/<target>/ with the fix).
+fuzz seconds="600":
+    cd driver/fuzz && mkdir -p corpus/stats_parser corpus/elf_patcher regressions/stats_parser regressions/elf_patcher
+    cd driver && cargo fuzz run --sanitizer none stats_parser fuzz/corpus/stats_parser tests/fixtures/stats fuzz/regressions/stats_parser -- -max_total_time={{seconds}} -timeout=10 -max_len=65536 -print_final_stats=1
+    cd driver && cargo fuzz run --sanitizer none elf_patcher fuzz/corpus/elf_patcher fuzz/seeds/elf_patcher fuzz/regressions/elf_patcher -- -max_total_time={{seconds}} -timeout=10 -max_len=262144 -print_final_stats=1
