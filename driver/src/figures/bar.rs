@@ -6,7 +6,7 @@ use super::fill::Fill;
 use super::format::{format_tick, format_value};
 use super::layout::{Area, Swatch, frame};
 use super::style::{
-    DEFAULT_SIZE, FONT, MARGIN, VALUE_FONT, WHISKER_COLOR, X_LABEL_AREA, Y_LABEL_AREA,
+    DEFAULT_SIZE, FONT, HEADROOM, MARGIN, VALUE_FONT, WHISKER_COLOR, X_LABEL_AREA, Y_LABEL_AREA,
     default_size, series_color, style_axes,
 };
 use super::validate::{Check, Nouns, Table};
@@ -75,8 +75,6 @@ const GROUP_FILL: f64 = 0.8;
 /// The gap on either side of a group's bars: (1 - [`GROUP_FILL`]) / 2, written out because
 /// the computed value differs in the last bit, and with it pixels of the committed figures.
 const GROUP_GAP: f64 = 0.1;
-/// The y axis goes this far beyond the data, so that the value labels fit.
-const HEADROOM: f64 = 0.12;
 /// What error messages call the parts of a bar chart.
 const NOUNS: Nouns = Nouns {
     row: ["series", "series"],

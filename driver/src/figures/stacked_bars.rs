@@ -10,8 +10,8 @@ use super::format::{format_tick, format_value};
 use super::labels::fit_labels;
 use super::layout::{Area, Swatch, frame};
 use super::style::{
-    DEFAULT_SIZE, FONT, LABEL_FONT, MARGIN, VALUE_FONT, Y_LABEL_AREA, default_size, style_axes,
-    text_width,
+    DEFAULT_SIZE, FONT, HEADROOM, LABEL_FONT, MARGIN, VALUE_FONT, Y_LABEL_AREA, default_size,
+    style_axes, text_width,
 };
 use super::validate::{Check, Nouns, Table};
 use super::{Chart, FigureError};
@@ -54,8 +54,6 @@ fn null_as_nan<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
 
 /// The share of a bar's slot that the bar fills: the gaps keep neighbouring stacks apart.
 const BAR_WIDTH: f64 = 0.6;
-/// The y axis goes this far above the tallest bar, so that its total fits above it.
-const HEADROOM: f64 = 0.12;
 /// What error messages call the parts of a stacked bar chart.
 const NOUNS: Nouns = Nouns {
     row: ["segment", "segments"],

@@ -48,6 +48,10 @@ pub const Y_LABEL_AREA: u32 = 78;
 /// Room under the plot for x tick labels and the x description.
 pub const X_LABEL_AREA: u32 = 56;
 
+/// The y axis of a bar chart goes this share of the data's span beyond it, so that the
+/// labels above the bars (values, totals) fit inside the plot.
+pub const HEADROOM: f64 = 0.12;
+
 /// The colour of series `i`; the palette repeats from the ninth series on.
 pub fn series_color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
