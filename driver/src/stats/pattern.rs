@@ -15,13 +15,17 @@ pub(super) fn literal_prefix(pattern: &str) -> &str {
 /// This walks the pattern once, keeping the set of name positions the pattern so far can
 /// end at: time `pattern.len() × name.len()`, whatever the pattern.
 pub(super) fn matches(pattern: &str, name: &str) -> bool {
+    if !pattern.contains('*') {
+        return pattern == name;
+    }
     let (p, n) = (pattern.as_bytes(), name.as_bytes());
     // at[j]: the pattern read so far matches exactly `n[..j]`.
     let mut at = vec![false; n.len() + 1];
     at[0] = true;
+    let mut next = at.clone();
     let mut i = 0;
     while i < p.len() && at.contains(&true) {
-        let mut next = vec![false; n.len() + 1];
+        next.fill(false);
         if p[i] == b'*' && p.get(i + 1) == Some(&b'*') {
             // `**`: any run, so every position from the first reachable one on.
             let first = at.iter().position(|&a| a).expect("checked above");
@@ -39,7 +43,7 @@ pub(super) fn matches(pattern: &str, name: &str) -> bool {
             }
             i += 1;
         }
-        at = next;
+        std::mem::swap(&mut at, &mut next);
     }
     i == p.len() && at[n.len()]
 }
