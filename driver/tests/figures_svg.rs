@@ -523,3 +523,30 @@ fn stacked_bar_chart() {
     assert_eq!(rects_of_series(&svg, 1), 1 + 1);
     assert_eq!(rects_of_series(&svg, 2), 2 + 1);
 }
+
+/// Every committed figure is what the committed results draw, byte for byte: a change to the
+/// figures code (or to how results are read) that moves a pixel fails here, not only in
+/// `git status` after `just figures`.
+#[test]
+fn committed_figures_are_reproduced_exactly() {
+    let results = Path::new(env!("CARGO_MANIFEST_DIR")).join("../results");
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&results).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let written = driver::experiments::redraw_all(dir.path()).unwrap();
+    assert!(written.len() >= 4, "only {written:?} drawn");
+    for svg in written {
+        let name = svg.file_name().unwrap();
+        let committed = std::fs::read(results.join(name))
+            .unwrap_or_else(|e| panic!("{}: no committed figure: {e}", name.display()));
+        assert!(
+            std::fs::read(&svg).unwrap() == committed,
+            "{} differs from the committed figure (run `just figures` and look at the diff)",
+            name.display()
+        );
+    }
+}
