@@ -43,6 +43,7 @@ bless:
 miri *filters:
     # -Zmiri-ignore-leaks: the unit tests leak their executors on purpose (tasks need `&'static`
     # ones); leaks are checked by the integration tests, whose executors are statics.
+    rustup +nightly component list --installed 2>/dev/null | grep -q '^miri' || rustup toolchain install nightly --profile minimal --component miri,rust-src
     MIRIFLAGS="-Zmiri-ignore-leaks" cargo +nightly miri test -p executor --lib -- {{filters}}
     cargo +nightly miri test -p executor --test task_memory --test heap_exhausted
 
@@ -50,3 +51,13 @@ miri *filters:
 test-slurm:
     scripts/slurm-local-cluster.sh start
     cargo test -p driver --test slurm_local -- --ignored --nocapture
+
+# Fuzz the stats parser and the ELF patcher, `seconds` each (installs cargo-fuzz if missing)
+fuzz seconds="600":
+    # libFuzzer on the pinned toolchain, no sanitizer (the parsers have no unsafe). Seeds: the stats
+    # fixtures, a test ELF and a stripped guest; a failing input is saved under
+    # driver/fuzz/artifacts/ (copy it to driver/fuzz/regressions/<target>/ with the fix).
+    command -v cargo-fuzz >/dev/null || cargo install --quiet --locked cargo-fuzz
+    cd driver/fuzz && mkdir -p corpus/stats_parser corpus/elf_patcher regressions/stats_parser regressions/elf_patcher
+    cd driver && cargo fuzz run --sanitizer none stats_parser fuzz/corpus/stats_parser tests/fixtures/stats fuzz/regressions/stats_parser -- -max_total_time={{seconds}} -timeout=10 -max_len=65536 -print_final_stats=1
+    cd driver && cargo fuzz run --sanitizer none elf_patcher fuzz/corpus/elf_patcher fuzz/seeds/elf_patcher fuzz/regressions/elf_patcher -- -max_total_time={{seconds}} -timeout=10 -max_len=262144 -print_final_stats=1

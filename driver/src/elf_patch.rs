@@ -153,19 +153,27 @@ pub fn locate(bytes: &[u8]) -> Result<Location, ImageError> {
     if size != SIZE as u64 {
         return Err(ImageError::WrongSize { found: size });
     }
-    let end = vaddr + size;
+    // The header fields are whatever the file says: every sum is checked, as a block or a
+    // segment that wraps around the address space is no place to patch.
+    let end = vaddr
+        .checked_add(size)
+        .ok_or(ImageError::NotLoaded { vaddr })?;
+    let reaches = |start: u64, len: u64| start.checked_add(len).is_some_and(|e| end <= e);
     let seg = elf
         .program_headers
         .iter()
         .filter(|ph| ph.p_type == PT_LOAD)
-        .find(|ph| ph.p_vaddr <= vaddr && end <= ph.p_vaddr + ph.p_memsz)
+        .find(|ph| ph.p_vaddr <= vaddr && reaches(ph.p_vaddr, ph.p_memsz))
         .ok_or(ImageError::NotLoaded { vaddr })?;
-    if end > seg.p_vaddr + seg.p_filesz {
+    if !reaches(seg.p_vaddr, seg.p_filesz) {
         return Err(ImageError::NotInFile { vaddr });
     }
-    let offset = usize::try_from(seg.p_offset + (vaddr - seg.p_vaddr))
-        .map_err(|_| ImageError::Parse("offset does not fit in memory".into()))?;
-    if offset + SIZE > bytes.len() {
+    let offset = seg
+        .p_offset
+        .checked_add(vaddr - seg.p_vaddr)
+        .and_then(|o| usize::try_from(o).ok())
+        .ok_or_else(|| ImageError::Parse("offset does not fit in memory".into()))?;
+    if offset.checked_add(SIZE).is_none_or(|e| e > bytes.len()) {
         return Err(ImageError::Parse(format!(
             "{SYMBOL} at file offset {offset:#x} is past the end"
         )));
@@ -212,7 +220,8 @@ pub fn check_image(bytes: &[u8]) -> Result<ImageInfo, ImageError> {
         .iter()
         .filter(|ph| ph.p_type == PT_LOAD && ph.p_memsz > 0)
     {
-        let end = ph.p_paddr + ph.p_memsz;
+        // A segment that wraps around the address space ends past DRAM too.
+        let end = ph.p_paddr.saturating_add(ph.p_memsz);
         if ph.p_paddr < DRAM.start || end > DRAM.end {
             return Err(ImageError::SegmentOutsideDram {
                 paddr: ph.p_paddr,
@@ -384,6 +393,30 @@ mod tests {
                 paddr: 0x4000_0000,
                 ..
             }
+        ));
+    }
+
+    #[test]
+    fn headers_that_wrap_around_are_errors_not_overflows() {
+        // The block ends past u64::MAX: in no segment.
+        let fx = ElfFixture {
+            load_vaddr: u64::MAX - 0x80,
+            ..Default::default()
+        };
+        assert_eq!(
+            locate(&fx.build()).unwrap_err(),
+            ImageError::NotLoaded {
+                vaddr: fx.block_vaddr()
+            }
+        );
+        // A segment whose physical end wraps around is outside DRAM (found by fuzzing).
+        let fx = ElfFixture {
+            load_paddr: u64::MAX - 0x10,
+            ..Default::default()
+        };
+        assert!(matches!(
+            check_image(&fx.build()).unwrap_err(),
+            ImageError::SegmentOutsideDram { end: u64::MAX, .. }
         ));
     }
 

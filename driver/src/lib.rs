@@ -37,7 +37,6 @@ pub mod setup;
 pub mod sim;
 pub mod slurm;
 pub mod spec;
-pub mod stacked_bars;
 pub mod stats;
 pub mod summary;
 pub mod sweep;

@@ -2,7 +2,12 @@
 //! formed XML, and count what was drawn (bars, whiskers, points) and the texts (title, axis
 //! descriptions, series and group names).
 
-use driver::figures::{BarChart, FigureError, LineChart, Whisker, series_color_hex, write_atomic};
+use driver::figures::fill::lighten;
+use driver::figures::style::hex;
+use driver::figures::{
+    BarChart, DEFAULT_SIZE, FigureError, LineChart, PALETTE, StackedBarChart, Whisker,
+    series_color_hex, write_atomic,
+};
 use std::path::Path;
 
 /// A minimal XML well-formedness check (what an SVG viewer needs): one root element, tags
@@ -147,12 +152,17 @@ fn texts(svg: &str) -> Vec<String> {
         .collect()
 }
 
-/// Rectangles filled with series `i`'s colour.
-fn rects_of_series(svg: &str, i: usize) -> usize {
-    let fill = format!("fill=\"{}\"", series_color_hex(i));
+/// `<rect>`s filled with `color` (`#RRGGBB`).
+fn rects_filled(svg: &str, color: &str) -> usize {
+    let fill = format!("fill=\"{color}\"");
     svg.lines()
         .filter(|l| l.starts_with("<rect") && l.contains(&fill))
         .count()
+}
+
+/// Rectangles filled with series `i`'s colour.
+fn rects_of_series(svg: &str, i: usize) -> usize {
+    rects_filled(svg, &series_color_hex(i))
 }
 
 fn groups() -> Vec<String> {
@@ -301,7 +311,7 @@ fn bars_from_groups_and_json() {
     let json = r#"{"title": "t", "y_label": "y", "groups": ["a"], "series": [{"label": "s", "values": [1.0]}]}"#;
     let c: BarChart = serde_json::from_str(json).unwrap();
     assert!(c.value_labels);
-    assert_eq!(c.size, driver::figures::DEFAULT_SIZE);
+    assert_eq!(c.size, DEFAULT_SIZE);
     check_xml(&c.to_svg().unwrap()).unwrap();
 }
 
@@ -345,6 +355,14 @@ fn invalid_bar_charts_are_errors() {
                 ],
             ),
             "whisker 2..1",
+        ),
+        // Too small for the layout (the legend column would not fit): an error, not a panic.
+        (
+            BarChart {
+                size: (100, 100),
+                ..BarChart::new("t", "y", groups()).series("s", vec![1.0, 2.0, 3.0])
+            },
+            "size 100x100 is smaller than 320x240",
         ),
     ];
     for (chart, want) in cases {
@@ -440,6 +458,10 @@ fn log_scale_line_chart() {
     assert!(e.to_string().contains("series \"nan\""), "{e}");
     let e = LineChart::new("t", "x", "y").to_svg().unwrap_err();
     assert!(e.to_string().contains("no points"), "{e}");
+    let mut tiny = chart.clone();
+    tiny.size = (200, 600);
+    let e = tiny.to_svg().unwrap_err();
+    assert!(e.to_string().contains("size 200x600"), "{e}");
     // A single point still draws.
     let one = LineChart::new("t", "x", "y")
         .series("s", vec![(3.0, 3.0)])
@@ -478,7 +500,6 @@ fn atomic_write_replaces_and_cleans_up() {
 
 #[test]
 fn stacked_bar_chart() {
-    use driver::stacked_bars::StackedBarChart;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("breakdown.svg");
     let chart = StackedBarChart::new(
@@ -510,4 +531,219 @@ fn stacked_bar_chart() {
     assert_eq!(rects_of_series(&svg, 0), 2 + 1);
     assert_eq!(rects_of_series(&svg, 1), 1 + 1);
     assert_eq!(rects_of_series(&svg, 2), 2 + 1);
+}
+
+/// Every committed figure is what the committed results draw, byte for byte: a change to the
+/// figures code (or to how results are read) that moves a pixel fails here, not only in
+/// `git status` after `just figures`.
+#[test]
+fn committed_figures_are_reproduced_exactly() {
+    let results = Path::new(env!("CARGO_MANIFEST_DIR")).join("../results");
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&results).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let written = driver::experiments::redraw_all(dir.path()).unwrap();
+    assert!(written.len() >= 4, "only {written:?} drawn");
+    for svg in written {
+        let name = svg.file_name().unwrap();
+        let committed = std::fs::read(results.join(name))
+            .unwrap_or_else(|e| panic!("{}: no committed figure: {e}", name.display()));
+        assert!(
+            std::fs::read(&svg).unwrap() == committed,
+            "{} differs from the committed figure (run `just figures` and look at the diff)",
+            name.display()
+        );
+    }
+}
+
+fn stacked_bars() -> Vec<String> {
+    ["o3 irq idle", "o3 irq busy", "minor irq idle"]
+        .map(String::from)
+        .to_vec()
+}
+
+fn stacked_chart() -> StackedBarChart {
+    StackedBarChart::new("Where a wake-up goes", "cycles", stacked_bars())
+        .segment("exception entry", vec![120.0, 130.0, 90.0])
+        .segment("context save", vec![240.0, 250.0, 180.0])
+        .segment("GIC ack", vec![60.0, f64::NAN, 45.0])
+        .segment("handler", vec![400.0, 420.0, 0.0])
+}
+
+#[test]
+fn stacked_draws_labels_totals_and_segments() {
+    let svg = stacked_chart().to_svg().unwrap();
+    let t = texts(&svg);
+    for want in [
+        "Where a wake-up goes",
+        "cycles",
+        "o3 irq idle",
+        "o3 irq busy",
+        "minor irq idle",
+        "exception entry",
+        "context save",
+        "GIC ack",
+        "handler",
+        // Totals: 120+240+60+400, 130+250+420 (NaN is no segment), 90+180+45 (+0).
+        "820",
+        "800",
+        "315",
+    ] {
+        assert!(t.iter().any(|x| x == want), "no text {want:?} in {t:?}");
+    }
+    // One rectangle per present segment, plus the legend swatch.
+    for (s, present) in [3, 3, 2, 2].into_iter().enumerate() {
+        assert_eq!(
+            rects_filled(&svg, &series_color_hex(s)),
+            present + 1,
+            "segment {s}"
+        );
+    }
+    // Values inside segments tall enough for them (the bars are ~400 px tall here).
+    for want in ["240", "400", "420"] {
+        assert!(t.iter().any(|x| x == want), "no value {want:?} in {t:?}");
+    }
+}
+
+#[test]
+fn legend_reads_top_down_like_the_stack() {
+    let svg = stacked_chart().to_svg().unwrap();
+    let pos = |label: &str| {
+        svg.find(&format!(">{label}<")).unwrap_or_else(|| {
+            // plotters may put the text on its own line.
+            svg.find(&format!("\n{label}\n")).unwrap()
+        })
+    };
+    // The legend is drawn before the bars, top entry first: the last segment first.
+    assert!(pos("handler") < pos("GIC ack"));
+    assert!(pos("GIC ack") < pos("context save"));
+    assert!(pos("context save") < pos("exception entry"));
+}
+
+#[test]
+fn more_segments_than_colours_are_hatched() {
+    let mut c = StackedBarChart::new("many", "cycles", stacked_bars());
+    for s in 0..12 {
+        c = c.segment(format!("stage {s}"), vec![10.0 + s as f64; 3]);
+    }
+    let svg = c.to_svg().unwrap();
+    let t = texts(&svg);
+    for s in 0..12 {
+        assert!(t.contains(&format!("stage {s}")), "stage {s}");
+    }
+    // Segments 8..12 are light rectangles with hatch lines in the full colour.
+    assert_eq!(rects_filled(&svg, &hex(lighten(PALETTE[1]))), 3 + 1);
+    assert!(svg.contains(&format!("stroke=\"{}\"", series_color_hex(1))));
+}
+
+#[test]
+fn stacked_every_long_label_is_drawn() {
+    let names: Vec<String> = (0..12)
+        .map(|i| format!("o3 irq idle with option {i}"))
+        .collect();
+    let mut c = StackedBarChart::new("t", "y", names.clone());
+    c = c.segment("s", vec![1.0; 12]);
+    let t = texts(&c.to_svg().unwrap());
+    let joined = t.join(" ");
+    for name in names {
+        assert!(joined.contains(&name), "{name} not in {t:?}");
+    }
+}
+
+#[test]
+fn stacked_empty_bars_and_zero_chart_draw() {
+    let c = StackedBarChart::new("t", "y", vec!["a".into(), "b".into()])
+        .segment("s", vec![f64::NAN, 0.0]);
+    let svg = c.to_svg().unwrap();
+    assert_eq!(rects_filled(&svg, &series_color_hex(0)), 1);
+    assert_eq!(texts(&svg).iter().filter(|x| *x == "0").count(), 2 + 1);
+}
+
+#[test]
+fn invalid_stacked_charts_are_errors() {
+    let cases = [
+        (
+            StackedBarChart::new("t", "y", vec![]).segment("s", vec![]),
+            "no bars",
+        ),
+        (
+            StackedBarChart::new("t", "y", stacked_bars()),
+            "no segments",
+        ),
+        (
+            StackedBarChart::new("t", "y", stacked_bars()).segment("s", vec![1.0, 2.0]),
+            "segment \"s\" has 2 values for 3 bars",
+        ),
+        (
+            StackedBarChart::new("t", "y", stacked_bars()).segment("s", vec![1.0, -2.0, 3.0]),
+            "segment \"s\" has the negative value -2 in bar \"o3 irq busy\"",
+        ),
+        (
+            StackedBarChart::new("t", "y", stacked_bars())
+                .segment("s", vec![1.0, 2.0, f64::INFINITY]),
+            "segment \"s\" has the value inf in bar \"minor irq idle\"",
+        ),
+        (
+            StackedBarChart {
+                size: (100, 100),
+                ..stacked_chart()
+            },
+            "size 100x100",
+        ),
+    ];
+    for (c, want) in cases {
+        let e = c.to_svg().unwrap_err();
+        assert!(matches!(e, FigureError::InvalidData { .. }), "{e:?}");
+        assert!(e.to_string().contains(want), "{e} does not say {want:?}");
+    }
+    // Nothing is written on error.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.svg");
+    assert!(
+        StackedBarChart::new("t", "y", stacked_bars())
+            .write_svg(&path)
+            .is_err()
+    );
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
+}
+
+#[test]
+fn stacked_serde_round_trip() {
+    let plain = StackedBarChart::new("t", "cycles", stacked_bars())
+        .segment("a", vec![1.0, 2.0, 3.0])
+        .segment("b", vec![4.0, 0.0, 6.5]);
+    let json = serde_json::to_string(&plain).unwrap();
+    assert_eq!(
+        serde_json::from_str::<StackedBarChart>(&json).unwrap(),
+        plain
+    );
+
+    // NaN goes out as null and comes back as NaN (NaN != NaN, so compare the JSON and
+    // the drawing).
+    let c = stacked_chart();
+    let json = serde_json::to_string(&c).unwrap();
+    assert!(json.contains("null"), "{json}");
+    let back: StackedBarChart = serde_json::from_str(&json).unwrap();
+    assert!(back.segments[2].values[1].is_nan());
+    assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    assert_eq!(back.to_svg().unwrap(), c.to_svg().unwrap());
+
+    // The size may be left out.
+    let json = r#"{"title": "t", "y_label": "y", "bars": ["a"], "segments": [{"label": "s", "values": [1.0]}]}"#;
+    let c: StackedBarChart = serde_json::from_str(json).unwrap();
+    assert_eq!(c.size, DEFAULT_SIZE);
+}
+
+#[test]
+fn stacked_writes_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sub/breakdown.svg");
+    stacked_chart().write_svg(&path).unwrap();
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(svg.starts_with("<svg"), "{}", &svg[..40]);
+    assert_eq!(svg, stacked_chart().to_svg().unwrap());
 }

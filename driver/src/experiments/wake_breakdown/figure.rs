@@ -6,7 +6,7 @@ use runconfig::stages::Stage;
 use super::{BEFORE_FIRST, BreakdownMetrics, step_label};
 use crate::experiments::{ResultsFile, label_values};
 use crate::figures::format_value;
-use crate::stacked_bars::StackedBarChart;
+use crate::figures::StackedBarChart;
 
 /// One bar: its name ("cpu path load") and the run's metrics.
 pub struct Bar {
