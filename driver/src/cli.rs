@@ -28,6 +28,10 @@ pub struct Cli {
     /// Workspace root [default: $DRIVER_ROOT, else the repo around the current directory]
     #[arg(long, global = true, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// Run a gem5 binary built from other gem5-devices/ sources than the working tree's
+    /// (recorded in every result as stale_allowed)
+    #[arg(long, global = true)]
+    pub allow_stale_device: bool,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -132,6 +132,14 @@ pub struct StaleDevice {
 
 /// The flag that runs a stale binary anyway (recorded as `stale_allowed`).
 pub const ALLOW_FLAG: &str = "--allow-stale-device";
+/// The environment variable the flag sets, so that the runs of a sweep on other nodes
+/// (`driver run-point` under Slurm) inherit it.
+pub const ALLOW_ENV: &str = "CORO_SCHED_ALLOW_STALE_DEVICE";
+
+/// Whether the user allowed a stale binary ([`ALLOW_FLAG`] or [`ALLOW_ENV`]=1).
+pub fn stale_allowed() -> bool {
+    std::env::var_os(ALLOW_ENV).is_some_and(|v| v == "1")
+}
 /// The command that rebuilds gem5 with the working tree's devices.
 pub const REBUILD_COMMAND: &str = "cargo run --release -p driver -- gem5 build";
 

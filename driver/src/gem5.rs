@@ -30,6 +30,8 @@ pub struct Gem5 {
     /// From `--build-info` ("compiled …"): tells two builds of one version apart (a rebuild
     /// with a changed device model).
     pub compiled: String,
+    /// The hash of the device sources compiled in (`device_hash.rs`), or `unknown`.
+    pub sources_hash: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,7 +63,8 @@ impl fmt::Display for Gem5Error {
 
 impl std::error::Error for Gem5Error {}
 
-/// `GEM5` if set (and non-empty), else the first of [`PATH_NAMES`] on `PATH`.
+/// `GEM5` if set (and non-empty), else the first of [`PATH_NAMES`] on `PATH`, else the binary
+/// `driver gem5 build` recorded.
 pub fn locate() -> Result<PathBuf, Gem5Error> {
     if let Some(value) = std::env::var_os(ENV).filter(|v| !v.is_empty()) {
         let path = PathBuf::from(&value);
@@ -72,9 +75,14 @@ pub fn locate() -> Result<PathBuf, Gem5Error> {
         }
         return Ok(path);
     }
-    crate::which::find_on_path(PATH_NAMES).ok_or_else(|| Gem5Error::NotFound {
+    if let Some(p) = crate::which::find_on_path(PATH_NAMES) {
+        return Ok(p);
+    }
+    // What `driver gem5 build` made, last.
+    crate::gem5_build::recorded_binary().ok_or_else(|| Gem5Error::NotFound {
         reason: format!(
-            "{ENV} is not set and neither {} is on PATH",
+            "{ENV} is not set, neither {} is on PATH, and `driver gem5 build` has built none \
+             (`just run-experiment` builds one)",
             PATH_NAMES.join(" nor ")
         ),
     })
@@ -151,8 +159,12 @@ pub fn run_probe(binary: &Path, name: &str, script_text: &str) -> Result<String,
 /// The probe script: gem5 prints its banner (version, compile time) before running it, and the
 /// script prints the ISA build option. (`--build-info` itself fails in gem5 v24.0.0.1: its
 /// `m5.defines` has no `gem5Version`.)
-const PROBE_SCRIPT: &str =
-    "from m5.defines import buildEnv\nprint('USE_ARM_ISA = ' + str(buildEnv.get('USE_ARM_ISA')))\n";
+const PROBE_SCRIPT: &str = concat!(
+    "from m5.defines import buildEnv\nprint('USE_ARM_ISA = ' + str(buildEnv.get('USE_ARM_ISA')))\n",
+    // Must equal crate::device_hash::PROBE_SCRIPT (a test checks it).
+    "try:\n    from m5.objects.Gem5DevicesBuild import DEVICE_SOURCES_HASH as h\n",
+    "except ImportError:\n    h = 'unknown'\nprint('sources_hash=' + h)\n",
+);
 
 /// Runs `binary` on a two-line probe script and checks it is an ARM build. When the build
 /// options say nothing about the ISA, a binary under `build/ARM/` is taken as ARM.
@@ -184,6 +196,8 @@ pub fn probe(binary: &Path) -> Result<Gem5, Gem5Error> {
         binary: binary.into(),
         version,
         compiled: info.compiled.unwrap_or_else(|| "unknown".into()),
+        sources_hash: crate::device_hash::parse(&text)
+            .unwrap_or_else(|| crate::device_hash::UNKNOWN.into()),
     })
 }
 
@@ -306,6 +320,11 @@ fn sim_object_names(sconscript: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_probe_asks_for_the_device_hash() {
+        assert!(super::PROBE_SCRIPT.ends_with(crate::device_hash::PROBE_SCRIPT));
+    }
+
     use super::*;
 
     #[test]

@@ -21,6 +21,11 @@ use driver::{doctor, guest_image, point_job, run, test_tier, workspace};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.allow_stale_device {
+        // SAFETY: nothing else runs yet (no thread has been started), so no other code can be
+        // reading the environment while it changes.
+        unsafe { std::env::set_var(driver::device_hash::ALLOW_ENV, "1") };
+    }
     match execute(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -155,6 +155,7 @@ mod tests {
             binary: "/usr/bin/qemu-system-aarch64".into(),
             version: version.into(),
             build: version.into(),
+            device_sources: None,
         }
     }
 

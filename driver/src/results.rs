@@ -102,6 +102,10 @@ pub struct SimulatorInfo {
     pub version: String,
     /// Identifies the build within a version (gem5: its compile time; QEMU: its version line).
     pub build: String,
+    /// gem5: the device-sources hash the binary carries and the working tree's when the run was
+    /// made (`device_hash.rs`); none for QEMU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_sources: Option<crate::device_hash::DeviceSources>,
 }
 
 /// The guest image a run started from.
@@ -115,6 +119,9 @@ pub struct GuestInfo {
     pub patched_sha256: String,
     /// `git describe --always --dirty` of the tree the image was built from.
     pub git_describe: String,
+    /// Whether that tree had uncommitted changes (`git_describe` ends in `-dirty`).
+    #[serde(default)]
+    pub dirty: bool,
 }
 
 /// How a run was made: enough to make it again.
@@ -128,6 +135,12 @@ pub struct Provenance {
     pub driver_command: Vec<String>,
     pub simulator: SimulatorInfo,
     pub guest: GuestInfo,
+    /// Where the run was made: `local`, or `slurm job <id> task <n>` inside a Slurm job.
+    #[serde(default)]
+    pub backend: String,
+    /// The host the simulator ran on.
+    #[serde(default)]
+    pub host: String,
 }
 
 /// `run.json`: written before the simulator starts.
@@ -266,8 +279,16 @@ pub fn resume_decision(
     } else if (
         &old.provenance.simulator.version,
         &old.provenance.simulator.build,
-    ) != (&simulator.version, &simulator.build)
-    {
+        old.provenance
+            .simulator
+            .device_sources
+            .as_ref()
+            .map(|d| &d.binary),
+    ) != (
+        &simulator.version,
+        &simulator.build,
+        simulator.device_sources.as_ref().map(|d| &d.binary),
+    ) {
         let old = &old.provenance.simulator;
         Decision::Run(format!(
             "the simulator changed ({} built {} → {} built {})",
@@ -297,13 +318,18 @@ pub(crate) mod tests {
                     binary: "/g".into(),
                     version: "24.0.0.1".into(),
                     build: "b1".into(),
+                    device_sources: None,
                 },
                 guest: GuestInfo {
                     source_elf: "/e".into(),
                     elf_sha256: "aa".into(),
                     patched_sha256: "bb".into(),
                     git_describe: "v0-1-gabc".into(),
+                    dirty: false,
                 },
+
+                backend: "local".into(),
+                host: "h".into(),
             },
             exit: ExitInfo {
                 status: Some(0),
@@ -325,6 +351,7 @@ pub(crate) mod tests {
             binary: "/g".into(),
             version: version.into(),
             build: build.into(),
+            device_sources: None,
         }
     }
 

@@ -146,7 +146,10 @@ fn make_run(req: &RunRequest<'_>, id: &ImageId, image: &[u8]) -> Result<RunResul
             elf_sha256: id.sha256.clone(),
             patched_sha256: guest_image::sha256_hex(image),
             git_describe: id.git_describe.clone(),
+            dirty: id.git_describe.ends_with("-dirty"),
         },
+        backend: backend_name(),
+        host: host_name(),
     };
     let manifest = RunManifest {
         schema: results::SCHEMA,
@@ -294,4 +297,24 @@ mod tests {
         let args = ["gem5", "-d", "/a b/c", "it's", ""].map(String::from);
         assert_eq!(shell_line(&args), r#"gem5 -d '/a b/c' 'it'\''s' ''"#);
     }
+}
+
+/// `local`, or the Slurm job and array task this run is part of (Slurm sets these variables in
+/// every task).
+fn backend_name() -> String {
+    match std::env::var("SLURM_JOB_ID") {
+        Ok(job) => {
+            let task = std::env::var("SLURM_ARRAY_TASK_ID").unwrap_or_else(|_| "-".into());
+            format!("slurm job {job} task {task}")
+        }
+        Err(_) => "local".into(),
+    }
+}
+
+/// This machine's host name (`/proc/sys/kernel/hostname`, else `HOSTNAME`).
+fn host_name() -> String {
+    fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_else(|_| "unknown".into())
 }

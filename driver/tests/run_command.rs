@@ -89,6 +89,59 @@ fn successful_gem5_run_writes_everything() {
     );
 }
 
+/// A gem5 binary built from other device sources is refused before anything runs, with the
+/// rebuild command; `--allow-stale-device` runs it and the result says so.
+#[test]
+fn a_binary_with_stale_devices_is_refused_unless_allowed() {
+    let env = setup();
+    let out = env.base.join("runs/stale");
+    let mut cmd = env.driver("ok");
+    cmd.env("FAKE_GEM5_STALE", "1").args([
+        "run",
+        "--app",
+        "ctxswitch",
+        "--mechanism",
+        "coro-yield",
+    ]);
+    cmd.arg("--out").arg(&out).arg("--elf").arg(&env.elf);
+    cmd.assert().failure().stderr(
+        contains("was built from other device sources")
+            .and(contains("driver -- gem5 build"))
+            .and(contains("--allow-stale-device")),
+    );
+    assert!(!out.join("result.json").exists());
+
+    let mut cmd = env.driver("ok");
+    cmd.env("FAKE_GEM5_STALE", "1").args([
+        "--allow-stale-device",
+        "run",
+        "--app",
+        "ctxswitch",
+        "--mechanism",
+        "coro-yield",
+    ]);
+    cmd.arg("--out").arg(&out).arg("--elf").arg(&env.elf);
+    cmd.assert().success();
+    let result: RunResult = read(&out.join("result.json"));
+    let sources = result.provenance.simulator.device_sources.unwrap();
+    assert!(sources.stale_allowed);
+    assert_eq!(sources.binary, "0".repeat(64));
+    assert_ne!(sources.tree, sources.binary);
+    assert_eq!(result.provenance.backend, "local");
+    assert!(!result.provenance.host.is_empty());
+}
+
+#[test]
+fn a_run_records_the_device_sources_it_was_made_with() {
+    let env = setup();
+    let out = env.base.join("runs/fresh");
+    env.run_ctxswitch("ok", &out, &[]).success();
+    let result: RunResult = read(&out.join("result.json"));
+    let sources = result.provenance.simulator.device_sources.unwrap();
+    assert_eq!(sources.binary, sources.tree);
+    assert!(!sources.stale_allowed);
+}
+
 #[test]
 fn guest_panic_fails_with_the_message_and_keeps_the_logs() {
     let env = setup();
@@ -274,7 +327,7 @@ fn qemu_run_reads_the_console_from_stdout() {
         .arg(&env.elf)
         .assert()
         .success()
-        .stdout(contains("6 @result record(s)"));
+        .stdout(contains("7 @result record(s)"));
     let result: RunResult = read(&out.join("result.json"));
     assert!(result.provenance.command_line.contains(
         "-M virt,gic-version=3,secure=on,virtualization=on -cpu cortex-a76 -smp 4 -m 2G -nographic -semihosting -kernel"

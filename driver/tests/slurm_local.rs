@@ -21,14 +21,14 @@ use std::time::Duration;
 
 use anyhow::{Result, ensure};
 use driver::experiments::{self, Experiment, Profile, ResultsFile};
+use driver::guest_image;
 use driver::results::RunResult;
 use driver::run::{ImageId, Simulator};
+use driver::sim::qemu::{self, QemuBackend};
 use driver::slurm::SlurmConfig;
 use driver::slurm::script::SbatchRequest;
 use driver::spec::{RunSpec, SimSpec, SpecRequest};
 use driver::sweep::{self, Backend, Point, PointOutcome, Status, SweepConfig};
-use driver::guest_image;
-use driver::sim::qemu::{self, QemuBackend};
 use runconfig::App;
 use serde_json::{Value, json};
 

@@ -39,7 +39,8 @@ fn gem5_test_tier_is_skipped_only_without_any_gem5() {
         .assert()
         .success()
         .stdout(
-            contains("gem5 tier SKIPPED: no gem5 (GEM5 is not set and neither gem5.fast nor gem5.opt is on PATH); nothing was checked"),
+            contains("gem5 tier SKIPPED: no gem5 (GEM5 is not set, neither gem5.fast nor gem5.opt is on PATH, and `driver gem5 build` has built none")
+                .and(contains("nothing was checked")),
         );
     // A GEM5 that names no file is a mistake to report, not a reason to skip.
     env.driver("ok")

@@ -95,6 +95,7 @@ impl Backend for QemuBackend {
             binary: self.binary.clone(),
             version: self.version.clone(),
             build: self.version.clone(),
+            device_sources: None,
         }
     }
 

@@ -13,6 +13,7 @@ pub const SELFTEST_CHECKS: &[&str] = &[
     "budget",
     "preempt",
     "svc",
+    "task_memory",
 ];
 
 /// A wake-path run on QEMU delivered every wake through its own path.
@@ -212,6 +213,7 @@ mod tests {
             json!({"test":"budget","ok":true}),
             json!({"test":"preempt","ok":true}),
             json!({"test":"svc","ok":true}),
+            json!({"test":"task_memory","ok":true}),
         ]
     }
 

@@ -18,6 +18,7 @@ pub fn main(args: &[String]) -> u8 {
         let arm = crate::env("FAKE_GEM5_ARM").unwrap_or_else(|| "True".into());
         println!("gem5 Simulator System.  https://www.gem5.org\n\ngem5 version 24.0.0.1");
         println!("gem5 compiled today\nUSE_ARM_ISA = {arm}");
+        println!("sources_hash={}", sources_hash());
         return 0;
     }
     if args.iter().any(|a| a.ends_with("sim_objects.py")) {
@@ -98,6 +99,19 @@ fn exit_line(cause: &str, code: i32, tick: u64) {
     println!("gem5-exit: cause='{cause}' code={code} tick={tick}");
 }
 
+/// The device-sources hash this "build" carries: that of `FAKE_GEM5_DEVICES` (the test
+/// workspace's gem5-devices/, as a real build bakes in its EXTRAS), or a stale one with
+/// `FAKE_GEM5_STALE`.
+fn sources_hash() -> String {
+    if crate::env("FAKE_GEM5_STALE").is_some() {
+        return "0".repeat(64);
+    }
+    match crate::env("FAKE_GEM5_DEVICES") {
+        Some(dir) => driver::device_hash::tree_hash(Path::new(&dir)).expect("fake gem5: hash"),
+        None => driver::device_hash::UNKNOWN.into(),
+    }
+}
+
 fn pio_latency_ns(args: &[String]) -> u64 {
     crate::option(args, "--coro-pio-latency").map_or(2, |l| {
         l.trim_end_matches("ns").parse().expect("latency in ns")
@@ -107,7 +121,7 @@ fn pio_latency_ns(args: &[String]) -> u64 {
 /// Prints the config's line about the device and returns the device the guest sees.
 fn device_line(args: &[String]) -> Option<Device> {
     if args.iter().any(|a| a == "--no-coro-sched") {
-        println!("coro-sched: absent");
+        println!("coro-sched: absent sources_hash={}", sources_hash());
         return None;
     }
     let placement = crate::option(args, "--coro-placement").unwrap_or("on-chip");
@@ -119,8 +133,10 @@ fn device_line(args: &[String]) -> Option<Device> {
     let base = crate::env("FAKE_GEM5_BASE").unwrap_or_else(|| base.into());
     let depth: u64 = crate::option(args, "--coro-queue-depth").map_or(16, |d| d.parse().unwrap());
     println!(
-        "coro-sched: base={base} placement={placement} pio_latency={}ns queue_depth={depth}",
-        pio_latency_ns(args)
+        "coro-sched: base={base} placement={placement} pio_latency={}ns queue_depth={depth} \
+         sources_hash={}",
+        pio_latency_ns(args),
+        sources_hash()
     );
     Some(Device { queue_depth: depth })
 }

@@ -63,7 +63,14 @@ fn selftest(cfg: &RunConfig, device: Option<&Device>) -> Vec<String> {
         ok("cores_up"),
         cfg.cores
     )];
-    for test in ["timer_fires", "sleep", "budget", "preempt", "svc"] {
+    for test in [
+        "timer_fires",
+        "sleep",
+        "budget",
+        "preempt",
+        "svc",
+        "task_memory",
+    ] {
         out.push(format!(r#"{{"test":"{test}","ok":{}}}"#, ok(test)));
     }
     if let Some(d) = device {

@@ -35,6 +35,10 @@ pub fn setup() -> Env {
     let root = base.join("repo");
     fs::create_dir_all(root.join("configs")).unwrap();
     fs::write(root.join("configs/baremetal.py"), "# stand-in\n").unwrap();
+    // Device sources whose hash the fake gem5 carries (FAKE_GEM5_DEVICES), as a real build
+    // carries its EXTRAS'.
+    fs::create_dir_all(root.join("gem5-devices/dev")).unwrap();
+    fs::write(root.join("gem5-devices/dev/SConscript"), "Import('*')\n").unwrap();
     let bin = base.join("bin");
     fs::create_dir_all(&bin).unwrap();
     let gem5 = bin.join("gem5.fast");
@@ -62,6 +66,11 @@ impl Env {
             .env_remove("FAKE_QEMU_MODE")
             .env_remove("FAKE_GUEST_FAIL")
             .env_remove("GEM5_CONFIGS")
+            .env_remove("FAKE_GEM5_STALE")
+            .env_remove(driver::device_hash::ALLOW_ENV)
+            .env("FAKE_GEM5_DEVICES", self.root.join("gem5-devices"))
+            // No binary recorded by a real `driver gem5 build` on this machine may be found.
+            .env(driver::gem5_build::CACHE_ENV, self.base.join("cache"))
             .arg("--root")
             .arg(&self.root);
         cmd

@@ -5,8 +5,8 @@ use runconfig::stages::Stage;
 
 use super::{BEFORE_FIRST, BreakdownMetrics, step_label};
 use crate::experiments::{ResultsFile, label_values};
-use crate::figures::format_value;
 use crate::figures::StackedBarChart;
+use crate::figures::format_value;
 
 /// One bar: its name ("cpu path load") and the run's metrics.
 pub struct Bar {

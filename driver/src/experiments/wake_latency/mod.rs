@@ -528,6 +528,7 @@ mod tests {
                 binary: "g".into(),
                 version: "24.0.0.1".into(),
                 build: "b".into(),
+                device_sources: None,
             },
             guest_sha256: String::new(),
             guest_git_describe: String::new(),

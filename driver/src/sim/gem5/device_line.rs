@@ -22,7 +22,8 @@ pub fn parse_device_line(log: &str) -> Option<DeviceLine> {
         .rev()
         .find_map(|l| l.trim().strip_prefix(DEVICE_PREFIX))?
         .trim();
-    if rest == "absent" {
+    // `absent`, possibly followed by `sources_hash=…` (the binary's, present either way).
+    if rest.split_whitespace().next() == Some("absent") {
         return Some(DeviceLine::Absent);
     }
     Some(DeviceLine::Present(

@@ -66,6 +66,8 @@ pub const MAX_CORES: u64 = u64::MAX;
 pub struct Gem5Backend {
     pub gem5: Gem5,
     pub config_script: PathBuf,
+    /// The binary's device hash against the working tree's (checked in [`Gem5Backend::find`]).
+    pub device_sources: crate::device_hash::DeviceSources,
     /// Whether the binary has the CoroSched SimObject: asked once (a gem5 probe run).
     has_coro_sched: OnceLock<bool>,
 }
@@ -81,9 +83,19 @@ impl Gem5Backend {
             config_script.display(),
             root.display()
         );
+        // A binary built from other device sources would measure a device that is not in this
+        // tree: refused, unless the user says otherwise (and then it is recorded).
+        let tree = crate::device_hash::working_tree_hash(root)?;
+        let device_sources = crate::device_hash::check(
+            &gem5.binary,
+            &gem5.sources_hash,
+            &tree,
+            crate::device_hash::stale_allowed(),
+        )?;
         Ok(Gem5Backend {
             gem5,
             config_script,
+            device_sources,
             has_coro_sched: OnceLock::new(),
         })
     }
@@ -100,6 +112,7 @@ impl Backend for Gem5Backend {
             binary: self.gem5.binary.clone(),
             version: self.gem5.version.clone(),
             build: self.gem5.compiled.clone(),
+            device_sources: Some(self.device_sources.clone()),
         }
     }
 
