@@ -288,6 +288,23 @@ fn sim_objects_check(root: &Path, binary: &Path) -> Check {
     }
 }
 
+/// Whether the binary carries the working tree's device sources (`device_hash.rs`).
+fn device_sources_check(root: &Path, g: &gem5::Gem5) -> Check {
+    let name = "gem5 device sources";
+    match crate::device_hash::working_tree_hash(root) {
+        Err(e) => check(name, Need::Gem5, false, e.to_string()),
+        Ok(tree) => match crate::device_hash::check(&g.binary, &g.sources_hash, &tree, false) {
+            Ok(_) => check(
+                name,
+                Need::Gem5,
+                true,
+                format!("the binary has the working tree's ({})", &tree[..12]),
+            ),
+            Err(stale) => check(name, Need::Gem5, false, stale.to_string()),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,22 +335,5 @@ mod tests {
         let no_cxx = vec![check("C++ compiler", Need::Test, false, "x")];
         assert!(!passed(&no_cxx, true));
         assert_eq!(summary(&no_cxx).matches("missing C++ compiler").count(), 2);
-    }
-}
-
-/// Whether the binary carries the working tree's device sources (`device_hash.rs`).
-fn device_sources_check(root: &Path, g: &gem5::Gem5) -> Check {
-    let name = "gem5 device sources";
-    match crate::device_hash::working_tree_hash(root) {
-        Err(e) => check(name, Need::Gem5, false, e.to_string()),
-        Ok(tree) => match crate::device_hash::check(&g.binary, &g.sources_hash, &tree, false) {
-            Ok(_) => check(
-                name,
-                Need::Gem5,
-                true,
-                format!("the binary has the working tree's ({})", &tree[..12]),
-            ),
-            Err(stale) => check(name, Need::Gem5, false, stale.to_string()),
-        },
     }
 }

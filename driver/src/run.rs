@@ -288,17 +288,6 @@ pub fn shell_line(args: &[String]) -> String {
         .join(" ")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shell_quoting() {
-        let args = ["gem5", "-d", "/a b/c", "it's", ""].map(String::from);
-        assert_eq!(shell_line(&args), r#"gem5 -d '/a b/c' 'it'\''s' ''"#);
-    }
-}
-
 /// `local`, or the Slurm job and array task this run is part of (Slurm sets these variables in
 /// every task).
 fn backend_name() -> String {
@@ -317,4 +306,15 @@ fn host_name() -> String {
         .map(|h| h.trim().to_string())
         .or_else(|_| std::env::var("HOSTNAME"))
         .unwrap_or_else(|_| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quoting() {
+        let args = ["gem5", "-d", "/a b/c", "it's", ""].map(String::from);
+        assert_eq!(shell_line(&args), r#"gem5 -d '/a b/c' 'it'\''s' ''"#);
+    }
 }
