@@ -129,15 +129,17 @@ pub fn run_point(cfg: &SweepConfig<'_>, spec: &RunSpec, dir: &Path) -> Result<Ru
     )
 }
 
-/// The scheduling core of [`run_sweep`], with the resume decision and the runner passed in.
-pub fn run_points(
+/// A point to run: its index, its run directory and why it runs.
+pub type Todo = (usize, PathBuf, String);
+
+/// Splits a sweep's points into those whose result exists (outcomes, `Skipped`, printed) and
+/// those to run, in point order; every backend starts with this.
+pub fn partition(
     sweep_dir: &Path,
     points: &[Point],
-    jobs: usize,
     decide: &(dyn Fn(&Point, &Path) -> Decision + Sync),
-    runner: &(dyn Fn(&Point, &Path) -> Result<RunResult> + Sync),
-) -> Vec<PointOutcome> {
-    let slots: Vec<Mutex<Option<PointOutcome>>> = points.iter().map(|_| Mutex::new(None)).collect();
+) -> (Vec<Option<PointOutcome>>, Vec<Todo>) {
+    let mut done: Vec<Option<PointOutcome>> = vec![None; points.len()];
     let mut todo = Vec::new();
     for (i, p) in points.iter().enumerate() {
         let dir = sweep_dir.join(&p.id);
@@ -148,7 +150,7 @@ pub fn run_points(
                     p.id,
                     dir.display()
                 );
-                *slots[i].lock().expect("no panics hold this lock") = Some(PointOutcome {
+                done[i] = Some(PointOutcome {
                     point: p.clone(),
                     dir,
                     status: Status::Skipped,
@@ -159,6 +161,19 @@ pub fn run_points(
             Decision::Run(reason) => todo.push((i, dir, reason)),
         }
     }
+    (done, todo)
+}
+
+/// The scheduling core of [`run_sweep`], with the resume decision and the runner passed in.
+pub fn run_points(
+    sweep_dir: &Path,
+    points: &[Point],
+    jobs: usize,
+    decide: &(dyn Fn(&Point, &Path) -> Decision + Sync),
+    runner: &(dyn Fn(&Point, &Path) -> Result<RunResult> + Sync),
+) -> Vec<PointOutcome> {
+    let (done, todo) = partition(sweep_dir, points, decide);
+    let slots: Vec<Mutex<Option<PointOutcome>>> = done.into_iter().map(Mutex::new).collect();
     let total = todo.len();
     let next = AtomicUsize::new(0);
     let finished = AtomicUsize::new(0);

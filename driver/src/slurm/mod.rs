@@ -76,28 +76,8 @@ pub fn run_sweep(
     }
     finish_earlier_job(&sweep_dir, slurm.poll)?;
 
-    let mut outcomes: Vec<Option<PointOutcome>> = vec![None; points.len()];
-    let mut todo = Vec::new();
-    for (i, p) in points.iter().enumerate() {
-        let dir = sweep_dir.join(&p.id);
-        match sweep::decide(cfg, p, &dir) {
-            Decision::Skip(result) => {
-                println!(
-                    "[skip] {:<28} result.json of the same run exists ({})",
-                    p.id,
-                    dir.display()
-                );
-                outcomes[i] = Some(PointOutcome {
-                    point: p.clone(),
-                    dir,
-                    status: Status::Skipped,
-                    result: Some(*result),
-                    wall_secs: 0.0,
-                });
-            }
-            Decision::Run(reason) => todo.push((i, dir, reason)),
-        }
-    }
+    let (mut outcomes, todo) =
+        sweep::partition(&sweep_dir, points, &|p, dir| sweep::decide(cfg, p, dir));
     if !todo.is_empty() {
         let ended = submit_and_wait(cfg, points, &todo, &sweep_dir, slurm)?;
         for ((i, ..), outcome) in todo.iter().zip(ended) {
@@ -341,7 +321,7 @@ fn finish_earlier_job(sweep_dir: &Path, poll: Duration) -> Result<()> {
     ActiveJob::clear(sweep_dir)
 }
 
-fn remove_if_present(path: &Path) -> Result<()> {
+pub(crate) fn remove_if_present(path: &Path) -> Result<()> {
     match fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             Err(e).with_context(|| format!("removing {}", path.display()))

@@ -46,11 +46,9 @@ pub fn failure(
     message
 }
 
+/// Every line of `text`, indented as [`crate::sim::tail`] indents.
 fn indent(text: &str) -> String {
-    text.lines()
-        .map(|l| format!("    {l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    crate::sim::tail(text, usize::MAX)
 }
 
 #[cfg(test)]

@@ -85,13 +85,7 @@ impl ActiveJob {
     }
 
     pub fn clear(sweep_dir: &Path) -> Result<()> {
-        let path = Self::path(sweep_dir);
-        match fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(e).with_context(|| format!("removing {}", path.display()))
-            }
-            _ => Ok(()),
-        }
+        super::remove_if_present(&Self::path(sweep_dir))
     }
 }
 
