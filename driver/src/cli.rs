@@ -226,6 +226,9 @@ pub struct FiguresArgs {
     /// Directory of the results files [default: <root>/results]
     #[arg(long, value_name = "DIR")]
     pub results: Option<PathBuf>,
+    /// Draw even when the results files come from gem5 builds with different device sources
+    #[arg(long)]
+    pub allow_mixed_devices: bool,
 }
 
 #[derive(Debug, Args)]

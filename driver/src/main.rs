@@ -98,7 +98,7 @@ fn execute(cli: Cli) -> Result<ExitCode> {
             let dir = args
                 .results
                 .unwrap_or_else(|| workspace::results_dir(&root));
-            let written = experiments::redraw_all(&dir)?;
+            let written = experiments::redraw_all(&dir, args.allow_mixed_devices)?;
             if written.is_empty() {
                 println!("no results files in {}: nothing to draw", dir.display());
             }

@@ -546,7 +546,7 @@ fn committed_figures_are_reproduced_exactly() {
             std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
         }
     }
-    let written = driver::experiments::redraw_all(dir.path()).unwrap();
+    let written = driver::experiments::redraw_all(dir.path(), false).unwrap();
     assert!(written.len() >= 4, "only {written:?} drawn");
     for svg in written {
         let name = svg.file_name().unwrap();

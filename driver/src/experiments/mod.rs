@@ -337,20 +337,60 @@ pub fn run(exp: &dyn Experiment, opts: &RunOptions<'_>) -> Result<ResultsFile> {
 
 /// Redraws the figure of every experiment whose results file is in `results_dir`; returns the
 /// SVGs written.
-pub fn redraw_all(results_dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut written = Vec::new();
+pub fn redraw_all(results_dir: &Path, allow_mixed_devices: bool) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
     for exp in ALL {
         let json = ResultsFile::path(results_dir, exp.name());
-        if !json.exists() {
-            continue;
+        if json.exists() {
+            let file: ResultsFile = results::read_json(&json)?;
+            files.push((exp, json, file));
         }
-        let file: ResultsFile = results::read_json(&json)?;
+    }
+    if !allow_mixed_devices {
+        let hashes: Vec<(&Path, String)> = files
+            .iter()
+            .map(|(_, json, f)| (json.as_path(), device_hash_of(f)))
+            .collect();
+        check_one_device(&hashes)?;
+    }
+    let mut written = Vec::new();
+    for (exp, json, file) in files {
         let svgs = exp
             .figures(&file, results_dir)
             .with_context(|| format!("drawing the figures of {}", json.display()))?;
         written.extend(svgs);
     }
     Ok(written)
+}
+
+/// The device-sources hash of the gem5 binary a results file was made with (`none` for QEMU or
+/// a file made before hashes were recorded).
+fn device_hash_of(file: &ResultsFile) -> String {
+    file.simulator
+        .device_sources
+        .as_ref()
+        .map_or_else(|| "none".into(), |d| d.binary.clone())
+}
+
+/// The figures in `results/` are read side by side (the README's tables compare wake paths
+/// across experiments), so `driver figures` draws them only when every results file comes from
+/// one device build; otherwise two devices would be compared without anyone saying so.
+fn check_one_device(files: &[(&Path, String)]) -> Result<()> {
+    let distinct: std::collections::BTreeSet<&str> =
+        files.iter().map(|(_, h)| h.as_str()).collect();
+    if distinct.len() > 1 {
+        let list: Vec<String> = files
+            .iter()
+            .map(|(p, h)| format!("{} ({})", p.display(), &h[..h.len().min(12)]))
+            .collect();
+        anyhow::bail!(
+            "the results files come from gem5 binaries with different device sources: {}; re-run \
+             the stale experiments with the current build, or draw anyway with \
+             --allow-mixed-devices",
+            list.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// A number from a JSON value written by [`results::json_number`] or by the guest.
@@ -367,6 +407,18 @@ pub fn number(v: &Value) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn figures_refuse_results_of_two_device_builds() {
+        let a = Path::new("results/wake.json");
+        let b = Path::new("results/wake-latency.json");
+        check_one_device(&[(a, "aa".into()), (b, "aa".into())]).unwrap();
+        let e = check_one_device(&[(a, "aa".into()), (b, "bb".into())])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("results/wake.json (aa)"), "{e}");
+        assert!(e.contains("--allow-mixed-devices"), "{e}");
+    }
 
     #[test]
     fn unknown_experiment_lists_the_valid_ones() {
