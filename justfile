@@ -23,10 +23,6 @@ test:
     {{driver}} test-tier qemu
     {{driver}} test-tier gem5
 
-# Regenerate the generated files (register map: C++ header, guest crate, docs) after editing their sources
-bless:
-    REGMAP_BLESS=1 cargo test -p coro-sched-regmap
-
 # Check the toolchain, just, a C++ compiler, QEMU and gem5; say what cannot run and how to fix it
 doctor:
     {{driver}} doctor
