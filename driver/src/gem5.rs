@@ -127,7 +127,7 @@ pub fn parse_build_info(text: &str) -> BuildInfo {
 
 /// Runs `binary` on a small Python script (named `name`) in a temporary output directory and
 /// returns its stdout (gem5's banner, then what the script printed).
-pub fn run_probe(binary: &Path, name: &str, script_text: &str) -> Result<String, Gem5Error> {
+fn run_probe(binary: &Path, name: &str, script_text: &str) -> Result<String, Gem5Error> {
     let fail = |reason: String| Gem5Error::NotRunnable {
         binary: binary.into(),
         reason,
@@ -157,19 +157,20 @@ pub fn run_probe(binary: &Path, name: &str, script_text: &str) -> Result<String,
 }
 
 /// The probe script: gem5 prints its banner (version, compile time) before running it, and the
-/// script prints the ISA build option. (`--build-info` itself fails in gem5 v24.0.0.1: its
+/// script prints the ISA build option and the device-sources hash the binary carries
+/// ([`crate::device_hash::PROBE_SCRIPT`]). (`--build-info` itself fails in gem5 v24.0.0.1: its
 /// `m5.defines` has no `gem5Version`.)
-const PROBE_SCRIPT: &str = concat!(
-    "from m5.defines import buildEnv\nprint('USE_ARM_ISA = ' + str(buildEnv.get('USE_ARM_ISA')))\n",
-    // Must equal crate::device_hash::PROBE_SCRIPT (a test checks it).
-    "try:\n    from m5.objects.Gem5DevicesBuild import DEVICE_SOURCES_HASH as h\n",
-    "except ImportError:\n    h = 'unknown'\nprint('sources_hash=' + h)\n",
-);
+fn probe_script() -> String {
+    format!(
+        "from m5.defines import buildEnv\nprint('USE_ARM_ISA = ' + str(buildEnv.get('USE_ARM_ISA')))\n{}",
+        crate::device_hash::PROBE_SCRIPT
+    )
+}
 
 /// Runs `binary` on a two-line probe script and checks it is an ARM build. When the build
 /// options say nothing about the ISA, a binary under `build/ARM/` is taken as ARM.
 pub fn probe(binary: &Path) -> Result<Gem5, Gem5Error> {
-    let text = run_probe(binary, "probe.py", PROBE_SCRIPT)?;
+    let text = run_probe(binary, "probe.py", &probe_script())?;
     let info = parse_build_info(&text);
     let in_arm_build = binary.components().any(|c| c.as_os_str() == "ARM");
     match info.arm {
@@ -322,7 +323,7 @@ fn sim_object_names(sconscript: &str) -> Vec<String> {
 mod tests {
     #[test]
     fn the_probe_asks_for_the_device_hash() {
-        assert!(super::PROBE_SCRIPT.ends_with(crate::device_hash::PROBE_SCRIPT));
+        assert!(super::probe_script().ends_with(crate::device_hash::PROBE_SCRIPT));
     }
 
     use super::*;

@@ -95,33 +95,26 @@ fn successful_gem5_run_writes_everything() {
 fn a_binary_with_stale_devices_is_refused_unless_allowed() {
     let env = setup();
     let out = env.base.join("runs/stale");
-    let mut cmd = env.driver("ok");
-    cmd.env("FAKE_GEM5_STALE", "1").args([
-        "run",
-        "--app",
-        "ctxswitch",
-        "--mechanism",
-        "coro-yield",
-    ]);
-    cmd.arg("--out").arg(&out).arg("--elf").arg(&env.elf);
-    cmd.assert().failure().stderr(
+    let stale_run = |flags: &[&str]| {
+        let mut cmd = env.driver("ok");
+        cmd.env("FAKE_GEM5_STALE", "1").args(flags).args([
+            "run",
+            "--app",
+            "ctxswitch",
+            "--mechanism",
+            "coro-yield",
+        ]);
+        cmd.arg("--out").arg(&out).arg("--elf").arg(&env.elf);
+        cmd.assert()
+    };
+    stale_run(&[]).failure().stderr(
         contains("was built from other device sources")
             .and(contains("driver -- gem5 build"))
             .and(contains("--allow-stale-device")),
     );
     assert!(!out.join("result.json").exists());
 
-    let mut cmd = env.driver("ok");
-    cmd.env("FAKE_GEM5_STALE", "1").args([
-        "--allow-stale-device",
-        "run",
-        "--app",
-        "ctxswitch",
-        "--mechanism",
-        "coro-yield",
-    ]);
-    cmd.arg("--out").arg(&out).arg("--elf").arg(&env.elf);
-    cmd.assert().success();
+    stale_run(&["--allow-stale-device"]).success();
     let result: RunResult = read(&out.join("result.json"));
     let sources = result.provenance.simulator.device_sources.unwrap();
     assert!(sources.stale_allowed);

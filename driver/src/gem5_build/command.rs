@@ -56,16 +56,8 @@ pub fn execute(args: Gem5Args, root: &Path) -> Result<()> {
         }
         Gem5Action::Hash => {
             println!("working tree: {}", device_hash::working_tree_hash(root)?);
-            match crate::gem5::locate() {
-                Ok(binary) => {
-                    let text = crate::gem5::run_probe(
-                        &binary,
-                        "sources_hash.py",
-                        device_hash::PROBE_SCRIPT,
-                    )?;
-                    let hash = device_hash::parse(&text).unwrap_or_else(|| "unknown".into());
-                    println!("{}: {hash}", binary.display());
-                }
+            match crate::gem5::find() {
+                Ok(g) => println!("{}: {}", g.binary.display(), g.sources_hash),
                 Err(e) => println!("gem5: {e}"),
             }
         }
@@ -77,11 +69,15 @@ pub fn execute(args: Gem5Args, root: &Path) -> Result<()> {
 /// user's binary is never rebuilt behind their back: a stale one is reported by the run), then
 /// the recorded build.
 fn usable(tree: &str) -> Option<PathBuf> {
-    if let Ok(binary) = crate::gem5::locate() {
-        return Some(binary);
+    let recorded = Record::load();
+    match crate::gem5::locate() {
+        // `locate` ends with the recorded build, which is usable only with the tree's devices
+        // (else `ensure` rebuilds it incrementally).
+        Ok(binary) if recorded.as_ref().is_none_or(|r| r.binary != binary) => Some(binary),
+        _ => recorded
+            .filter(|r| r.sources_hash == tree)
+            .map(|r| r.binary),
     }
-    let r = Record::load()?;
-    (r.sources_hash == tree).then_some(r.binary)
 }
 
 fn options(b: Gem5BuildArgs, root: &Path) -> BuildOptions {

@@ -303,16 +303,17 @@ pub fn build(opts: &BuildOptions) -> Result<Record> {
         run_logged(&plan, argv, &log_file, None)
             .with_context(|| format!("configuring the build (see {})", log.display()))?;
     }
-    let estimate = Record::load()
-        .map(|r| r.steps.max(1))
-        .unwrap_or(FULL_BUILD_STEPS);
+    let previous = Record::load();
+    let estimate = previous
+        .as_ref()
+        .map_or(FULL_BUILD_STEPS, |r| r.steps.max(1));
     let first = !plan.binary().exists();
     let steps = run_logged(&plan, &plan.build, &log_file, first.then_some(estimate))
         .with_context(|| format!("building gem5 (the full log is {})", log.display()))?;
     let binary = plan.binary();
-    let probe = crate::gem5::run_probe(&binary, "sources_hash.py", device_hash::PROBE_SCRIPT)
-        .with_context(|| format!("running the new binary {}", binary.display()))?;
-    let sources_hash = device_hash::parse(&probe).unwrap_or_else(|| device_hash::UNKNOWN.into());
+    let sources_hash = crate::gem5::probe(&binary)
+        .with_context(|| format!("running the new binary {}", binary.display()))?
+        .sources_hash;
     let tree = device_hash::tree_hash(&extras)?;
     ensure!(
         sources_hash == tree,
@@ -321,7 +322,7 @@ pub fn build(opts: &BuildOptions) -> Result<Record> {
         binary.display(),
         log.display()
     );
-    let previous_steps = Record::load().map(|r| r.steps).unwrap_or(0);
+    let previous_steps = previous.map_or(0, |r| r.steps);
     let record = Record {
         binary: binary.clone(),
         source,

@@ -4,7 +4,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use executor::{Executor, Next, Platform};
+use executor::Next;
 
 /// The system allocator, except that it refuses task slots (64-byte-aligned blocks) while
 /// `REFUSE_SLOTS` is set; everything else, the panic's own message included, still works.
@@ -30,21 +30,8 @@ unsafe impl GlobalAlloc for RefusingSlots {
 #[global_allocator]
 static ALLOC: RefusingSlots = RefusingSlots;
 
-struct OneCore;
-
-// SAFETY: the test has one thread, which is core 0.
-unsafe impl Platform for OneCore {
-    fn core_id(&self) -> usize {
-        0
-    }
-    fn pend(&self, _core: usize) {}
-    fn now(&self) -> u64 {
-        0
-    }
-}
-
-static PLATFORM: OneCore = OneCore;
-static EXECUTOR: Executor = Executor::new(0, &PLATFORM);
+mod one_core;
+use one_core::EXECUTOR;
 
 #[test]
 fn spawning_without_heap_names_the_limit() {

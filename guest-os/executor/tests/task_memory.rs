@@ -9,7 +9,7 @@ use std::pin::pin;
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
-use executor::{Executor, JoinHandle, Next, Platform};
+use executor::{JoinHandle, Next};
 
 /// The system allocator, counting the bytes it has handed out and not got back.
 struct Counting;
@@ -34,22 +34,8 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
-/// One core, one thread: this test's only thread runs the executor.
-struct OneCore;
-
-// SAFETY: the test has one thread, which is core 0.
-unsafe impl Platform for OneCore {
-    fn core_id(&self) -> usize {
-        0
-    }
-    fn pend(&self, _core: usize) {}
-    fn now(&self) -> u64 {
-        0
-    }
-}
-
-static PLATFORM: OneCore = OneCore;
-static EXECUTOR: Executor = Executor::new(0, &PLATFORM);
+mod one_core;
+use one_core::EXECUTOR;
 
 fn run_until_idle() {
     while EXECUTOR.run_once() == Next::Run {}
