@@ -365,6 +365,25 @@ mod loom_tests {
 
     use super::*;
 
+    /// Another thread publishes data, then wakes the task: returns the data, whether the wake
+    /// pushed the task, and the thread.
+    fn spawn_waker(
+        state: &Arc<State>,
+    ) -> (Arc<AtomicUsize>, Arc<AtomicBool>, thread::JoinHandle<()>) {
+        let data = Arc::new(AtomicUsize::new(0));
+        let pushed = Arc::new(AtomicBool::new(false));
+        let waker = {
+            let (state, data, pushed) = (state.clone(), data.clone(), pushed.clone());
+            thread::spawn(move || {
+                data.store(1, Relaxed);
+                if state.run_enqueue() {
+                    pushed.store(true, Relaxed);
+                }
+            })
+        };
+        (data, pushed, waker)
+    }
+
     /// Runs a waker thread against `executor`, which gets the state and the waker's data and
     /// returns (the data its poll saw, whether it queued the task again itself).
     fn model(held: bool) {
@@ -375,17 +394,7 @@ mod loom_tests {
                 // A classic task: its first poll has run, it waits for a wake.
                 assert_eq!(state.run_dequeue(), Dequeued::Poll);
             }
-            let data = Arc::new(AtomicUsize::new(0));
-            let pushed = Arc::new(AtomicBool::new(false));
-            let waker = {
-                let (state, data, pushed) = (state.clone(), data.clone(), pushed.clone());
-                thread::spawn(move || {
-                    data.store(1, Relaxed);
-                    if state.run_enqueue() {
-                        pushed.store(true, Relaxed);
-                    }
-                })
-            };
+            let (data, pushed, waker) = spawn_waker(&state);
             let (seen, requeued) = if held {
                 // A task from the local list: polled keeping its link.
                 assert_eq!(state.hold_dequeue(), Dequeued::Poll);
@@ -425,17 +434,7 @@ mod loom_tests {
         loom::model(|| {
             let state = Arc::new(State::vacant());
             state.spawn(false); // queued
-            let data = Arc::new(AtomicUsize::new(0));
-            let pushed = Arc::new(AtomicBool::new(false));
-            let waker = {
-                let (state, data, pushed) = (state.clone(), data.clone(), pushed.clone());
-                thread::spawn(move || {
-                    data.store(1, Relaxed);
-                    if state.run_enqueue() {
-                        pushed.store(true, Relaxed);
-                    }
-                })
-            };
+            let (data, pushed, waker) = spawn_waker(&state);
             assert_eq!(state.run_dequeue(), Dequeued::Poll);
             let seen = data.load(Relaxed);
             waker.join().unwrap();
