@@ -404,6 +404,9 @@ pub struct YieldNow {
 impl Future for YieldNow {
     type Output = ();
 
+    /// Inlined into the caller's state machine: the fast path (the poll's own waker) is a few
+    /// loads and stores, cheaper than the call it would otherwise cost.
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.yielded {
             return Poll::Ready(());
@@ -412,12 +415,18 @@ impl Future for YieldNow {
         // The fast path first: the poll's own waker names the task being polled.
         if let Some(task) = poll_waker_task(cx.waker()) {
             task.executor().defer_local(task);
-            return Poll::Pending;
-        }
-        match current_task(cx) {
-            Some(task) => defer_elsewhere(task, cx),
-            None => cx.waker().wake_by_ref(),
+        } else {
+            yield_through_other_waker(cx);
         }
         Poll::Pending
+    }
+}
+
+/// [`YieldNow`]'s slow path: a combinator's waker (or no executor at all).
+#[inline(never)]
+fn yield_through_other_waker(cx: &Context<'_>) {
+    match current_task(cx) {
+        Some(task) => defer_elsewhere(task, cx),
+        None => cx.waker().wake_by_ref(),
     }
 }

@@ -86,7 +86,7 @@ use core::fmt;
 use core::future::Future;
 use core::marker::PhantomData;
 use core::ptr;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use core::sync::atomic::{self, AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use core::task::Waker;
 
 use crate::context;
@@ -371,7 +371,7 @@ impl Executor {
             unsafe { self.dispatch(task, dequeued, false) };
         }
         // Tasks that yielded inside their own poll: polled keeping their link (see
-        // `State::hold_dequeue`), so that yielding again costs no second RMW.
+        // `State::hold_dequeue`), so that yielding again costs no RMW.
         for task in walk.local.by_ref() {
             let dequeued = task.header().state.hold_dequeue();
             // SAFETY: as above.
@@ -446,11 +446,20 @@ impl Executor {
         self.ready_source.store(ptr, Ordering::Release);
     }
 
+    /// The installed source. A `Relaxed` load, then an `Acquire` fence only if one is
+    /// installed: the common "none" costs a plain load, not a load-acquire every step.
+    #[inline]
     fn ready_source(&self) -> Option<&'static dyn ReadySource> {
-        let ptr = self.ready_source.load(Ordering::Acquire);
+        let ptr = self.ready_source.load(Ordering::Relaxed);
+        if ptr.is_null() {
+            return None;
+        }
+        // Pairs with the `Release` store of `set_ready_source`: the box's contents are visible.
+        atomic::fence(Ordering::Acquire);
         // SAFETY: non-null values come only from `set_ready_source`, which leaks the box, so
-        // the pointer is valid and the `&'static dyn` it holds is never written again.
-        (!ptr.is_null()).then(|| unsafe { *ptr })
+        // the pointer is valid (and its contents visible, see the fence) and the
+        // `&'static dyn` it holds is never written again.
+        Some(unsafe { *ptr })
     }
 
     /// A snapshot of the counters.
@@ -707,13 +716,16 @@ impl fmt::Debug for Runner<'_> {
 
 /// The batch being walked. If a step unwinds (host) before the walk ends, the tasks left in it
 /// are put back on the run queue: they are still `RUN_QUEUED`, and would otherwise never run
-/// again.
+/// again. Where panics abort (the guest) nothing unwinds, and the guard has no `Drop`: the
+/// end of a step does not walk two empty batches again.
 struct Walk<'a> {
     batch: Batch,
     local: Batch,
+    #[cfg_attr(not(panic = "unwind"), allow(dead_code))]
     queue: &'a RunQueue,
 }
 
+#[cfg(panic = "unwind")]
 impl Drop for Walk<'_> {
     fn drop(&mut self) {
         for task in self.batch.by_ref().chain(self.local.by_ref()) {
