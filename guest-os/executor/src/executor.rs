@@ -344,7 +344,9 @@ impl Executor {
         }
     }
 
-    /// One step; the caller holds the runner.
+    /// One step; the caller holds the runner. Inlined into [`Runner::run_once`] and into each
+    /// [`Runner::run_while`] loop.
+    #[inline(always)]
     fn step(&self) -> Next {
         bump(&self.counters.steps);
 
@@ -692,6 +694,26 @@ impl Runner<'_> {
     /// Runs one step (see the [module docs](self)) and says what to do next.
     pub fn run_once(&mut self) -> Next {
         self.executor.step()
+    }
+
+    /// Runs steps while `keep_going()` holds (checked before each step) and each step reports
+    /// [`Next::Run`]; returns the first other report, or [`Next::Run`] once `keep_going()`
+    /// is false.
+    ///
+    /// The same steps, in the same order, as `while keep_going() { match run_once() { .. } }`,
+    /// with the step compiled into the loop: no call of the step, no register save and
+    /// restore and no [`Next`] to decode per step, only the call of `keep_going`. For the
+    /// kernel's busy loop, where a step that only switches between coroutines is a few dozen
+    /// instructions. (`keep_going` is a `dyn` so that the loop is compiled here, once, with
+    /// the step's helpers inlined, rather than in each caller's crate.)
+    pub fn run_while(&mut self, keep_going: &mut dyn FnMut() -> bool) -> Next {
+        while keep_going() {
+            match self.executor.step() {
+                Next::Run => {}
+                next => return next,
+            }
+        }
+        Next::Run
     }
 
     /// The executor this runner steps.
