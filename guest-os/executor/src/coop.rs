@@ -108,8 +108,13 @@ fn decode(word: u64) -> Option<u32> {
 /// Adds one to a counter that only one core writes: a load and a store, not an RMW, so it costs
 /// no more than a plain `+= 1`. Readers on other cores see a recent value.
 pub(crate) fn bump(counter: &AtomicU64) {
+    add(counter, 1);
+}
+
+/// Adds `n` to a counter that only one core writes (see [`bump`]).
+pub(crate) fn add(counter: &AtomicU64, n: u64) {
     counter.store(
-        counter.load(Ordering::Relaxed).wrapping_add(1),
+        counter.load(Ordering::Relaxed).wrapping_add(n),
         Ordering::Relaxed,
     );
 }

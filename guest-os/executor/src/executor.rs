@@ -90,7 +90,7 @@ use core::sync::atomic::{self, AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use core::task::Waker;
 
 use crate::context;
-use crate::coop::{Budget, bump};
+use crate::coop::{Budget, add, bump};
 use crate::join::{JoinError, JoinHandle};
 use crate::platform::{Platform, ReadySource};
 use crate::pool::{TaskPool, release_ref};
@@ -106,6 +106,10 @@ use crate::waker::{task_from_waker, wake_task};
 /// role the batch boundary plays for software wakes (there is no way to snapshot a hardware
 /// queue): the software queue waits at most this many external polls.
 pub const MAX_EXTERNAL_PER_STEP: usize = 32;
+
+/// While only yielded tasks are ready, [`Runner::run_while`] asks its `keep_going` at least
+/// every this many polls (see [`Executor::walk_yielded`]).
+pub const WALK_CHECK_POLLS: u32 = 32;
 
 /// What the core should do after a [`run_once`](Executor::run_once) step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -395,6 +399,12 @@ impl Executor {
         }
 
         // 4. What next.
+        self.report(source_may_have_more)
+    }
+
+    /// The end of a step: what the core should do next.
+    #[inline(always)]
+    fn report(&self, source_may_have_more: bool) -> Next {
         if source_may_have_more || self.has_ready() {
             return Next::Run;
         }
@@ -408,6 +418,89 @@ impl Executor {
             Some(at) if at <= self.platform.now() => Next::Run,
             Some(at) => Next::WaitUntil(at),
         }
+    }
+
+    /// Whether the only work of this core is tasks that yielded inside their own poll: the
+    /// local list is not empty, nothing is woken or deferred through the shared lists, no
+    /// timer is pending and no external source is installed. The next step would then only
+    /// walk the local list. Plain loads: a wake that races with them is seen at the next
+    /// check, as it would be by the next step.
+    #[inline(always)]
+    fn only_yielded_ready(&self) -> bool {
+        !self.local_deferred.is_empty() && !self.other_work_ready()
+    }
+
+    /// The steps that follow while [`only_yielded_ready`](Self::only_yielded_ready) holds,
+    /// for [`Runner::run_while`]: each such step would walk one round (the local list as it
+    /// was at the step's start) and nothing else. Here the rounds are walked as one FIFO:
+    /// pop the first task, poll it (a task that yields again goes to the tail, behind the
+    /// rest of its round), and so on. The order of polls is the same as step by step.
+    ///
+    /// Between two rounds a step could have found other work or the caller could have
+    /// stopped. So after every poll the cheap checks of `only_yielded_ready` run (plain
+    /// loads, a branch that is almost never taken), `keep_going` every
+    /// [`WALK_CHECK_POLLS`] polls; when either says stop, the rest of the current round is
+    /// polled and the walk returns, at a round boundary, as a step would have ended. Where
+    /// the current round ends is tracked as a count, refilled without a branch when it
+    /// runs out, so that no branch alternates with the position in the round.
+    ///
+    /// Each round counts as a step in [`Stats::steps`]. If the list runs empty (the tasks
+    /// stopped yielding), the last round was a step that ends as a step does: its report is
+    /// returned. Otherwise (other work, or `keep_going` said stop) `None`: the caller goes on
+    /// with a step.
+    fn walk_yielded(&self, keep_going: &mut dyn FnMut() -> bool) -> Option<Next> {
+        // The last task of the current round (compared by address only); rounds begun, and
+        // whether the next poll begins one.
+        let mut round_last = self.local_deferred.last();
+        let mut rounds = 0u64;
+        let mut round_begins = true;
+        let mut until_check = WALK_CHECK_POLLS;
+        while let Some(task) = self.local_deferred.pop() {
+            rounds += u64::from(round_begins);
+            // SAFETY: the task was on this executor's local list, so it is ours and its link
+            // is held; we are inside our runner's loop (on our core, not re-entered).
+            unsafe { self.dispatch(task, task.header().state.hold_dequeue(), true) };
+            let round_over = task.as_ptr() == round_last;
+            // The next round is every task on the list when this one ends. A select, not a
+            // branch: in a ping-pong it alternates, and a branch would be mispredicted.
+            round_last = core::hint::select_unpredictable(
+                round_over,
+                self.local_deferred.last(),
+                round_last,
+            );
+            round_begins = round_over;
+            until_check -= 1;
+            if until_check == 0 || self.other_work_ready() {
+                if !self.other_work_ready() && keep_going() {
+                    until_check = WALK_CHECK_POLLS;
+                    continue;
+                }
+                if !round_over {
+                    // Finish the round, as the step would have.
+                    while let Some(task) = self.local_deferred.pop() {
+                        // SAFETY: as above.
+                        unsafe { self.dispatch(task, task.header().state.hold_dequeue(), true) };
+                        if task.as_ptr() == round_last {
+                            break;
+                        }
+                    }
+                }
+                add(&self.counters.steps, rounds);
+                return None;
+            }
+        }
+        add(&self.counters.steps, rounds);
+        Some(self.report(false))
+    }
+
+    /// Whether anything but the local list may have work: a wake, a deferred task, a timer,
+    /// an external source. Plain loads, one branch.
+    #[inline(always)]
+    fn other_work_ready(&self) -> bool {
+        !(self.run_queue.is_empty()
+            & self.deferred.is_empty()
+            & self.timers.is_empty()
+            & self.ready_source.load(Ordering::Relaxed).is_null())
     }
 
     /// Whether tasks are queued on this core (woken or deferred) right now. For the kernel's
@@ -706,11 +799,24 @@ impl Runner<'_> {
     /// kernel's busy loop, where a step that only switches between coroutines is a few dozen
     /// instructions. (`keep_going` is a `dyn` so that the loop is compiled here, once, with
     /// the step's helpers inlined, rather than in each caller's crate.)
+    ///
+    /// One difference: while the only work is tasks that yielded inside their own poll (no
+    /// wake, no timer, no external source), consecutive steps are walked as one FIFO of those
+    /// tasks ([`Executor::walk_yielded`]): the same polls in the same order, but without a
+    /// loop exit per round (which a branch predictor gets wrong once per round in a
+    /// ping-pong), and with `keep_going` asked every [`WALK_CHECK_POLLS`] polls instead of
+    /// every step. It still stops only between two rounds, as between two steps.
     pub fn run_while(&mut self, keep_going: &mut dyn FnMut() -> bool) -> Next {
         while keep_going() {
             match self.executor.step() {
                 Next::Run => {}
                 next => return next,
+            }
+            if self.executor.only_yielded_ready()
+                && let Some(next) = self.executor.walk_yielded(keep_going)
+                && next != Next::Run
+            {
+                return next;
             }
         }
         Next::Run
