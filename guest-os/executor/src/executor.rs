@@ -169,8 +169,8 @@ pub struct Executor {
     deferred: RunQueue,
     /// Tasks that yielded inside their own poll: the fast path, core-local, polled last.
     local_deferred: LocalQueue,
-    /// Owner-only flags of the poll in progress: it keeps the task's link (a task from
-    /// `local_deferred`), and the task asked to yield during it.
+    /// Owner-only flags: the polls in progress keep their task's link (set for a whole walk
+    /// of `local_deferred`, see `HeldPolls`), and the task being polled asked to yield.
     poll_holds_link: AtomicBool,
     yield_requested: AtomicBool,
     pub(crate) timers: TimerQueue,
@@ -180,6 +180,8 @@ pub struct Executor {
     ready_source: AtomicPtr<&'static dyn ReadySource>,
     /// Set for the duration of a step.
     running: AtomicBool,
+    /// Where this core's context records the task being polled.
+    context: context::Slot,
     counters: Counters,
     /// Where this executor's task slots come from and go back to.
     pool: TaskPool,
@@ -216,6 +218,7 @@ impl Executor {
             budget: Budget::new(),
             ready_source: AtomicPtr::new(ptr::null_mut()),
             running: AtomicBool::new(false),
+            context: context::Slot::of(core),
             counters: Counters {
                 steps: AtomicU64::new(0),
                 polls: AtomicU64::new(0),
@@ -378,11 +381,13 @@ impl Executor {
         }
         // Tasks that yielded inside their own poll: polled keeping their link (see
         // `State::hold_dequeue`), so that yielding again costs no RMW.
+        let held = HeldPolls::begin(self);
         for task in walk.local.by_ref() {
             let dequeued = task.header().state.hold_dequeue();
             // SAFETY: as above.
             unsafe { self.dispatch(task, dequeued, true) };
         }
+        drop(held);
         drop(walk);
 
         // 3. The external source.
@@ -455,6 +460,7 @@ impl Executor {
         let mut rounds = 0u64;
         let mut round_begins = true;
         let mut until_check = WALK_CHECK_POLLS;
+        let held = HeldPolls::begin(self);
         while let Some(task) = self.local_deferred.pop() {
             rounds += u64::from(round_begins);
             // SAFETY: the task was on this executor's local list, so it is ours and its link
@@ -471,7 +477,7 @@ impl Executor {
             round_begins = round_over;
             until_check -= 1;
             if until_check == 0 || self.other_work_ready() {
-                if !self.other_work_ready() && keep_going() {
+                if !self.other_work_ready() && held.outside(keep_going) {
                     until_check = WALK_CHECK_POLLS;
                     continue;
                 }
@@ -485,10 +491,12 @@ impl Executor {
                         }
                     }
                 }
+                drop(held);
                 add(&self.counters.steps, rounds);
                 return None;
             }
         }
+        drop(held);
         add(&self.counters.steps, rounds);
         Some(self.report(false))
     }
@@ -497,10 +505,12 @@ impl Executor {
     /// an external source. Plain loads, one branch.
     #[inline(always)]
     fn other_work_ready(&self) -> bool {
-        !(self.run_queue.is_empty()
-            & self.deferred.is_empty()
-            & self.timers.is_empty()
-            & self.ready_source.load(Ordering::Relaxed).is_null())
+        // The words OR-ed, then one test: four loads and one branch, not four.
+        let words = self.run_queue.head_word()
+            | self.deferred.head_word()
+            | self.timers.head_word()
+            | self.ready_source.load(Ordering::Relaxed).addr();
+        words != 0
     }
 
     /// Whether tasks are queued on this core (woken or deferred) right now. For the kernel's
@@ -678,14 +688,15 @@ impl Executor {
     ///
     /// `task` belongs to this executor, has not completed, and the caller is inside this
     /// executor's step.
+    ///
+    /// A held poll runs inside a [`HeldPolls`] region (the walk of the local list), which
+    /// tells [`defer_local`](Self::defer_local) that the link is held.
     #[inline]
     unsafe fn poll(&self, task: TaskRef, held: bool) {
+        debug_assert_eq!(held, self.poll_holds_link.load(Ordering::Relaxed));
         self.budget.reset();
         bump(&self.counters.polls);
-        if held {
-            self.poll_holds_link.store(true, Ordering::Relaxed);
-        }
-        let entered = context::enter(self.core, task);
+        let entered = context::enter(self.context, task);
         // SAFETY: forwarded; the step guard makes this the only poll of any of our tasks
         // running, on our core.
         let finished = match unwind::catch(|| unsafe { task.poll() }) {
@@ -699,10 +710,9 @@ impl Executor {
         };
         drop(entered);
         if held {
-            self.poll_holds_link.store(false, Ordering::Relaxed);
+            let yielded = self.take_yield_request();
             if !finished {
-                if self.yield_requested.load(Ordering::Relaxed) {
-                    self.yield_requested.store(false, Ordering::Relaxed);
+                if yielded {
                     // We kept the link: the task goes straight back on the local list.
                     self.local_deferred.push(EnqueueToken::assume_claimed(task));
                 } else if task.header().state.release_link() {
@@ -724,7 +734,7 @@ impl Executor {
     ///
     /// As for [`poll`](Self::poll).
     unsafe fn cancel(&self, task: TaskRef, held: bool) {
-        let entered = context::enter(self.core, task);
+        let entered = context::enter(self.context, task);
         // SAFETY: forwarded.
         if let Err(panic) = unwind::catch(|| unsafe { task.abandon(JoinError::Cancelled) }) {
             unwind::discard(panic);
@@ -732,7 +742,21 @@ impl Executor {
             unsafe { self.abandon_panicked(task) };
         }
         drop(entered);
+        if held {
+            // A yield from the future's drop (it may poll things) means nothing now.
+            self.take_yield_request();
+        }
         self.complete(task, held);
+    }
+
+    /// Whether the held poll that just ended asked to yield; clears the request.
+    #[inline(always)]
+    fn take_yield_request(&self) -> bool {
+        let yielded = self.yield_requested.load(Ordering::Relaxed);
+        if yielded {
+            self.yield_requested.store(false, Ordering::Relaxed);
+        }
+        yielded
     }
 
     /// A poll or a drop of `task`'s future panicked (host): drop what is left of the future
@@ -839,6 +863,35 @@ impl fmt::Debug for Runner<'_> {
         f.debug_struct("Runner")
             .field("core", &self.executor.core)
             .finish()
+    }
+}
+
+/// A stretch of polls that keep their task's link (the walk of the local list): while it
+/// lasts, [`Executor::defer_local`] only flags a yield, for the executor to act on after the
+/// poll. Set once for the stretch rather than around every poll; cleared when dropped, also
+/// if something unwinds (host).
+struct HeldPolls<'a>(&'a Executor);
+
+impl<'a> HeldPolls<'a> {
+    #[inline(always)]
+    fn begin(executor: &'a Executor) -> Self {
+        executor.poll_holds_link.store(true, Ordering::Relaxed);
+        HeldPolls(executor)
+    }
+
+    /// Runs `f` (not a poll: the caller's `keep_going`) outside the stretch.
+    fn outside(&self, f: &mut dyn FnMut() -> bool) -> bool {
+        self.0.poll_holds_link.store(false, Ordering::Relaxed);
+        let result = f();
+        self.0.poll_holds_link.store(true, Ordering::Relaxed);
+        result
+    }
+}
+
+impl Drop for HeldPolls<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.0.poll_holds_link.store(false, Ordering::Relaxed);
     }
 }
 

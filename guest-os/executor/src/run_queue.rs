@@ -108,6 +108,13 @@ impl RunQueue {
     pub(crate) fn is_empty(&self) -> bool {
         self.head.load(Ordering::Relaxed).is_null()
     }
+
+    /// The head's address (0: empty), a hint as for [`is_empty`](Self::is_empty), for a test
+    /// of several words at once.
+    #[inline(always)]
+    pub(crate) fn head_word(&self) -> usize {
+        self.head.load(Ordering::Relaxed).addr()
+    }
 }
 
 fn to_task(ptr: *mut TaskHeader) -> Option<TaskRef> {
