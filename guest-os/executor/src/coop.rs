@@ -39,7 +39,7 @@
 //! # The value
 //!
 //! [`DEFAULT_BUDGET`] is 128, Tokio's value. Tokio calls it "chosen somewhat arbitrarily": high
-//! enough to amortise the cost of a yield (here one atomic RMW, a few plain stores and an
+//! enough to amortise the cost of a yield (here no atomic RMW, a few plain stores and an
 //! indirect call, tens of cycles against 128 operations of hundreds of cycles each) and low
 //! enough that a ready task waits at most one batch of 128-operation turns. Because the right
 //! value depends on the operation cost and the latency target, it is a run-time parameter

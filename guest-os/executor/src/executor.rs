@@ -15,13 +15,22 @@
 //!    A task that yields inside its own poll (the poll's borrowed waker proves it, see
 //!    [`crate::waker`]) goes on a core-local deferred list: plain loads and stores, no
 //!    compare-and-swap, no pend. Taken from that list, it is polled keeping its run-queue link,
-//!    so that yielding again costs no atomic besides the dequeue's one
-//!    ([`crate::state`], 3'). Tasks that yield through another waker (a combinator's) go on
-//!    the shared deferred list, as wakes do.
+//!    so that yielding again costs no atomic RMW at all unless it was woken meanwhile
+//!    ([`crate::state`], 3' and 3''). Tasks that yield through another waker (a combinator's)
+//!    go on the shared deferred list, as wakes do.
 //! 3. **External source.** If a [`ReadySource`] is installed (the scheduling device), pop and
 //!    poll up to [`MAX_EXTERNAL_PER_STEP`] tasks from it.
 //! 4. **Report** what the core should do next ([`Next`]): run another step at once, or wait
 //!    for a pend, until the earliest timer deadline if there is one.
+//!
+//! # Busy loops: `run_while`
+//!
+//! [`Runner::run_while`] runs steps for as long as the caller's condition holds and each step
+//! reports [`Next::Run`], with the step compiled into its loop. While the only ready tasks are
+//! ones that yielded inside their own poll, it walks them as one FIFO instead of one batch per
+//! step (the same polls in the same order; it still stops only between two rounds). That is
+//! the path of a coroutine switch: E3's yield ping-pong costs no atomic RMW, no call of the
+//! step and no mispredicted loop exit per switch (`docs/coroutine-switch.md`).
 //!
 //! # The kernel's loop
 //!

@@ -172,9 +172,9 @@ impl State {
     /// after the poll the executor either queues the task again itself (it yielded, or it was
     /// notified) or lets go of the link with [`State::release_link`].
     ///
-    /// So a task that yields again, the common case for a task that yielded before, costs one
-    /// RMW per poll instead of two (clear the bit, then claim it back). The RMW is still
-    /// needed: it is what synchronises with every wake that came before it.
+    /// So a task that yields again, the common case for a task that yielded before, costs at
+    /// most one RMW per poll instead of two (clear the bit, then claim it back). When there was
+    /// a wake, the RMW is needed: it is what synchronises with the wakes that came before it.
     ///
     /// When the word shows no wake and no abort since the last RMW (`NOTIFIED` and `CANCELLED`
     /// clear), not even that RMW is made: a plain load, and the task is polled. That is sound
