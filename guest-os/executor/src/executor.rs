@@ -397,6 +397,8 @@ impl Executor {
             unsafe { self.dispatch(task, dequeued, true) };
         }
         drop(held);
+        // The walk is over (the guard, where there is one, finds both batches empty).
+        #[cfg_attr(not(panic = "unwind"), allow(clippy::drop_non_drop))]
         drop(walk);
 
         // 3. The external source.
