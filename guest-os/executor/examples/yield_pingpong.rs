@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Run it with two switch counts; the difference of the totals over the difference of the
-//! counts is the cost of one switch, without the set-up.
+//! counts is the cost of one switch, without the set-up. A second argument `step` drives the
+//! executor with `run_once` instead of `run_while` (see `main`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -42,7 +43,15 @@ fn main() {
             }
         }));
     }
+    // The kernel's busy loop (`run_until`): steps in `run_while`, which walks the two
+    // yielding tasks as one FIFO. Pass `step` as the second argument for a loop of
+    // `run_once` instead, one step (one round of both tasks) per call.
+    let step_by_step = std::env::args().nth(2).as_deref() == Some("step");
     let mut runner = EXECUTOR.runner();
-    while runner.run_once() == Next::Run {}
+    if step_by_step {
+        while runner.run_once() == Next::Run {}
+    } else {
+        assert_eq!(runner.run_while(&mut || true), Next::Wait);
+    }
     println!("{} switches", SWITCHES.load(Ordering::Relaxed));
 }

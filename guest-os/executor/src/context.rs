@@ -57,7 +57,7 @@ mod slot {
 
     /// The task each core is polling, or null. Written only by that core's executor, so
     /// `Relaxed` (plain loads and stores).
-    static CURRENT: [AtomicPtr<TaskHeader>; MAX_CORES] =
+    pub(super) static CURRENT: [AtomicPtr<TaskHeader>; MAX_CORES] =
         [const { AtomicPtr::new(ptr::null_mut()) }; MAX_CORES];
 
     /// The installed `fn() -> usize`, or 0.
@@ -66,11 +66,6 @@ mod slot {
     fn to_task(ptr: *mut TaskHeader) -> Option<TaskRef> {
         // SAFETY: only `replace` stores here, always a task's pointer or null.
         (!ptr.is_null()).then(|| unsafe { TaskRef::from_ptr(ptr.cast_const().cast()) })
-    }
-
-    /// Core `core`'s slot, if it has one.
-    pub(super) fn of(core: usize) -> Option<&'static AtomicPtr<TaskHeader>> {
-        CURRENT.get(core)
     }
 
     pub(super) fn get() -> Option<TaskRef> {
@@ -102,13 +97,42 @@ pub unsafe fn set_core_id_source(core_id: fn() -> usize) {
     let _ = core_id;
 }
 
-/// Records that the executor of `core` polls `task` until the guard is dropped.
+/// Where the executor of one core records the task it polls, found once, when the executor is
+/// made, rather than indexed (and bounds-checked) at every poll.
+#[derive(Clone, Copy)]
+pub(crate) struct Slot {
+    #[cfg(target_os = "none")]
+    slot: Option<&'static core::sync::atomic::AtomicPtr<crate::task::TaskHeader>>,
+}
+
+impl Slot {
+    /// Core `core`'s slot (on the guest, none for cores past the context's table).
+    pub(crate) const fn of(core: usize) -> Slot {
+        #[cfg(target_os = "none")]
+        {
+            Slot {
+                slot: if core < slot::MAX_CORES {
+                    Some(&slot::CURRENT[core])
+                } else {
+                    None
+                },
+            }
+        }
+        #[cfg(not(target_os = "none"))]
+        {
+            let _ = core;
+            Slot {}
+        }
+    }
+}
+
+/// Records that the executor owning `slot` polls `task` until the guard is dropped.
 #[inline(always)]
-pub(crate) fn enter(core: usize, task: TaskRef) -> Entered {
+pub(crate) fn enter(slot: Slot, task: TaskRef) -> Entered {
     #[cfg(target_os = "none")]
     {
         use core::sync::atomic::Ordering;
-        let slot = slot::of(core);
+        let slot = slot.slot;
         if let Some(slot) = slot {
             slot.store(task.as_ptr().cast_mut().cast(), Ordering::Relaxed);
         }
@@ -116,7 +140,7 @@ pub(crate) fn enter(core: usize, task: TaskRef) -> Entered {
     }
     #[cfg(not(target_os = "none"))]
     {
-        let _ = core;
+        let _ = slot;
         Entered {
             previous: slot::replace(0, Some(task)),
         }

@@ -39,7 +39,7 @@
 //! # The value
 //!
 //! [`DEFAULT_BUDGET`] is 128, Tokio's value. Tokio calls it "chosen somewhat arbitrarily": high
-//! enough to amortise the cost of a yield (here one atomic RMW, a few plain stores and an
+//! enough to amortise the cost of a yield (here no atomic RMW, a few plain stores and an
 //! indirect call, tens of cycles against 128 operations of hundreds of cycles each) and low
 //! enough that a ready task waits at most one batch of 128-operation turns. Because the right
 //! value depends on the operation cost and the latency target, it is a run-time parameter
@@ -108,8 +108,13 @@ fn decode(word: u64) -> Option<u32> {
 /// Adds one to a counter that only one core writes: a load and a store, not an RMW, so it costs
 /// no more than a plain `+= 1`. Readers on other cores see a recent value.
 pub(crate) fn bump(counter: &AtomicU64) {
+    add(counter, 1);
+}
+
+/// Adds `n` to a counter that only one core writes (see [`bump`]).
+pub(crate) fn add(counter: &AtomicU64, n: u64) {
     counter.store(
-        counter.load(Ordering::Relaxed).wrapping_add(1),
+        counter.load(Ordering::Relaxed).wrapping_add(n),
         Ordering::Relaxed,
     );
 }
@@ -404,6 +409,9 @@ pub struct YieldNow {
 impl Future for YieldNow {
     type Output = ();
 
+    /// Inlined into the caller's state machine: the fast path (the poll's own waker) is a few
+    /// loads and stores, cheaper than the call it would otherwise cost.
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.yielded {
             return Poll::Ready(());
@@ -412,12 +420,18 @@ impl Future for YieldNow {
         // The fast path first: the poll's own waker names the task being polled.
         if let Some(task) = poll_waker_task(cx.waker()) {
             task.executor().defer_local(task);
-            return Poll::Pending;
-        }
-        match current_task(cx) {
-            Some(task) => defer_elsewhere(task, cx),
-            None => cx.waker().wake_by_ref(),
+        } else {
+            yield_through_other_waker(cx);
         }
         Poll::Pending
+    }
+}
+
+/// [`YieldNow`]'s slow path: a combinator's waker (or no executor at all).
+#[inline(never)]
+fn yield_through_other_waker(cx: &Context<'_>) {
+    match current_task(cx) {
+        Some(task) => defer_elsewhere(task, cx),
+        None => cx.waker().wake_by_ref(),
     }
 }

@@ -15,13 +15,22 @@
 //!    A task that yields inside its own poll (the poll's borrowed waker proves it, see
 //!    [`crate::waker`]) goes on a core-local deferred list: plain loads and stores, no
 //!    compare-and-swap, no pend. Taken from that list, it is polled keeping its run-queue link,
-//!    so that yielding again costs no atomic besides the dequeue's one
-//!    ([`crate::state`], 3'). Tasks that yield through another waker (a combinator's) go on
-//!    the shared deferred list, as wakes do.
+//!    so that yielding again costs no atomic RMW at all unless it was woken meanwhile
+//!    ([`crate::state`], 3' and 3''). Tasks that yield through another waker (a combinator's)
+//!    go on the shared deferred list, as wakes do.
 //! 3. **External source.** If a [`ReadySource`] is installed (the scheduling device), pop and
 //!    poll up to [`MAX_EXTERNAL_PER_STEP`] tasks from it.
 //! 4. **Report** what the core should do next ([`Next`]): run another step at once, or wait
 //!    for a pend, until the earliest timer deadline if there is one.
+//!
+//! # Busy loops: `run_while`
+//!
+//! [`Runner::run_while`] runs steps for as long as the caller's condition holds and each step
+//! reports [`Next::Run`], with the step compiled into its loop. While the only ready tasks are
+//! ones that yielded inside their own poll, it walks them as one FIFO instead of one batch per
+//! step (the same polls in the same order; it still stops only between two rounds). That is
+//! the path of a coroutine switch: E3's yield ping-pong costs no atomic RMW, no call of the
+//! step and no mispredicted loop exit per switch (`docs/coroutine-switch.md`).
 //!
 //! # The kernel's loop
 //!
@@ -86,11 +95,11 @@ use core::fmt;
 use core::future::Future;
 use core::marker::PhantomData;
 use core::ptr;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use core::sync::atomic::{self, AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use core::task::Waker;
 
 use crate::context;
-use crate::coop::{Budget, bump};
+use crate::coop::{Budget, add, bump};
 use crate::join::{JoinError, JoinHandle};
 use crate::platform::{Platform, ReadySource};
 use crate::pool::{TaskPool, release_ref};
@@ -106,6 +115,10 @@ use crate::waker::{task_from_waker, wake_task};
 /// role the batch boundary plays for software wakes (there is no way to snapshot a hardware
 /// queue): the software queue waits at most this many external polls.
 pub const MAX_EXTERNAL_PER_STEP: usize = 32;
+
+/// While only yielded tasks are ready, [`Runner::run_while`] asks its `keep_going` at least
+/// every this many polls (see [`Executor::walk_yielded`]).
+pub const WALK_CHECK_POLLS: u32 = 32;
 
 /// What the core should do after a [`run_once`](Executor::run_once) step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,8 +178,8 @@ pub struct Executor {
     deferred: RunQueue,
     /// Tasks that yielded inside their own poll: the fast path, core-local, polled last.
     local_deferred: LocalQueue,
-    /// Owner-only flags of the poll in progress: it keeps the task's link (a task from
-    /// `local_deferred`), and the task asked to yield during it.
+    /// Owner-only flags: the polls in progress keep their task's link (set for a whole walk
+    /// of `local_deferred`, see `HeldPolls`), and the task being polled asked to yield.
     poll_holds_link: AtomicBool,
     yield_requested: AtomicBool,
     pub(crate) timers: TimerQueue,
@@ -176,6 +189,8 @@ pub struct Executor {
     ready_source: AtomicPtr<&'static dyn ReadySource>,
     /// Set for the duration of a step.
     running: AtomicBool,
+    /// Where this core's context records the task being polled.
+    context: context::Slot,
     counters: Counters,
     /// Where this executor's task slots come from and go back to.
     pool: TaskPool,
@@ -212,6 +227,7 @@ impl Executor {
             budget: Budget::new(),
             ready_source: AtomicPtr::new(ptr::null_mut()),
             running: AtomicBool::new(false),
+            context: context::Slot::of(core),
             counters: Counters {
                 steps: AtomicU64::new(0),
                 polls: AtomicU64::new(0),
@@ -344,7 +360,9 @@ impl Executor {
         }
     }
 
-    /// One step; the caller holds the runner.
+    /// One step; the caller holds the runner. Inlined into [`Runner::run_once`] and into each
+    /// [`Runner::run_while`] loop.
+    #[inline(always)]
     fn step(&self) -> Next {
         bump(&self.counters.steps);
 
@@ -371,12 +389,16 @@ impl Executor {
             unsafe { self.dispatch(task, dequeued, false) };
         }
         // Tasks that yielded inside their own poll: polled keeping their link (see
-        // `State::hold_dequeue`), so that yielding again costs no second RMW.
+        // `State::hold_dequeue`), so that yielding again costs no RMW.
+        let held = HeldPolls::begin(self);
         for task in walk.local.by_ref() {
             let dequeued = task.header().state.hold_dequeue();
             // SAFETY: as above.
             unsafe { self.dispatch(task, dequeued, true) };
         }
+        drop(held);
+        // The walk is over (the guard, where there is one, finds both batches empty).
+        #[cfg_attr(not(panic = "unwind"), allow(clippy::drop_non_drop))]
         drop(walk);
 
         // 3. The external source.
@@ -393,6 +415,12 @@ impl Executor {
         }
 
         // 4. What next.
+        self.report(source_may_have_more)
+    }
+
+    /// The end of a step: what the core should do next.
+    #[inline(always)]
+    fn report(&self, source_may_have_more: bool) -> Next {
         if source_may_have_more || self.has_ready() {
             return Next::Run;
         }
@@ -406,6 +434,94 @@ impl Executor {
             Some(at) if at <= self.platform.now() => Next::Run,
             Some(at) => Next::WaitUntil(at),
         }
+    }
+
+    /// Whether the only work of this core is tasks that yielded inside their own poll: the
+    /// local list is not empty, nothing is woken or deferred through the shared lists, no
+    /// timer is pending and no external source is installed. The next step would then only
+    /// walk the local list. Plain loads: a wake that races with them is seen at the next
+    /// check, as it would be by the next step.
+    #[inline(always)]
+    fn only_yielded_ready(&self) -> bool {
+        !self.local_deferred.is_empty() && !self.other_work_ready()
+    }
+
+    /// The steps that follow while [`only_yielded_ready`](Self::only_yielded_ready) holds,
+    /// for [`Runner::run_while`]: each such step would walk one round (the local list as it
+    /// was at the step's start) and nothing else. Here the rounds are walked as one FIFO:
+    /// pop the first task, poll it (a task that yields again goes to the tail, behind the
+    /// rest of its round), and so on. The order of polls is the same as step by step.
+    ///
+    /// Between two rounds a step could have found other work or the caller could have
+    /// stopped. So after every poll the cheap checks of `only_yielded_ready` run (plain
+    /// loads, a branch that is almost never taken), `keep_going` every
+    /// [`WALK_CHECK_POLLS`] polls; when either says stop, the rest of the current round is
+    /// polled and the walk returns, at a round boundary, as a step would have ended. Where
+    /// the current round ends is tracked as a count, refilled without a branch when it
+    /// runs out, so that no branch alternates with the position in the round.
+    ///
+    /// Each round counts as a step in [`Stats::steps`]. If the list runs empty (the tasks
+    /// stopped yielding), the last round was a step that ends as a step does: its report is
+    /// returned. Otherwise (other work, or `keep_going` said stop) `None`: the caller goes on
+    /// with a step.
+    fn walk_yielded(&self, keep_going: &mut dyn FnMut() -> bool) -> Option<Next> {
+        // The last task of the current round (compared by address only); rounds begun, and
+        // whether the next poll begins one.
+        let mut round_last = self.local_deferred.last();
+        let mut rounds = 0u64;
+        let mut round_begins = true;
+        let mut until_check = WALK_CHECK_POLLS;
+        let held = HeldPolls::begin(self);
+        while let Some(task) = self.local_deferred.pop() {
+            rounds += u64::from(round_begins);
+            // SAFETY: the task was on this executor's local list, so it is ours and its link
+            // is held; we are inside our runner's loop (on our core, not re-entered).
+            unsafe { self.dispatch(task, task.header().state.hold_dequeue(), true) };
+            let round_over = task.as_ptr() == round_last;
+            // The next round is every task on the list when this one ends. A select, not a
+            // branch: in a ping-pong it alternates, and a branch would be mispredicted.
+            round_last = core::hint::select_unpredictable(
+                round_over,
+                self.local_deferred.last(),
+                round_last,
+            );
+            round_begins = round_over;
+            until_check -= 1;
+            if until_check == 0 || self.other_work_ready() {
+                if !self.other_work_ready() && held.outside(keep_going) {
+                    until_check = WALK_CHECK_POLLS;
+                    continue;
+                }
+                if !round_over {
+                    // Finish the round, as the step would have.
+                    while let Some(task) = self.local_deferred.pop() {
+                        // SAFETY: as above.
+                        unsafe { self.dispatch(task, task.header().state.hold_dequeue(), true) };
+                        if task.as_ptr() == round_last {
+                            break;
+                        }
+                    }
+                }
+                drop(held);
+                add(&self.counters.steps, rounds);
+                return None;
+            }
+        }
+        drop(held);
+        add(&self.counters.steps, rounds);
+        Some(self.report(false))
+    }
+
+    /// Whether anything but the local list may have work: a wake, a deferred task, a timer,
+    /// an external source. Plain loads, one branch.
+    #[inline(always)]
+    fn other_work_ready(&self) -> bool {
+        // The words OR-ed, then one test: four loads and one branch, not four.
+        let words = self.run_queue.head_word()
+            | self.deferred.head_word()
+            | self.timers.head_word()
+            | self.ready_source.load(Ordering::Relaxed).addr();
+        words != 0
     }
 
     /// Whether tasks are queued on this core (woken or deferred) right now. For the kernel's
@@ -446,11 +562,20 @@ impl Executor {
         self.ready_source.store(ptr, Ordering::Release);
     }
 
+    /// The installed source. A `Relaxed` load, then an `Acquire` fence only if one is
+    /// installed: the common "none" costs a plain load, not a load-acquire every step.
+    #[inline]
     fn ready_source(&self) -> Option<&'static dyn ReadySource> {
-        let ptr = self.ready_source.load(Ordering::Acquire);
+        let ptr = self.ready_source.load(Ordering::Relaxed);
+        if ptr.is_null() {
+            return None;
+        }
+        // Pairs with the `Release` store of `set_ready_source`: the box's contents are visible.
+        atomic::fence(Ordering::Acquire);
         // SAFETY: non-null values come only from `set_ready_source`, which leaks the box, so
-        // the pointer is valid and the `&'static dyn` it holds is never written again.
-        (!ptr.is_null()).then(|| unsafe { *ptr })
+        // the pointer is valid (and its contents visible, see the fence) and the
+        // `&'static dyn` it holds is never written again.
+        Some(unsafe { *ptr })
     }
 
     /// A snapshot of the counters.
@@ -574,14 +699,15 @@ impl Executor {
     ///
     /// `task` belongs to this executor, has not completed, and the caller is inside this
     /// executor's step.
+    ///
+    /// A held poll runs inside a [`HeldPolls`] region (the walk of the local list), which
+    /// tells [`defer_local`](Self::defer_local) that the link is held.
     #[inline]
     unsafe fn poll(&self, task: TaskRef, held: bool) {
+        debug_assert_eq!(held, self.poll_holds_link.load(Ordering::Relaxed));
         self.budget.reset();
         bump(&self.counters.polls);
-        if held {
-            self.poll_holds_link.store(true, Ordering::Relaxed);
-        }
-        let entered = context::enter(self.core, task);
+        let entered = context::enter(self.context, task);
         // SAFETY: forwarded; the step guard makes this the only poll of any of our tasks
         // running, on our core.
         let finished = match unwind::catch(|| unsafe { task.poll() }) {
@@ -595,10 +721,9 @@ impl Executor {
         };
         drop(entered);
         if held {
-            self.poll_holds_link.store(false, Ordering::Relaxed);
+            let yielded = self.take_yield_request();
             if !finished {
-                if self.yield_requested.load(Ordering::Relaxed) {
-                    self.yield_requested.store(false, Ordering::Relaxed);
+                if yielded {
                     // We kept the link: the task goes straight back on the local list.
                     self.local_deferred.push(EnqueueToken::assume_claimed(task));
                 } else if task.header().state.release_link() {
@@ -620,7 +745,7 @@ impl Executor {
     ///
     /// As for [`poll`](Self::poll).
     unsafe fn cancel(&self, task: TaskRef, held: bool) {
-        let entered = context::enter(self.core, task);
+        let entered = context::enter(self.context, task);
         // SAFETY: forwarded.
         if let Err(panic) = unwind::catch(|| unsafe { task.abandon(JoinError::Cancelled) }) {
             unwind::discard(panic);
@@ -628,7 +753,21 @@ impl Executor {
             unsafe { self.abandon_panicked(task) };
         }
         drop(entered);
+        if held {
+            // A yield from the future's drop (it may poll things) means nothing now.
+            self.take_yield_request();
+        }
         self.complete(task, held);
+    }
+
+    /// Whether the held poll that just ended asked to yield; clears the request.
+    #[inline(always)]
+    fn take_yield_request(&self) -> bool {
+        let yielded = self.yield_requested.load(Ordering::Relaxed);
+        if yielded {
+            self.yield_requested.store(false, Ordering::Relaxed);
+        }
+        yielded
     }
 
     /// A poll or a drop of `task`'s future panicked (host): drop what is left of the future
@@ -685,6 +824,39 @@ impl Runner<'_> {
         self.executor.step()
     }
 
+    /// Runs steps while `keep_going()` holds (checked before each step) and each step reports
+    /// [`Next::Run`]; returns the first other report, or [`Next::Run`] once `keep_going()`
+    /// is false.
+    ///
+    /// The same steps, in the same order, as `while keep_going() { match run_once() { .. } }`,
+    /// with the step compiled into the loop: no call of the step, no register save and
+    /// restore and no [`Next`] to decode per step, only the call of `keep_going`. For the
+    /// kernel's busy loop, where a step that only switches between coroutines is a few dozen
+    /// instructions. (`keep_going` is a `dyn` so that the loop is compiled here, once, with
+    /// the step's helpers inlined, rather than in each caller's crate.)
+    ///
+    /// One difference: while the only work is tasks that yielded inside their own poll (no
+    /// wake, no timer, no external source), consecutive steps are walked as one FIFO of those
+    /// tasks ([`Executor::walk_yielded`]): the same polls in the same order, but without a
+    /// loop exit per round (which a branch predictor gets wrong once per round in a
+    /// ping-pong), and with `keep_going` asked every [`WALK_CHECK_POLLS`] polls instead of
+    /// every step. It still stops only between two rounds, as between two steps.
+    pub fn run_while(&mut self, keep_going: &mut dyn FnMut() -> bool) -> Next {
+        while keep_going() {
+            match self.executor.step() {
+                Next::Run => {}
+                next => return next,
+            }
+            if self.executor.only_yielded_ready()
+                && let Some(next) = self.executor.walk_yielded(keep_going)
+                && next != Next::Run
+            {
+                return next;
+            }
+        }
+        Next::Run
+    }
+
     /// The executor this runner steps.
     pub fn executor(&self) -> &Executor {
         self.executor
@@ -705,15 +877,47 @@ impl fmt::Debug for Runner<'_> {
     }
 }
 
+/// A stretch of polls that keep their task's link (the walk of the local list): while it
+/// lasts, [`Executor::defer_local`] only flags a yield, for the executor to act on after the
+/// poll. Set once for the stretch rather than around every poll; cleared when dropped, also
+/// if something unwinds (host).
+struct HeldPolls<'a>(&'a Executor);
+
+impl<'a> HeldPolls<'a> {
+    #[inline(always)]
+    fn begin(executor: &'a Executor) -> Self {
+        executor.poll_holds_link.store(true, Ordering::Relaxed);
+        HeldPolls(executor)
+    }
+
+    /// Runs `f` (not a poll: the caller's `keep_going`) outside the stretch.
+    fn outside(&self, f: &mut dyn FnMut() -> bool) -> bool {
+        self.0.poll_holds_link.store(false, Ordering::Relaxed);
+        let result = f();
+        self.0.poll_holds_link.store(true, Ordering::Relaxed);
+        result
+    }
+}
+
+impl Drop for HeldPolls<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.0.poll_holds_link.store(false, Ordering::Relaxed);
+    }
+}
+
 /// The batch being walked. If a step unwinds (host) before the walk ends, the tasks left in it
 /// are put back on the run queue: they are still `RUN_QUEUED`, and would otherwise never run
-/// again.
+/// again. Where panics abort (the guest) nothing unwinds, and the guard has no `Drop`: the
+/// end of a step does not walk two empty batches again.
 struct Walk<'a> {
     batch: Batch,
     local: Batch,
+    #[cfg_attr(not(panic = "unwind"), allow(dead_code))]
     queue: &'a RunQueue,
 }
 
+#[cfg(panic = "unwind")]
 impl Drop for Walk<'_> {
     fn drop(&mut self) {
         for task in self.batch.by_ref().chain(self.local.by_ref()) {

@@ -76,7 +76,7 @@ pub use coop::{
     ConsumeBudget, Cooperative, DEFAULT_BUDGET, RestoreOnPending, Unconstrained, YieldNow,
     consume_budget, cooperative, has_budget_remaining, poll_proceed, unconstrained, yield_now,
 };
-pub use executor::{Executor, MAX_EXTERNAL_PER_STEP, Next, Runner, Stats};
+pub use executor::{Executor, MAX_EXTERNAL_PER_STEP, Next, Runner, Stats, WALK_CHECK_POLLS};
 pub use join::{JoinError, JoinHandle};
 pub use platform::{Platform, PlatformFns, ReadySource};
 pub use task::TaskRef;

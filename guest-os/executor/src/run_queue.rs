@@ -108,6 +108,13 @@ impl RunQueue {
     pub(crate) fn is_empty(&self) -> bool {
         self.head.load(Ordering::Relaxed).is_null()
     }
+
+    /// The head's address (0: empty), a hint as for [`is_empty`](Self::is_empty), for a test
+    /// of several words at once.
+    #[inline(always)]
+    pub(crate) fn head_word(&self) -> usize {
+        self.head.load(Ordering::Relaxed).addr()
+    }
 }
 
 fn to_task(ptr: *mut TaskHeader) -> Option<TaskRef> {
@@ -175,6 +182,23 @@ impl LocalQueue {
         }
     }
 
+    /// The last task on the list, if any (the end of a round of the executor's walk).
+    pub(crate) fn last(&self) -> *const () {
+        self.tail.load(Ordering::Relaxed).cast_const().cast()
+    }
+
+    /// Takes the first task; its `RUN_QUEUED` bit stays set (the caller holds the link, as for
+    /// a task of a taken batch). The owning executor only, between polls.
+    pub(crate) fn pop(&self) -> Option<TaskRef> {
+        let task = to_task(self.head.load(Ordering::Relaxed))?;
+        let next = task.header().run_next.load(Ordering::Relaxed);
+        self.head.store(next, Ordering::Relaxed);
+        if next.is_null() {
+            self.tail.store(ptr::null_mut(), Ordering::Relaxed);
+        }
+        Some(task)
+    }
+
     /// Appends the task. Inside a poll of the owning executor only (see the type's docs).
     pub(crate) fn push(&self, token: EnqueueToken) {
         let task = token.task();
@@ -182,11 +206,16 @@ impl LocalQueue {
         task.header()
             .run_next
             .store(ptr::null_mut(), Ordering::Relaxed);
-        match to_task(self.tail.load(Ordering::Relaxed)) {
-            None => self.head.store(new, Ordering::Relaxed),
-            // The tail is RUN_QUEUED and in this list: its link is ours.
-            Some(tail) => tail.header().run_next.store(new, Ordering::Relaxed),
-        }
+        // The link to write: the head of an empty list, else the tail's (the tail is
+        // RUN_QUEUED and in this list: its link is ours). Chosen as an address, then one
+        // store, so that the compiler can select rather than branch: whether the list was
+        // empty alternates in a ping-pong, which a branch predictor gets wrong.
+        let tail = self.tail.load(Ordering::Relaxed);
+        let link = match to_task(tail) {
+            None => &self.head,
+            Some(tail) => &tail.header().run_next,
+        };
+        link.store(new, Ordering::Relaxed);
         self.tail.store(new, Ordering::Relaxed);
     }
 

@@ -38,8 +38,11 @@
 //!    list and is polled *keeping* its link (`State::hold_dequeue` clears only `NOTIFIED`).
 //!    If it yields again, it goes straight back on that list with no further RMW; otherwise
 //!    `State::release_link` clears `RUN_QUEUED`, or, if a wake came during the poll
-//!    (`NOTIFIED`), keeps it and the executor queues the task itself. So a task that keeps
-//!    yielding (E3's ping-pong, a greedy task under the budget) costs one RMW per poll.
+//!    (`NOTIFIED`), keeps it and the executor queues the task itself. The dequeue makes its
+//!    RMW (clearing `NOTIFIED`, acquiring the wakes) only if the word shows a wake or an
+//!    abort; otherwise a plain load is enough (3'': see `State::hold_dequeue` for why). So a
+//!    task that keeps yielding with nobody waking it (E3's ping-pong, a greedy task under
+//!    the budget) costs no atomic RMW per poll.
 //! 4. The poll returns `Pending`: nothing changes. The task waits for a wake (2).
 //! 5. A wake during the poll: `Q` set, pushed; it runs again in the next batch.
 //! 6. The poll returns `Ready` (or the task was cancelled, or panicked on the host): the future
@@ -169,12 +172,27 @@ impl State {
     /// after the poll the executor either queues the task again itself (it yielded, or it was
     /// notified) or lets go of the link with [`State::release_link`].
     ///
-    /// So a task that yields again, the common case for a task that yielded before, costs one
-    /// RMW per poll instead of two (clear the bit, then claim it back). The RMW is still
-    /// needed: it is what synchronises with every wake that came before it.
+    /// So a task that yields again, the common case for a task that yielded before, costs at
+    /// most one RMW per poll instead of two (clear the bit, then claim it back). When there was
+    /// a wake, the RMW is needed: it is what synchronises with the wakes that came before it.
+    ///
+    /// When the word shows no wake and no abort since the last RMW (`NOTIFIED` and `CANCELLED`
+    /// clear), not even that RMW is made: a plain load, and the task is polled. That is sound
+    /// because `NOTIFIED` is cleared only by an RMW (this one, `run_dequeue`, `release_link`):
+    /// a wake the load did not see stays recorded in the word, and the poll, which keeps the
+    /// link, ends either in another `hold_dequeue` (the task yielded again: its load sees the
+    /// wake, at the latest once the waker's RMW is visible) or in `release_link`, an RMW that
+    /// reads the latest value and queues the task again. A wake the load did see is then
+    /// acquired by the `fetch_and`, before the poll. So a task that keeps yielding with nobody
+    /// waking it, E3's ping-pong, costs no RMW at all. (Invariant 3'' in the loom tests.)
     pub(crate) fn hold_dequeue(&self) -> Dequeued {
-        if self.0.load(Ordering::Relaxed) & COMPLETED != 0 {
+        let state = self.0.load(Ordering::Relaxed);
+        if state & COMPLETED != 0 {
             return Dequeued::Completed;
+        }
+        if state & (NOTIFIED | CANCELLED) == 0 {
+            debug_assert!(state & RUN_QUEUED != 0, "held a task that was not queued");
+            return Dequeued::Poll;
         }
         let prev = self.0.fetch_and(!NOTIFIED, Ordering::AcqRel);
         debug_assert!(prev & RUN_QUEUED != 0, "held a task that was not queued");
@@ -425,6 +443,30 @@ mod loom_tests {
     #[test]
     fn loom_a_wake_of_an_idle_task_pushes_it_once_and_its_poll_sees_the_data() {
         model(false);
+    }
+
+    /// 3'': a task on the local list is polled keeping its link, yields (no state change), and
+    /// is polled again, while a wake races. Its dequeues make no RMW unless they see the wake.
+    /// Either the second poll sees the data, or the release after it queues the task again,
+    /// or the wake comes after the release and pushes the task itself; never both.
+    #[test]
+    fn loom_a_wake_during_held_polls_that_yield_is_never_lost() {
+        loom::model(|| {
+            let state = Arc::new(State::vacant());
+            state.spawn(false);
+            let (data, pushed, waker) = spawn_waker(&state);
+            assert_eq!(state.hold_dequeue(), Dequeued::Poll);
+            let _first_poll = data.load(Relaxed);
+            // It yielded: back on the local list, link kept, nothing written to the state.
+            assert_eq!(state.hold_dequeue(), Dequeued::Poll);
+            let seen = data.load(Relaxed);
+            let requeued = state.release_link();
+            waker.join().unwrap();
+            let pushed = pushed.load(Relaxed);
+            assert!(!(requeued && pushed), "queued twice");
+            // A wake the second dequeue consumed (it saw `NOTIFIED`) must be acquired by it.
+            assert!(seen == 1 || requeued || pushed, "lost wake");
+        });
     }
 
     /// A wake racing with the classic dequeue of a queued task: either the dequeue comes

@@ -240,6 +240,12 @@ impl TimerQueue {
     pub(crate) fn is_empty(&self) -> bool {
         self.head.load(Ordering::Relaxed).is_null()
     }
+
+    /// The head's address (0: empty), the same hint as one word.
+    #[inline(always)]
+    pub(crate) fn head_word(&self) -> usize {
+        self.head.load(Ordering::Relaxed).addr()
+    }
 }
 
 /// A future that completes once the platform clock reaches its deadline.

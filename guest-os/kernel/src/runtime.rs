@@ -90,7 +90,8 @@ pub fn run_until(done: impl Fn() -> bool) {
     // Checks the core once, not every step (the core-id read serialises gem5's O3).
     let mut runner = ex.runner();
     while !done() {
-        match runner.run_once() {
+        // Busy steps in a loop of their own (the step inlined); back here only to wait.
+        match runner.run_while(&mut || !done()) {
             Next::Run => {}
             Next::WaitUntil(deadline) => {
                 timer::set_deadline(Some(deadline));

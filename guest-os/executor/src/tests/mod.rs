@@ -7,6 +7,7 @@ mod external;
 mod harness;
 mod join;
 mod panics;
+mod run_while;
 mod scheduling;
 mod stress;
 mod timers;
