@@ -12,6 +12,7 @@ pub const SELFTEST_CHECKS: &[&str] = &[
     "sleep",
     "budget",
     "preempt",
+    "fp_state",
     "svc",
     "task_memory",
 ];

@@ -26,7 +26,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use runconfig::{App, Choice};
+use runconfig::{App, Choice, IrqFrame};
 
 mod checks;
 pub mod determinism;
@@ -128,6 +128,55 @@ fn qemu_points() -> Vec<Point> {
         );
         points.push(point(format!("ctxswitch-{}", mechanism.name()), spec));
     }
+    points.extend(lean_irq_points());
+    points
+}
+
+/// The lean IRQ frame: the self-test (its `fp_state` check: FP/SIMD state survives an
+/// interrupt and a preemptive switch) with `lean` and `lean-checked`, and every interrupt-driven
+/// run with `lean-checked`, whose trap stops the run if the handler path touches FP/SIMD.
+fn lean_irq_points() -> Vec<Point> {
+    let lean = |mut spec: RunSpec, frame: IrqFrame| {
+        spec.irq_frame = frame.name().into();
+        spec
+    };
+    let mut points = vec![
+        point(
+            "selftest-1core-lean".into(),
+            lean(selftest(SimSpec::Qemu, 1), IrqFrame::Lean),
+        ),
+        point(
+            "selftest-4core-lean-checked".into(),
+            lean(selftest(SimSpec::Qemu, 4), IrqFrame::LeanChecked),
+        ),
+    ];
+    for busy in [0, 1] {
+        let params = [("busy".to_string(), busy)];
+        let spec = qemu_app(App::Wake, "irq", 2, QEMU_WAKES, &params);
+        let kind = if busy == 1 { "busy" } else { "idle" };
+        points.push(point(
+            format!("wake-irq-{kind}-lean-checked"),
+            lean(spec, IrqFrame::LeanChecked),
+        ));
+    }
+    let params = [("stamps".to_string(), 1)];
+    let spec = qemu_app(App::Wake, "irq", 2, QEMU_WAKES, &params);
+    points.push(point(
+        "wake-irq-idle-stamps-lean".into(),
+        lean(spec, IrqFrame::Lean),
+    ));
+    let params = [("quantum_ticks".to_string(), QEMU_QUANTUM_TICKS)];
+    let spec = qemu_app(
+        App::ContextSwitch,
+        "thread-preempt",
+        1,
+        QEMU_SWITCHES,
+        &params,
+    );
+    points.push(point(
+        "ctxswitch-thread-preempt-lean-checked".into(),
+        lean(spec, IrqFrame::LeanChecked),
+    ));
     points
 }
 
