@@ -233,8 +233,8 @@ extern "C" fn counter(me: usize) -> ! {
     }
 }
 
-/// Per thread of the FP/SIMD check: holds interrupted by a timer tick, holds in all, and lanes
-/// (or rounding modes) that came back changed.
+/// Per thread of the FP/SIMD check: holds interrupted by a timer tick, holds in all, and lanes,
+/// registers or rounding modes that came back changed.
 static FP_INTERRUPTED: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
 static FP_HOLDS: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
 static FP_MISMATCHES: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
@@ -245,9 +245,9 @@ const FP_INTERRUPTED_HOLDS: u64 = 5;
 /// Loop iterations per hold: many timer quanta land inside one.
 const FP_HOLD_SPINS: u64 = 20_000;
 
-/// The FP/SIMD state of interrupted code survives the interrupt, whatever the IRQ frame
-/// (`full`, or `lean`, which saves it only when the interrupt switches threads): threads fill
-/// every FP/SIMD register and FPCR's rounding mode with their own values, spin with the timer
+/// The FP/SIMD state (and x19–x28) of interrupted code survives the interrupt, whatever the IRQ
+/// frame (`full`, or `lean`, which saves them only when the interrupt switches threads): threads
+/// fill every FP/SIMD register, FPCR's rounding mode and x19–x28 with their own values, spin with the timer
 /// preempting them, and check the values afterwards. Phase 1 runs one thread, so each tick
 /// returns to it (an interrupt without a switch); phase 2 runs two with different values, so
 /// each tick switches. A phase ends once each thread has had `FP_INTERRUPTED_HOLDS` holds
@@ -285,7 +285,7 @@ extern "C" fn fp_holder(me: usize) -> ! {
     loop {
         let ticks_before = thread::preempt_switches();
         let mismatches =
-            kernel::arch::fp_state::hold_simd_state(seed, rounding_mode, FP_HOLD_SPINS);
+            kernel::arch::held_state::hold_registers(seed, rounding_mode, FP_HOLD_SPINS);
         if thread::preempt_switches() != ticks_before {
             FP_INTERRUPTED[me].fetch_add(1, Relaxed);
         }

@@ -25,6 +25,9 @@ global_asm!(include_str!("vectors.S"));
 #[repr(C, align(16))]
 #[derive(Clone, Copy, Debug)]
 pub struct Frame {
+    /// x0–x30. The lean IRQ path saves x19–x28 only when the interrupt switches away from this
+    /// frame (the handler preserves them); like the FP/SIMD part, valid whenever the frame is
+    /// not running.
     pub x: [u64; 31],
     pub elr: u64,
     pub spsr: u64,

@@ -7,13 +7,15 @@
  *   registers, so a handler written in Rust may clobber any of them), calls a Rust handler with
  *   the frame, and restores from the frame the handler RETURNS. Returning a different frame is
  *   how the preemptive scheduler switches threads: each thread's context stays on its own stack.
- * - `exception_vectors_lean`: the same, except that an IRQ from EL1 saves only the integer part
- *   of the frame (x0-x30, ELR, SPSR). The handler path does not touch FP/SIMD (the
- *   `lean-checked` table below is how the test tiers hold it to that), so at its end the FP/SIMD
+ * - `exception_vectors_lean`: the same, except that an IRQ from EL1 saves only the registers
+ *   the handler may clobber: the caller-saved integer registers (x0-x18, x29, x30), ELR and
+ *   SPSR. The handler path does not touch FP/SIMD (the `lean-checked` table below is how the
+ *   test tiers hold it to that) and, being AAPCS64 code, preserves x19-x28, so at its end those
  *   registers still hold the interrupted code's values. When the handler returns the frame it
  *   got, they are left alone; when it returns another frame (a preemptive switch), they are
  *   saved then into the frame being left and loaded from the frame being resumed. So a frame
- *   that is not running always holds its FP/SIMD state, whichever table saved it.
+ *   that is not running always holds its whole context, whichever table saved it. (Zephyr's
+ *   arm64 port splits its IRQ frame the same way.)
  * - `exception_vectors_lean_checked`: the lean table, with FP/SIMD trapped at EL1
  *   (CPACR_EL1.FPEN = 0) from the integer save to the handler's return. An FP/SIMD instruction
  *   on the handler path then raises a synchronous exception; that entry turns FP/SIMD back on
@@ -186,31 +188,105 @@
     eret
 .endm
 
+/* The lean IRQ path saves and restores only what the handler may clobber (AAPCS64): the
+ * caller-saved x0-x18, x29 (frame pointer, saved for backtraces) and x30, and ELR/SPSR. The
+ * handler preserves x19-x28, so like the FP/SIMD registers they still hold the interrupted
+ * code's values when it returns; a switch saves them then into the frame being left and loads
+ * them from the frame being resumed. */
+.macro SAVE_CALLER_SAVED
+    stp     x2, x3, [sp, #16]
+    STAMP_ENTRY
+    stp     x4, x5, [sp, #32]
+    stp     x6, x7, [sp, #48]
+    stp     x8, x9, [sp, #64]
+    stp     x10, x11, [sp, #80]
+    stp     x12, x13, [sp, #96]
+    stp     x14, x15, [sp, #112]
+    stp     x16, x17, [sp, #128]
+    str     x18, [sp, #144]
+    str     x29, [sp, #232]
+    mrs     x1, elr_el1
+    mrs     x2, spsr_el1
+    stp     x30, x1, [sp, #240]
+    str     x2, [sp, #256]
+.endm
+
+/* x19..x28 into / from the frame at \frame. */
+.macro SAVE_CALLEE_SAVED frame
+    str     x19, [\frame, #152]
+    stp     x20, x21, [\frame, #160]
+    stp     x22, x23, [\frame, #176]
+    stp     x24, x25, [\frame, #192]
+    stp     x26, x27, [\frame, #208]
+    str     x28, [\frame, #224]
+.endm
+
+.macro RESTORE_CALLEE_SAVED frame
+    ldr     x19, [\frame, #152]
+    ldp     x20, x21, [\frame, #160]
+    ldp     x22, x23, [\frame, #176]
+    ldp     x24, x25, [\frame, #192]
+    ldp     x26, x27, [\frame, #208]
+    ldr     x28, [\frame, #224]
+.endm
+
+/* ELR, SPSR and the caller-saved registers from the frame at sp, stamp before the return, pop
+ * the frame, eret. */
+.macro RESTORE_CALLER_SAVED_AND_ERET
+    ldp     x30, x1, [sp, #240]
+    ldr     x2, [sp, #256]
+    msr     elr_el1, x1
+    msr     spsr_el1, x2
+    /* Stage stamp before the return (x0/x1 are restored next). */
+    adrp    x0, PROBE_ON
+    ldrb    w0, [x0, :lo12:PROBE_ON]
+    cbz     w0, 2f
+    mrs     x0, tpidr_el1
+    cbz     x0, 2f
+    isb
+    mrs     x1, pmccntr_el0
+    str     x1, [x0, #48]           /* probe::VECTOR_EXIT_OFFSET */
+2:
+    ldp     x0, x1, [sp, #0]
+    ldp     x2, x3, [sp, #16]
+    ldp     x4, x5, [sp, #32]
+    ldp     x6, x7, [sp, #48]
+    ldp     x8, x9, [sp, #64]
+    ldp     x10, x11, [sp, #80]
+    ldp     x12, x13, [sp, #96]
+    ldp     x14, x15, [sp, #112]
+    ldp     x16, x17, [sp, #128]
+    ldr     x18, [sp, #144]
+    ldr     x29, [sp, #232]
+    add     sp, sp, #FRAME_SIZE
+    eret
+.endm
+
 /* The lean IRQ entry; `checked` traps FP/SIMD while the handler runs. */
 .macro LEAN_IRQ checked
-    SAVE_INTEGER
+    SAVE_CALLER_SAVED
 .if \checked
     msr     cpacr_el1, xzr
     isb
 .endif
-    /* x19 is saved in the frame and the handler preserves it: it keeps the entry frame. */
-    mov     x19, sp
-    /* x0 = kind, x1 = frame; returns the frame to resume in x0 */
+    /* x0 = kind, x1 = frame; returns the frame to resume in x0 (sp is the entry frame still) */
     mov     x1, sp
     bl      handle_exception
-    mov     sp, x0
 .if \checked
     mov     x1, #CPACR_FP_ON
     msr     cpacr_el1, x1
     isb
 .endif
-    cmp     x0, x19
+    cmp     sp, x0
     b.eq    3f
-    /* A switch: the FP/SIMD registers still hold the interrupted code's state. */
-    SAVE_FP x19
+    /* A switch: x19-x28 and the FP/SIMD registers still hold the interrupted code's state. */
+    SAVE_CALLEE_SAVED sp
+    SAVE_FP sp
+    mov     sp, x0
+    RESTORE_CALLEE_SAVED sp
     RESTORE_FP sp
 3:
-    RESTORE_INTEGER_AND_ERET
+    RESTORE_CALLER_SAVED_AND_ERET
 .endm
 
 .section .text.vectors, "ax"
