@@ -213,6 +213,7 @@ mod tests {
             json!({"test":"sleep","ok":true}),
             json!({"test":"budget","ok":true}),
             json!({"test":"preempt","ok":true}),
+            json!({"test":"fp_state","ok":true}),
             json!({"test":"svc","ok":true}),
             json!({"test":"task_memory","ok":true}),
         ]

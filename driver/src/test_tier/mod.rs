@@ -266,6 +266,25 @@ fn gem5_named() -> bool {
     std::env::var_os(crate::gem5::ENV).is_some_and(|v| !v.is_empty())
 }
 
+/// With the device (a small queue, so that its fallback is cheap to reach): the self-test adds
+/// its device check.
+fn gem5_points_selftest_device() -> Point {
+    point(
+        "selftest-minor-device".into(),
+        selftest(
+            SimSpec::Gem5 {
+                cpu: Cpu::Minor,
+                max_ticks: crate::experiments::context_switch::MAX_TICKS,
+                coro_sched: Some(CoroSchedSpec {
+                    queue_depth: SELFTEST_QUEUE_DEPTH,
+                    ..CoroSchedSpec::default()
+                }),
+            },
+            2,
+        ),
+    )
+}
+
 /// The gem5 tier's runs.
 fn gem5_points() -> Vec<Point> {
     let max_ticks = crate::experiments::context_switch::MAX_TICKS;
@@ -274,22 +293,7 @@ fn gem5_points() -> Vec<Point> {
             "selftest-atomic".into(),
             selftest(SimSpec::gem5(Cpu::Atomic, max_ticks), 2),
         ),
-        // With the device (a small queue, so that its fallback is cheap to reach): the
-        // self-test adds its device check.
-        point(
-            "selftest-minor-device".into(),
-            selftest(
-                SimSpec::Gem5 {
-                    cpu: Cpu::Minor,
-                    max_ticks,
-                    coro_sched: Some(CoroSchedSpec {
-                        queue_depth: SELFTEST_QUEUE_DEPTH,
-                        ..CoroSchedSpec::default()
-                    }),
-                },
-                2,
-            ),
-        ),
+        gem5_points_selftest_device(),
     ];
     let e3 = ContextSwitch.points(Profile::Smoke);
     points.extend(
@@ -322,7 +326,28 @@ fn gem5_points() -> Vec<Point> {
     // The stage probe on the device's default placement (checked like the breakdown
     // experiment's runs, plus the stages each path must pass and a sleeping idle core).
     points.extend(WakeBreakdown.points(Profile::Smoke));
+    points.extend(gem5_lean_checked_points());
     points
+}
+
+/// The device's interrupt path (its SPI and pending-bit read, which QEMU has not) under the
+/// lean IRQ frame with FP/SIMD trapped: the self-test with the device, and the `irq` wake path
+/// idle and busy, on minor.
+fn gem5_lean_checked_points() -> Vec<Point> {
+    let checked = |p: Point| Point {
+        id: format!("{}-lean-checked", p.id),
+        spec: RunSpec {
+            irq_frame: IrqFrame::LeanChecked.name().into(),
+            ..p.spec
+        },
+        ..p
+    };
+    let selftest = gem5_points_selftest_device();
+    let irq = Wake.points(Profile::Smoke).into_iter().filter(|p| {
+        p.labels.get("path").map(String::as_str) == Some("irq")
+            && p.labels.get("cpu").map(String::as_str) == Some("minor")
+    });
+    std::iter::once(selftest).chain(irq).map(checked).collect()
 }
 
 fn check_point(point: &Point, result: &RunResult) -> Result<(), String> {
