@@ -240,6 +240,14 @@ impl RunSpec {
         self.sim.sim()
     }
 
+    /// The same run with the guest's IRQ entry saving `frame` (`driver run --irq-frame`).
+    pub fn with_irq_frame(self, frame: IrqFrame) -> RunSpec {
+        RunSpec {
+            irq_frame: frame.name().into(),
+            ..self
+        }
+    }
+
     /// Refuses what the guest would only panic or hang on, before a simulator starts: more
     /// cores than the guest supports or than `sim_max_cores`, a wake path that needs the
     /// CoroSched device in a run without it, and the wake app on one core without the device.
@@ -436,10 +444,7 @@ mod tests {
         assert_eq!(serde_json::from_value::<RunSpec>(json).unwrap(), full);
         assert!(!full.label().contains("irq:"));
 
-        let lean = RunSpec {
-            irq_frame: IrqFrame::Lean.name().into(),
-            ..full.clone()
-        };
+        let lean = full.clone().with_irq_frame(IrqFrame::Lean);
         assert_ne!(lean, full);
         assert_eq!(lean.run_config().unwrap().irq_frame(), Some(IrqFrame::Lean));
         let json = serde_json::to_value(&lean).unwrap();

@@ -136,10 +136,7 @@ fn qemu_points() -> Vec<Point> {
 /// interrupt and a preemptive switch) with `lean` and `lean-checked`, and every interrupt-driven
 /// run with `lean-checked`, whose trap stops the run if the handler path touches FP/SIMD.
 fn lean_irq_points() -> Vec<Point> {
-    let lean = |mut spec: RunSpec, frame: IrqFrame| {
-        spec.irq_frame = frame.name().into();
-        spec
-    };
+    let lean = RunSpec::with_irq_frame;
     let mut points = vec![
         point(
             "selftest-1core-lean".into(),
@@ -336,10 +333,7 @@ fn gem5_points() -> Vec<Point> {
 fn gem5_lean_checked_points() -> Vec<Point> {
     let checked = |p: Point| Point {
         id: format!("{}-lean-checked", p.id),
-        spec: RunSpec {
-            irq_frame: IrqFrame::LeanChecked.name().into(),
-            ..p.spec
-        },
+        spec: p.spec.with_irq_frame(IrqFrame::LeanChecked),
         ..p
     };
     let selftest = gem5_points_selftest_device();
