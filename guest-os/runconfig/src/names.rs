@@ -92,8 +92,9 @@ named_enum! {
         /// The whole context: x0–x30, ELR, SPSR, FPCR/FPSR and q0–q31 (800 bytes), on every
         /// interrupt. The default, and the `irq` baseline as first measured.
         Full = "full",
-        /// The integer frame only (x0–x30, ELR, SPSR); the handler path does not touch FP/SIMD,
-        /// and the FP/SIMD state is saved lazily, only when the interrupt switches threads.
+        /// The caller-saved integer registers only (x0–x18, x29, x30, ELR, SPSR); the handler
+        /// path does not touch FP/SIMD and preserves x19–x28, so those and the FP/SIMD state
+        /// are saved lazily, only when the interrupt switches threads.
         Lean = "lean",
         /// `lean`, with FP/SIMD trapped at EL1 (CPACR_EL1.FPEN) while the handler runs: any
         /// FP/SIMD instruction on the handler path stops the run with a panic that names it.
