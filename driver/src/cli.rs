@@ -96,6 +96,12 @@ pub struct RunArgs {
     /// App parameter, repeatable
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = spec::parse_param)]
     pub params: Vec<(String, u64)>,
+    /// What the guest's IRQ entry saves: full (every register, FP/SIMD included), lean (the
+    /// caller-saved integer registers; x19–x28 and FP/SIMD only when the IRQ switches threads)
+    /// or lean-checked (lean, with FP/SIMD trapped while the handler runs, so any FP/SIMD use
+    /// on it panics)
+    #[arg(long, value_name = "FRAME", default_value = "full", value_parser = spec::parse_irq_frame)]
+    pub irq_frame: runconfig::IrqFrame,
     /// gem5 CPU model [default: atomic]
     #[arg(long, value_enum)]
     pub cpu: Option<Cpu>,

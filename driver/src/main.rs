@@ -167,6 +167,7 @@ fn run_one(root: &Path, args: cli::RunArgs) -> Result<()> {
         params: &args.params,
         sim,
     })?;
+    spec.irq_frame = runconfig::Choice::name(args.irq_frame).into();
     // A run the guest would refuse is refused before the simulator is even looked for, unless
     // whether it has the device depends on what the gem5 binary has.
     if args.sim == Sim::Qemu || device != DeviceRequest::Auto {

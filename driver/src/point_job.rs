@@ -170,6 +170,7 @@ mod tests {
                 iterations: 10,
                 seed: 1,
                 params: BTreeMap::new(),
+                irq_frame: crate::spec::full_irq_frame(),
                 sim: SimSpec::Qemu,
             },
             image: "/snap/guest.elf".into(),

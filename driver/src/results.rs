@@ -363,6 +363,7 @@ pub(crate) mod tests {
             iterations: 10,
             seed: 1,
             params: [("quantum_ticks".to_string(), 4)].into(),
+            irq_frame: crate::spec::full_irq_frame(),
             sim: SimSpec::gem5(Cpu::Minor, 100),
         }
     }

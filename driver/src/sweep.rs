@@ -297,6 +297,7 @@ mod tests {
                 iterations,
                 seed: 1,
                 params: BTreeMap::new(),
+                irq_frame: crate::spec::full_irq_frame(),
                 sim: SimSpec::gem5(Cpu::Minor, 1),
             },
             labels: BTreeMap::new(),

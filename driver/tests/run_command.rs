@@ -320,7 +320,7 @@ fn qemu_run_reads_the_console_from_stdout() {
         .arg(&env.elf)
         .assert()
         .success()
-        .stdout(contains("7 @result record(s)"));
+        .stdout(contains("8 @result record(s)"));
     let result: RunResult = read(&out.join("result.json"));
     assert!(result.provenance.command_line.contains(
         "-M virt,gic-version=3,secure=on,virtualization=on -cpu cortex-a76 -smp 4 -m 2G -nographic -semihosting -kernel"
@@ -330,6 +330,47 @@ fn qemu_run_reads_the_console_from_stdout() {
     let cfg = elf_patch::read_block(&bytes, &elf_patch::locate(&bytes).unwrap()).unwrap();
     assert_eq!(cfg.platform(), Some(Platform::Qemu));
     assert_eq!(cfg.app().map(|a| a.name()), Some("selftest"));
+    assert_eq!(cfg.irq_frame(), Some(runconfig::IrqFrame::Full));
+
+    // The IRQ frame reaches the image and the label; a wrong name lists the valid ones.
+    let lean = env.base.join("runs/q-lean");
+    env.driver("ok")
+        .args([
+            "run",
+            "--sim",
+            "qemu",
+            "--app",
+            "selftest",
+            "--irq-frame",
+            "lean",
+            "--out",
+        ])
+        .arg(&lean)
+        .arg("--elf")
+        .arg(&env.elf)
+        .assert()
+        .success()
+        .stdout(contains("selftest/default qemu×1 irq:lean"));
+    let bytes = fs::read(lean.join("guest.elf")).unwrap();
+    let cfg = elf_patch::read_block(&bytes, &elf_patch::locate(&bytes).unwrap()).unwrap();
+    assert_eq!(cfg.irq_frame(), Some(runconfig::IrqFrame::Lean));
+    env.driver("ok")
+        .args([
+            "run",
+            "--sim",
+            "qemu",
+            "--app",
+            "selftest",
+            "--irq-frame",
+            "thin",
+            "--out",
+        ])
+        .arg(&lean)
+        .assert()
+        .failure()
+        .stderr(contains(
+            "unknown IRQ frame 'thin'; valid IRQ frames: full, lean, lean-checked",
+        ));
 
     env.driver("ok")
         .env("FAKE_QEMU_MODE", "panic")

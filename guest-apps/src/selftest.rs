@@ -64,6 +64,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
 
     budget_test(cfg.param("budget").filter(|&b| b > 0).unwrap_or(128) as u32);
     preempt_test(freq, cfg.platform() == Some(runconfig::Platform::Qemu));
+    fp_state_test(freq, cfg.platform() == Some(runconfig::Platform::Qemu));
     svc_test();
     task_memory_test();
     if let Some(dev) = kernel::coro_sched::device() {
@@ -226,6 +227,75 @@ extern "C" fn counter(me: usize) -> ! {
             let switches = thread::preempt_switches();
             let thread1_ran = PREEMPT_COUNTS[1].load(Relaxed) > 0;
             if (switches >= PREEMPT_SWITCHES && thread1_ran) || switches >= PREEMPT_SWITCH_LIMIT {
+                thread::preempt_stop();
+            }
+        }
+    }
+}
+
+/// Per thread of the FP/SIMD check: holds interrupted by a timer tick, holds in all, and lanes,
+/// registers or rounding modes that came back changed.
+static FP_INTERRUPTED: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
+static FP_HOLDS: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
+static FP_MISMATCHES: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
+/// Threads in the current phase of the FP/SIMD check.
+static FP_THREADS: AtomicU64 = AtomicU64::new(0);
+/// Interrupted holds each thread needs before the phase ends.
+const FP_INTERRUPTED_HOLDS: u64 = 5;
+/// Loop iterations per hold: many timer quanta land inside one.
+const FP_HOLD_SPINS: u64 = 20_000;
+
+/// The FP/SIMD state (and x19–x28) of interrupted code survives the interrupt, whatever the IRQ
+/// frame (`full`, or `lean`, which saves them only when the interrupt switches threads): threads
+/// fill every FP/SIMD register, FPCR's rounding mode and x19–x28 with their own values, spin with the timer
+/// preempting them, and check the values afterwards. Phase 1 runs one thread, so each tick
+/// returns to it (an interrupt without a switch); phase 2 runs two with different values, so
+/// each tick switches. A phase ends once each thread has had `FP_INTERRUPTED_HOLDS` holds
+/// interrupted by a tick (or after `PREEMPT_SWITCH_LIMIT` ticks; the check then fails).
+fn fp_state_test(freq: u64, on_qemu: bool) {
+    let quantum = (freq / if on_qemu { 1_000 } else { 100_000 }).max(4);
+    let mut ok = true;
+    let mut report = alloc::string::String::new();
+    for threads in [1u64, 2] {
+        for i in 0..2 {
+            FP_INTERRUPTED[i].store(0, Relaxed);
+            FP_HOLDS[i].store(0, Relaxed);
+            FP_MISMATCHES[i].store(0, Relaxed);
+        }
+        FP_THREADS.store(threads, Relaxed);
+        let entries = [(fp_holder as thread::Entry, 0), (fp_holder, 1)];
+        let switches = thread::run_preemptive(&entries[..threads as usize], 16 * 1024, quantum);
+        for i in 0..threads as usize {
+            let interrupted = FP_INTERRUPTED[i].load(Relaxed);
+            let mismatches = FP_MISMATCHES[i].load(Relaxed);
+            ok &= interrupted >= FP_INTERRUPTED_HOLDS && mismatches == 0;
+            report.push_str(&alloc::format!(
+                ",\"threads{threads}_thread{i}\":{{\"holds\":{},\"interrupted_holds\":{interrupted},\"mismatches\":{mismatches},\"ticks\":{switches}}}",
+                FP_HOLDS[i].load(Relaxed)
+            ));
+        }
+    }
+    result!("{{\"test\":\"fp_state\",\"ok\":{}{}}}", ok, report);
+}
+
+extern "C" fn fp_holder(me: usize) -> ! {
+    // Distinct per thread: a switch that loaded the other thread's registers shows.
+    let seed = 0x5a5a_0000_0000_0000 ^ ((me as u64 + 1) << 32);
+    let rounding_mode = me as u64 + 1;
+    loop {
+        let ticks_before = thread::preempt_switches();
+        let mismatches =
+            kernel::arch::held_state::hold_registers(seed, rounding_mode, FP_HOLD_SPINS);
+        if thread::preempt_switches() != ticks_before {
+            FP_INTERRUPTED[me].fetch_add(1, Relaxed);
+        }
+        FP_HOLDS[me].fetch_add(1, Relaxed);
+        FP_MISMATCHES[me].fetch_add(mismatches, Relaxed);
+        if me == 0 {
+            let threads = FP_THREADS.load(Relaxed) as usize;
+            let done =
+                (0..threads).all(|i| FP_INTERRUPTED[i].load(Relaxed) >= FP_INTERRUPTED_HOLDS);
+            if done || thread::preempt_switches() >= PREEMPT_SWITCH_LIMIT {
                 thread::preempt_stop();
             }
         }

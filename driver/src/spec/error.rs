@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use runconfig::{App, Choice, NUM_PARAMS};
+use runconfig::{App, Choice, IrqFrame, NUM_PARAMS};
 
 use super::Sim;
 
@@ -43,6 +43,9 @@ pub enum SpecError {
     },
     /// Without the device, core 1 makes the wake app's events.
     WakeNeedsTwoCores,
+    UnknownIrqFrame {
+        name: String,
+    },
 }
 
 /// `a, b, c` from a choice list.
@@ -65,6 +68,11 @@ impl fmt::Display for SpecError {
             SpecError::UnknownApp { name } => {
                 write!(f, "unknown app '{name}'; valid apps: {}", list(App::ALL))
             }
+            SpecError::UnknownIrqFrame { name } => write!(
+                f,
+                "unknown IRQ frame '{name}'; valid IRQ frames: {}",
+                list(IrqFrame::ALL)
+            ),
             SpecError::UnknownMechanism { app, name } => {
                 let a = App::from_name(app).expect("app names come from App::ALL");
                 write!(

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use runconfig::{App, Choice, Mechanism, NUM_PARAMS, Platform, RunConfig};
+use runconfig::{App, Choice, IrqFrame, Mechanism, NUM_PARAMS, Platform, RunConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::coro_sched::CoroSchedSpec;
@@ -115,8 +115,26 @@ pub struct RunSpec {
     pub iterations: u64,
     pub seed: u64,
     pub params: BTreeMap<String, u64>,
+    /// What the guest's IRQ entry saves ([`IrqFrame`] name). Left out of the JSON when it is
+    /// the default, `full`, so the specs of runs made before it existed still compare equal.
+    #[serde(default = "full_irq_frame", skip_serializing_if = "is_full_irq_frame")]
+    pub irq_frame: String,
     #[serde(flatten)]
     pub sim: SimSpec,
+}
+
+/// The default IRQ frame's name, `full`.
+pub fn full_irq_frame() -> String {
+    IrqFrame::Full.name().into()
+}
+
+fn is_full_irq_frame(name: &String) -> bool {
+    *name == full_irq_frame()
+}
+
+/// clap value parser for `--irq-frame`: a runconfig IRQ frame name.
+pub fn parse_irq_frame(s: &str) -> Result<IrqFrame, SpecError> {
+    IrqFrame::from_name(s).ok_or_else(|| SpecError::UnknownIrqFrame { name: s.into() })
 }
 
 /// clap value parser for `--app`: a runconfig app name.
@@ -213,12 +231,21 @@ impl RunSpec {
             iterations: req.iterations,
             seed: req.seed,
             params,
+            irq_frame: full_irq_frame(),
             sim: req.sim,
         })
     }
 
     pub fn sim(&self) -> Sim {
         self.sim.sim()
+    }
+
+    /// The same run with the guest's IRQ entry saving `frame` (`driver run --irq-frame`).
+    pub fn with_irq_frame(self, frame: IrqFrame) -> RunSpec {
+        RunSpec {
+            irq_frame: frame.name().into(),
+            ..self
+        }
     }
 
     /// Refuses what the guest would only panic or hang on, before a simulator starts: more
@@ -285,6 +312,7 @@ impl RunSpec {
             iterations: self.iterations,
             seed: self.seed,
             device_base: self.sim.coro_sched().map_or(0, CoroSchedSpec::base),
+            irq_frame: parse_irq_frame(&self.irq_frame)?.index(),
             params,
             ..RunConfig::DEFAULT
         })
@@ -298,6 +326,9 @@ impl RunSpec {
             SimSpec::Qemu => "qemu".into(),
         };
         let mut label = format!("{}/{} {}×{}", self.app, self.mechanism, sim, self.cores);
+        if !is_full_irq_frame(&self.irq_frame) {
+            label.push_str(&format!(" irq:{}", self.irq_frame));
+        }
         if let Some(d) = self.sim.coro_sched() {
             label.push_str(&format!(
                 " cs:{},{},q{}",
@@ -401,6 +432,33 @@ mod tests {
         };
         let back: RunSpec = serde_json::from_str(&serde_json::to_string(&qemu).unwrap()).unwrap();
         assert_eq!(back, qemu);
+    }
+
+    #[test]
+    fn irq_frame_reaches_the_block_and_only_a_lean_one_is_written_down() {
+        let full = req(App::SelfTest, None, &[]).unwrap();
+        assert_eq!(full.run_config().unwrap().irq_frame(), Some(IrqFrame::Full));
+        let json = serde_json::to_value(&full).unwrap();
+        // The default stays out of the JSON, so the specs of earlier runs still match.
+        assert!(json.get("irq_frame").is_none(), "{json}");
+        assert_eq!(serde_json::from_value::<RunSpec>(json).unwrap(), full);
+        assert!(!full.label().contains("irq:"));
+
+        let lean = full.clone().with_irq_frame(IrqFrame::Lean);
+        assert_ne!(lean, full);
+        assert_eq!(lean.run_config().unwrap().irq_frame(), Some(IrqFrame::Lean));
+        let json = serde_json::to_value(&lean).unwrap();
+        assert_eq!(json["irq_frame"], "lean");
+        assert_eq!(serde_json::from_value::<RunSpec>(json).unwrap(), lean);
+        assert!(lean.label().ends_with(" irq:lean"), "{}", lean.label());
+
+        let msg = parse_irq_frame("thin").unwrap_err().to_string();
+        assert!(msg.contains("full, lean, lean-checked"), "{msg}");
+        let bad = RunSpec {
+            irq_frame: "thin".into(),
+            ..full
+        };
+        assert!(bad.run_config().is_err());
     }
 
     #[test]

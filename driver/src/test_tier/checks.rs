@@ -12,6 +12,7 @@ pub const SELFTEST_CHECKS: &[&str] = &[
     "sleep",
     "budget",
     "preempt",
+    "fp_state",
     "svc",
     "task_memory",
 ];
@@ -212,6 +213,7 @@ mod tests {
             json!({"test":"sleep","ok":true}),
             json!({"test":"budget","ok":true}),
             json!({"test":"preempt","ok":true}),
+            json!({"test":"fp_state","ok":true}),
             json!({"test":"svc","ok":true}),
             json!({"test":"task_memory","ok":true}),
         ]

@@ -26,7 +26,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use runconfig::{App, Choice};
+use runconfig::{App, Choice, IrqFrame};
 
 mod checks;
 pub mod determinism;
@@ -128,6 +128,52 @@ fn qemu_points() -> Vec<Point> {
         );
         points.push(point(format!("ctxswitch-{}", mechanism.name()), spec));
     }
+    points.extend(lean_irq_points());
+    points
+}
+
+/// The lean IRQ frame: the self-test (its `fp_state` check: FP/SIMD state survives an
+/// interrupt and a preemptive switch) with `lean` and `lean-checked`, and every interrupt-driven
+/// run with `lean-checked`, whose trap stops the run if the handler path touches FP/SIMD.
+fn lean_irq_points() -> Vec<Point> {
+    let lean = RunSpec::with_irq_frame;
+    let mut points = vec![
+        point(
+            "selftest-1core-lean".into(),
+            lean(selftest(SimSpec::Qemu, 1), IrqFrame::Lean),
+        ),
+        point(
+            "selftest-4core-lean-checked".into(),
+            lean(selftest(SimSpec::Qemu, 4), IrqFrame::LeanChecked),
+        ),
+    ];
+    for busy in [0, 1] {
+        let params = [("busy".to_string(), busy)];
+        let spec = qemu_app(App::Wake, "irq", 2, QEMU_WAKES, &params);
+        let kind = if busy == 1 { "busy" } else { "idle" };
+        points.push(point(
+            format!("wake-irq-{kind}-lean-checked"),
+            lean(spec, IrqFrame::LeanChecked),
+        ));
+    }
+    let params = [("stamps".to_string(), 1)];
+    let spec = qemu_app(App::Wake, "irq", 2, QEMU_WAKES, &params);
+    points.push(point(
+        "wake-irq-idle-stamps-lean".into(),
+        lean(spec, IrqFrame::Lean),
+    ));
+    let params = [("quantum_ticks".to_string(), QEMU_QUANTUM_TICKS)];
+    let spec = qemu_app(
+        App::ContextSwitch,
+        "thread-preempt",
+        1,
+        QEMU_SWITCHES,
+        &params,
+    );
+    points.push(point(
+        "ctxswitch-thread-preempt-lean-checked".into(),
+        lean(spec, IrqFrame::LeanChecked),
+    ));
     points
 }
 
@@ -217,6 +263,25 @@ fn gem5_named() -> bool {
     std::env::var_os(crate::gem5::ENV).is_some_and(|v| !v.is_empty())
 }
 
+/// With the device (a small queue, so that its fallback is cheap to reach): the self-test adds
+/// its device check.
+fn gem5_points_selftest_device() -> Point {
+    point(
+        "selftest-minor-device".into(),
+        selftest(
+            SimSpec::Gem5 {
+                cpu: Cpu::Minor,
+                max_ticks: crate::experiments::context_switch::MAX_TICKS,
+                coro_sched: Some(CoroSchedSpec {
+                    queue_depth: SELFTEST_QUEUE_DEPTH,
+                    ..CoroSchedSpec::default()
+                }),
+            },
+            2,
+        ),
+    )
+}
+
 /// The gem5 tier's runs.
 fn gem5_points() -> Vec<Point> {
     let max_ticks = crate::experiments::context_switch::MAX_TICKS;
@@ -225,22 +290,7 @@ fn gem5_points() -> Vec<Point> {
             "selftest-atomic".into(),
             selftest(SimSpec::gem5(Cpu::Atomic, max_ticks), 2),
         ),
-        // With the device (a small queue, so that its fallback is cheap to reach): the
-        // self-test adds its device check.
-        point(
-            "selftest-minor-device".into(),
-            selftest(
-                SimSpec::Gem5 {
-                    cpu: Cpu::Minor,
-                    max_ticks,
-                    coro_sched: Some(CoroSchedSpec {
-                        queue_depth: SELFTEST_QUEUE_DEPTH,
-                        ..CoroSchedSpec::default()
-                    }),
-                },
-                2,
-            ),
-        ),
+        gem5_points_selftest_device(),
     ];
     let e3 = ContextSwitch.points(Profile::Smoke);
     points.extend(
@@ -273,7 +323,25 @@ fn gem5_points() -> Vec<Point> {
     // The stage probe on the device's default placement (checked like the breakdown
     // experiment's runs, plus the stages each path must pass and a sleeping idle core).
     points.extend(WakeBreakdown.points(Profile::Smoke));
+    points.extend(gem5_lean_checked_points());
     points
+}
+
+/// The device's interrupt path (its SPI and pending-bit read, which QEMU has not) under the
+/// lean IRQ frame with FP/SIMD trapped: the self-test with the device, and the `irq` wake path
+/// idle and busy, on minor.
+fn gem5_lean_checked_points() -> Vec<Point> {
+    let checked = |p: Point| Point {
+        id: format!("{}-lean-checked", p.id),
+        spec: p.spec.with_irq_frame(IrqFrame::LeanChecked),
+        ..p
+    };
+    let selftest = gem5_points_selftest_device();
+    let irq = Wake.points(Profile::Smoke).into_iter().filter(|p| {
+        p.labels.get("path").map(String::as_str) == Some("irq")
+            && p.labels.get("cpu").map(String::as_str) == Some("minor")
+    });
+    std::iter::once(selftest).chain(irq).map(checked).collect()
 }
 
 fn check_point(point: &Point, result: &RunResult) -> Result<(), String> {

@@ -68,6 +68,7 @@ fn selftest(cfg: &RunConfig, device: Option<&Device>) -> Vec<String> {
         "sleep",
         "budget",
         "preempt",
+        "fp_state",
         "svc",
         "task_memory",
     ] {

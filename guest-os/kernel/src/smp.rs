@@ -39,7 +39,7 @@ pub fn cores() -> usize {
 
 #[unsafe(no_mangle)]
 extern "C" fn kernel_main_el1(core: usize) -> ! {
-    arch::exceptions::install_vectors();
+    arch::exceptions::install_vectors(runconfig::IrqFrame::Full);
     crate::probe::set_core_stamps(false);
     let cfg = config::get();
     let platform = cfg.platform().unwrap_or(runconfig::Platform::Gem5);
@@ -72,6 +72,14 @@ extern "C" fn kernel_main_el1(core: usize) -> ! {
 
     mmu::enable(ROOT_TABLE.load(Ordering::Relaxed));
     arch::pmu::enable_cycle_counter();
+    let irq_frame = cfg.irq_frame().unwrap_or_else(|| {
+        panic!(
+            "run config: irq_frame {} names no IRQ frame variant (the driver and the guest are \
+             from different builds: rebuild the guest)",
+            cfg.irq_frame
+        )
+    });
+    arch::exceptions::install_vectors(irq_frame);
     gic::init_cpu_interface();
     timer::init_core(core);
     crate::runtime::init_core(core);

@@ -12,21 +12,21 @@
 
 mod names;
 pub mod stages;
-pub use names::{App, Choice, Mechanism, Platform, WakePath};
+pub use names::{App, Choice, IrqFrame, Mechanism, Platform, WakePath};
 
 /// Name of the static in the guest image that holds the [`RunConfig`].
 pub const SYMBOL: &str = "RUN_CONFIG";
 /// "CORORUN1", little-endian: tells the driver it found the right bytes.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"CORORUN1");
 /// Bumped whenever the layout of [`RunConfig`] changes.
-pub const VERSION: u64 = 2;
+pub const VERSION: u64 = 3;
 /// Number of app-specific parameter slots.
 pub const NUM_PARAMS: usize = 8;
 /// Most cores a run can have: the guest reserves stacks and per-core state for this many, and
 /// the driver refuses a larger `cores` before a simulator starts.
 pub const MAX_CORES: usize = 8;
 /// Words before the app parameters.
-const FIXED_WORDS: usize = 9;
+const FIXED_WORDS: usize = 10;
 /// Size of the block in the image, in bytes.
 pub const SIZE: usize = core::mem::size_of::<RunConfig>();
 
@@ -60,6 +60,9 @@ pub struct RunConfig {
     /// Physical base address of the CoroSched device, 0 if the machine has none (the driver
     /// sets it from the gem5 configuration's placement of the device).
     pub device_base: u64,
+    /// [`IrqFrame`] index: what the kernel's IRQ entry saves (chosen at boot by installing one
+    /// of its vector tables).
+    pub irq_frame: u64,
     /// App-specific parameters, named by [`App::params`]; unnamed slots are 0.
     pub params: [u64; NUM_PARAMS],
 }
@@ -76,6 +79,7 @@ impl RunConfig {
         iterations: 1000,
         seed: 1,
         device_base: 0,
+        irq_frame: IrqFrame::Full as u64,
         params: [0; NUM_PARAMS],
     };
 
@@ -112,6 +116,7 @@ impl RunConfig {
             iterations: w(6),
             seed: w(7),
             device_base: w(8),
+            irq_frame: w(9),
             params,
         };
         (cfg.magic == MAGIC && cfg.version == VERSION).then_some(cfg)
@@ -129,6 +134,7 @@ impl RunConfig {
             self.iterations,
             self.seed,
             self.device_base,
+            self.irq_frame,
         ]);
         w[FIXED_WORDS..].copy_from_slice(&self.params);
         w
@@ -150,6 +156,11 @@ impl RunConfig {
             .copied()
     }
 
+    /// The IRQ frame variant, `None` if the index names none.
+    pub fn irq_frame(&self) -> Option<IrqFrame> {
+        IrqFrame::from_index(self.irq_frame)
+    }
+
     /// Value of the app parameter `name`, or `None` if the app has no such parameter.
     pub fn param(&self, name: &str) -> Option<u64> {
         let app = self.app()?;
@@ -169,9 +180,11 @@ mod tests {
         cfg.mechanism = 2;
         cfg.params[0] = 0xdead_beef;
         cfg.device_base = 0x2d00_0000;
+        cfg.irq_frame = IrqFrame::LeanChecked as u64;
         let back = RunConfig::from_bytes(&cfg.to_bytes()).unwrap();
         assert_eq!(back, cfg);
         assert_eq!(back.mechanism(), Some(Mechanism::ThreadPreempt));
+        assert_eq!(back.irq_frame(), Some(IrqFrame::LeanChecked));
     }
 
     #[test]

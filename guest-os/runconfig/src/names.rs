@@ -85,6 +85,24 @@ named_enum! {
     }
 }
 
+named_enum! {
+    /// What the kernel's IRQ entry saves; a run parameter of every app (`driver run
+    /// --irq-frame`), chosen at boot by installing one of three vector tables.
+    IrqFrame {
+        /// The whole context: x0–x30, ELR, SPSR, FPCR/FPSR and q0–q31 (800 bytes), on every
+        /// interrupt. The default, and the `irq` baseline as first measured.
+        Full = "full",
+        /// The caller-saved integer registers only (x0–x18, x29, x30, ELR, SPSR); the handler
+        /// path does not touch FP/SIMD and preserves x19–x28, so those and the FP/SIMD state
+        /// are saved lazily, only when the interrupt switches threads.
+        Lean = "lean",
+        /// `lean`, with FP/SIMD trapped at EL1 (CPACR_EL1.FPEN) while the handler runs: any
+        /// FP/SIMD instruction on the handler path stops the run with a panic that names it.
+        /// The test tiers run it; it costs two CPACR_EL1 writes per interrupt.
+        LeanChecked = "lean-checked",
+    }
+}
+
 impl Mechanism {
     /// The wake path of the same name (the register map's `[[path]]`), for the wake app's
     /// mechanisms.

@@ -1,5 +1,8 @@
-//! Exception handling at EL1: the vector table (`vectors.S`) saves the full context into a
-//! [`Frame`] and calls `handle_exception`, which returns the frame to resume. IRQs are
+//! Exception handling at EL1: the vector table (`vectors.S`) saves the context into a [`Frame`]
+//! and calls `handle_exception`, which returns the frame to resume. Which table is installed is
+//! a run parameter ([`IrqFrame`]): the full one saves every register on every exception, the
+//! lean ones save only the integer registers on an IRQ and the FP/SIMD registers only when the
+//! IRQ switches threads. IRQs are
 //! acknowledged through the GIC CPU interface and dispatched to a per-INTID handler table that
 //! drivers fill at run time ([`set_irq_handler`]). The system-call handler is fixed when the
 //! kernel is linked: `crate::syscall` defines `handle_exception` as [`dispatch`] with its
@@ -12,6 +15,7 @@ use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use aarch64_cpu::asm::barrier;
 use aarch64_cpu::registers::{ESR_EL1, FAR_EL1, Readable, VBAR_EL1, Writeable};
 use arm_gic::{IntId, InterruptGroup, gicv3::GicCpuInterface};
+use runconfig::IrqFrame;
 
 use crate::probe::Stage;
 
@@ -21,10 +25,15 @@ global_asm!(include_str!("vectors.S"));
 #[repr(C, align(16))]
 #[derive(Clone, Copy, Debug)]
 pub struct Frame {
+    /// x0–x30. The lean IRQ path saves x19–x28 only when the interrupt switches away from this
+    /// frame (the handler preserves them); like the FP/SIMD part, valid whenever the frame is
+    /// not running.
     pub x: [u64; 31],
     pub elr: u64,
     pub spsr: u64,
     pub _pad: u64,
+    /// FPCR, FPSR and q0–q31: saved at entry by the full path; by the lean IRQ path only when
+    /// the interrupt switches away from this frame. Valid whenever the frame is not running.
     pub fpcr: u64,
     pub fpsr: u64,
     pub q: [u128; 32],
@@ -59,12 +68,21 @@ pub fn set_irq_handler(intid: u32, handler: IrqHandler) {
 
 unsafe extern "C" {
     static exception_vectors: u8;
+    static exception_vectors_lean: u8;
+    static exception_vectors_lean_checked: u8;
 }
 
-/// Points VBAR_EL1 at the vector table. Every core calls this first thing at EL1.
-pub fn install_vectors() {
-    // The table defined in vectors.S is 2 KiB-aligned, as VBAR_EL1 requires.
-    VBAR_EL1.set(core::ptr::addr_of!(exception_vectors) as u64);
+/// Points VBAR_EL1 at the vector table that saves `frame` on an IRQ. Every core calls this
+/// first thing at EL1 with [`IrqFrame::Full`], then with the run's choice before it unmasks
+/// IRQs.
+pub fn install_vectors(frame: IrqFrame) {
+    let table = match frame {
+        IrqFrame::Full => core::ptr::addr_of!(exception_vectors),
+        IrqFrame::Lean => core::ptr::addr_of!(exception_vectors_lean),
+        IrqFrame::LeanChecked => core::ptr::addr_of!(exception_vectors_lean_checked),
+    };
+    // The tables defined in vectors.S are 2 KiB-aligned, as VBAR_EL1 requires.
+    VBAR_EL1.set(table as u64);
     barrier::isb(barrier::SY);
 }
 
@@ -122,6 +140,8 @@ fn handle_irq(mut frame: *mut Frame) -> *mut Frame {
 
 /// Exception class of `svc` from AArch64.
 const EC_SVC64: u64 = 0x15;
+/// Exception class of an FP/SIMD access trapped by CPACR_EL1.FPEN.
+const EC_FP_TRAPPED: u64 = 0x07;
 
 #[inline(always)]
 fn handle_sync(frame: *mut Frame, svc: SvcHandler) -> *mut Frame {
@@ -132,6 +152,14 @@ fn handle_sync(frame: *mut Frame, svc: SvcHandler) -> *mut Frame {
     }
     // SAFETY: vectors.S passes a pointer to the frame it just saved.
     let f = unsafe { &*frame };
+    if ec == EC_FP_TRAPPED {
+        panic!(
+            "FP/SIMD instruction at ELR {:#x} on the lean IRQ handler path (irq_frame = \
+             lean-checked traps them): the lean IRQ path must not touch FP/SIMD registers; find \
+             the function at that address (llvm-objdump -d) and keep it integer-only",
+            f.elr
+        );
+    }
     let far = FAR_EL1.get();
     panic!(
         "synchronous exception: ESR {esr:#x} (EC {ec:#x}) at ELR {:#x}, FAR {far:#x}",

@@ -14,6 +14,7 @@ pub mod cpu;
 pub mod exceptions;
 // After `exceptions`: its global asm follows vectors.S in the image, where it always was.
 pub mod coop;
+pub mod held_state;
 pub mod m5ops;
 pub mod mmio;
 pub mod mmu;
