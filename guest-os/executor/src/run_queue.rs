@@ -206,16 +206,11 @@ impl LocalQueue {
         task.header()
             .run_next
             .store(ptr::null_mut(), Ordering::Relaxed);
-        // The link to write: the head of an empty list, else the tail's (the tail is
-        // RUN_QUEUED and in this list: its link is ours). Chosen as an address, then one
-        // store, so that the compiler can select rather than branch: whether the list was
-        // empty alternates in a ping-pong, which a branch predictor gets wrong.
-        let tail = self.tail.load(Ordering::Relaxed);
-        let link = match to_task(tail) {
-            None => &self.head,
-            Some(tail) => &tail.header().run_next,
-        };
-        link.store(new, Ordering::Relaxed);
+        match to_task(self.tail.load(Ordering::Relaxed)) {
+            None => self.head.store(new, Ordering::Relaxed),
+            // The tail is RUN_QUEUED and in this list: its link is ours.
+            Some(tail) => tail.header().run_next.store(new, Ordering::Relaxed),
+        }
         self.tail.store(new, Ordering::Relaxed);
     }
 
