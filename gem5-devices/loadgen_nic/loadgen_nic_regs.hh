@@ -30,6 +30,17 @@ constexpr unsigned SYS_FLOW0_SOURCE = 8;
 constexpr unsigned SYS_FLOW1_SOURCE = 9;
 constexpr const char *SYS_RECORDS_FILE = "loadgen_requests.csv";
 
+/** Access type of a register. */
+enum class Access : uint8_t { RO, WO, RW, W1C };
+
+/** One register of a block; offset is relative to the block instance. */
+struct RegInfo
+{
+    const char *name;
+    uint64_t offset;
+    Access access;
+};
+
 // ---- block global: Global control
 constexpr uint64_t GLOBAL_BASE = 0x0;
 constexpr uint64_t GLOBAL_STRIDE = 0x100;
@@ -87,6 +98,25 @@ constexpr uint64_t ARRIVALS = 0x68;
 constexpr uint64_t DROPS = 0x70;
 // RO 64-bit. Completions received (valid ones: ids that were outstanding).
 constexpr uint64_t COMPLETIONS = 0x78;
+inline constexpr RegInfo GLOBAL_REGS[] = {
+    {"ID", 0x0, Access::RO},
+    {"VERSION", 0x8, Access::RO},
+    {"NUM_FLOWS", 0x10, Access::RO},
+    {"CTRL", 0x18, Access::RW},
+    {"STATUS", 0x20, Access::RO},
+    {"ERR_STATUS", 0x28, Access::W1C},
+    {"ERR_ADDR", 0x30, Access::RO},
+    {"KV_KEYS", 0x38, Access::RO},
+    {"SEED", 0x40, Access::RO},
+    {"TX_RING_BASE", 0x48, Access::RW},
+    {"TX_RING_SIZE", 0x50, Access::RW},
+    {"TX_PROD", 0x58, Access::RW},
+    {"TX_CONS", 0x60, Access::RO},
+    {"ARRIVALS", 0x68, Access::RO},
+    {"DROPS", 0x70, Access::RO},
+    {"COMPLETIONS", 0x78, Access::RO},
+};
+constexpr unsigned GLOBAL_NUM_REGS = 16;
 
 // ---- block flow: Per-flow RX ring
 constexpr uint64_t FLOW_BASE = 0x100;
@@ -114,6 +144,15 @@ constexpr uint64_t rxSource(unsigned i) { return FLOW_BASE + i * FLOW_STRIDE + R
 // RO 64-bit. What feeds the flow.
 constexpr uint64_t FLOW_MODE = 0x28; // within one instance
 constexpr uint64_t flowMode(unsigned i) { return FLOW_BASE + i * FLOW_STRIDE + FLOW_MODE; }
+inline constexpr RegInfo FLOW_REGS[] = {
+    {"RX_RING_BASE", 0x0, Access::RW},
+    {"RX_RING_SIZE", 0x8, Access::RW},
+    {"RX_PROD", 0x10, Access::RO},
+    {"RX_CONS", 0x18, Access::RW},
+    {"RX_SOURCE", 0x20, Access::RO},
+    {"FLOW_MODE", 0x28, Access::RO},
+};
+constexpr unsigned FLOW_NUM_REGS = 6;
 
 // ---- RX slot words (64-bit word index)
 // Request id (>= 1, per-flow sequence including warm-up; END has u64::MAX). Non-zero = slot

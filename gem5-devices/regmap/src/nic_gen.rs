@@ -47,6 +47,9 @@ pub fn nic_cpp_header(map: &NicMap) -> String {
         "constexpr const char *SYS_RECORDS_FILE = \"{}\";\n",
         sys.records_file
     );
+    s += "/** Access type of a register. */\nenum class Access : uint8_t { RO, WO, RW, W1C };\n\n";
+    s += "/** One register of a block; offset is relative to the block instance. */\n";
+    s += "struct RegInfo\n{\n    const char *name;\n    uint64_t offset;\n    Access access;\n};\n\n";
     for b in &map.blocks {
         let up = b.name.to_uppercase();
         let _ = writeln!(s, "// ---- block {}: {}", b.name, b.title);
@@ -100,7 +103,21 @@ pub fn nic_cpp_header(map: &NicMap) -> String {
                 );
             }
         }
-        s += "\n";
+        let _ = writeln!(s, "inline constexpr RegInfo {up}_REGS[] = {{");
+        for r in &b.regs {
+            let _ = writeln!(
+                s,
+                "    {{\"{}\", {}, Access::{}}},",
+                r.name,
+                hex(r.offset),
+                r.access.as_str()
+            );
+        }
+        let _ = writeln!(
+            s,
+            "}};\nconstexpr unsigned {up}_NUM_REGS = {};\n",
+            b.regs.len()
+        );
     }
     for (prefix, words) in [("RX", &map.rx_words), ("TX", &map.tx_words)] {
         let _ = writeln!(s, "// ---- {prefix} slot words (64-bit word index)");
