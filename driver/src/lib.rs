@@ -30,6 +30,7 @@ pub mod guest_image;
 pub mod point_job;
 pub mod process;
 pub mod raw_samples;
+pub mod requests;
 pub mod results;
 pub mod run;
 pub mod run_error;
