@@ -27,6 +27,7 @@ pub mod figures;
 pub mod gem5;
 pub mod gem5_build;
 pub mod guest_image;
+pub mod loadgen;
 pub mod point_job;
 pub mod process;
 pub mod raw_samples;

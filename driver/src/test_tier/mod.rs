@@ -237,6 +237,7 @@ fn gem5_points() -> Vec<Point> {
                         queue_depth: SELFTEST_QUEUE_DEPTH,
                         ..CoroSchedSpec::default()
                     }),
+                    loadgen: None,
                 },
                 2,
             ),
