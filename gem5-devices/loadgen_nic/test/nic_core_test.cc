@@ -5,6 +5,7 @@
  * any test failed.
  */
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -723,6 +724,70 @@ TEST(config_checks)
     c = config("exp:1us", 0, 1);
     c.cyclePeriod = 0;
     CHECK(NicCore::checkConfig(c) != nullptr);
+}
+
+/**
+ * The device's stream through an ideal FCFS server (one request at a time, each for its drawn
+ * service time, completed at once): with Poisson arrivals and exp service this is an M/M/1
+ * queue, whose mean sojourn time is S / (1 - rho). The driver's analytic check of a real run
+ * relies on the stream being exactly that.
+ */
+double
+fcfsMeanLatency(double rho, uint64_t requests, uint64_t seed)
+{
+    Mock m;
+    Config c = config("exp:1us", 1000, requests, true, rho * 1e6);
+    c.seed = seed;
+    NicCore nic(c, m);
+    startFlow0(nic, 1 << 16, 1 << 16);
+    std::vector<std::pair<Tick, uint64_t>> done; // FCFS: completion ticks never decrease
+    size_t nextDone = 0, seen = 0;
+    Tick busyUntil = 0;
+    uint64_t cons = 0;
+    for (;;) {
+        const Tick arrival = nic.nextDeadline();
+        const bool haveDone = nextDone < done.size();
+        if (arrival == NEVER && !haveDone)
+            break;
+        if (haveDone && done[nextDone].first <= arrival) {
+            const auto [at, id] = done[nextDone++];
+            wr(nic, rxCons(0), ++cons, at);
+            completeIds(nic, m, {id}, at);
+            continue;
+        }
+        nic.advance(arrival);
+        for (; seen < m.writes.size(); ++seen) {
+            const auto &w = m.writes[seen].words;
+            if (w[RX_WORD_ID] == END_ID)
+                continue;
+            busyUntil = std::max<Tick>(busyUntil, w[RX_WORD_ARRIVAL_TICK]) +
+                        nic.requests()[w[RX_WORD_ID] - 1].serviceTicks;
+            done.push_back({busyUntil, w[RX_WORD_ID]});
+        }
+    }
+    CHECK(nic.done());
+    CHECK_EQ(rd(nic, DROPS), 0);
+    double sum = 0;
+    uint64_t n = 0;
+    for (const Request &r : nic.requests()) {
+        if (r.warmup)
+            continue;
+        CHECK(r.status == Request::Status::Ok);
+        sum += double(r.completed - r.arrival);
+        n++;
+    }
+    CHECK_EQ(n, requests);
+    return sum / double(n);
+}
+
+TEST(poisson_stream_through_an_fcfs_server_is_mm1)
+{
+    // S = 1 us = 1e6 ticks; W = S / (1 - rho).
+    const double w3 = fcfsMeanLatency(0.3, 100000, 5), w5 = fcfsMeanLatency(0.5, 100000, 6);
+    std::printf("  M/M/1 through the device: rho 0.3: %.4g ticks (model %.4g), rho 0.5: %.4g "
+                "(model %.4g)\n", w3, 1e6 / 0.7, w5, 1e6 / 0.5);
+    CHECK_NEAR(w3, 1e6 / 0.7, 0.05);
+    CHECK_NEAR(w5, 1e6 / 0.5, 0.05);
 }
 
 } // anonymous namespace
