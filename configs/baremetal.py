@@ -282,14 +282,15 @@ def add_loadgen_args(p):
     p.add_argument(
         "--loadgen-selftest",
         action="store_true",
-        help="no guest consumer: the device sets up flow 0's ring at the top of DRAM, "
+        help="implies --loadgen; no guest consumer: the device sets up flow 0's ring at the "
+        "top of DRAM, "
         "starts at once and ends the simulation when every measured request is resolved "
         "(warm-up is raised to the ring size, so every measured request drops)",
     )
 
 
 def add_loadgen(system, args, want_caches):
-    if not args.loadgen:
+    if not (args.loadgen or args.loadgen_selftest):
         return
     if not hasattr(m5.objects, "LoadGenNic"):
         print(
