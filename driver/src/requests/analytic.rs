@@ -163,6 +163,31 @@ pub fn check_mg1(
     })
 }
 
+/// The per-request overhead of a single FCFS server, from its records alone: the mean of
+/// (latency − drawn service time) over the measured SYNTH requests that arrived while the
+/// server was idle (every earlier request had completed), so that no waiting is included. It is
+/// the time the request spent in the NIC, the wake, the dispatch and the completion; None when
+/// no request found the server idle.
+pub fn idle_overhead_ns(records: &[Record], ticks_per_ns: f64) -> Option<f64> {
+    let mut busy_until = 0u64;
+    let mut sum = 0.0;
+    let mut n = 0usize;
+    for r in records {
+        let idle = r.arrival_tick >= busy_until;
+        if r.status == super::Status::Outstanding {
+            busy_until = u64::MAX; // never completed: nothing after it found the server idle
+        }
+        if let Some(lat) = r.latency_ticks() {
+            if idle && !r.warmup && r.kind == Kind::Synth {
+                sum += (lat as f64 - r.service_ticks as f64) / ticks_per_ns;
+                n += 1;
+            }
+            busy_until = busy_until.max(r.completed_tick);
+        }
+    }
+    (n > 0).then(|| sum / n as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +234,36 @@ mod tests {
         let m = ServiceMoments::from_samples(&[1.0, 3.0], 1.0).unwrap();
         assert!(close(m.mean, 3.0) && close(m.second, 10.0));
         assert!(ServiceMoments::from_samples(&[], 1.0).is_none());
+    }
+
+    #[test]
+    fn idle_overhead_counts_only_requests_that_found_the_server_idle() {
+        let mut text = String::from(super::super::records::HEADER);
+        text.push('\n');
+        // (arrival, completion, service) in µs: 1 finds the server idle (0.5 µs overhead), 2
+        // waits for 1, 3 and 4 find it idle (0.3 and 0.4 µs).
+        for (i, (a, c, s)) in [
+            (0u64, 1500u64, 1000u64),
+            (1000, 2600, 1000),
+            (10_000, 11_300, 1000),
+            (20_000, 20_900, 500),
+        ]
+        .iter()
+        .enumerate()
+        {
+            text += &format!(
+                "{},0,SYNTH,0,0,0,{},{},{},ok,{},0\n",
+                i + 1,
+                a * 1000,
+                a * 1000,
+                c * 1000,
+                s * 1000
+            );
+        }
+        let recs = parse_records(&text).unwrap();
+        let o = idle_overhead_ns(&recs, 1000.0).unwrap();
+        assert!(close(o, (500.0 + 300.0 + 400.0) / 3.0), "{o}");
+        assert_eq!(idle_overhead_ns(&recs[..0], 1000.0), None);
     }
 
     /// Fixed arrivals every 10 µs and fixed 1 µs service: no queueing, W = 1 µs + overhead.

@@ -10,7 +10,9 @@ pub mod analytic;
 pub mod records;
 pub mod summary;
 
-pub use analytic::{AnalyticCheck, ServiceMoments, check_mg1, mg1_mean_latency, mm1_mean_latency};
+pub use analytic::{
+    AnalyticCheck, ServiceMoments, check_mg1, idle_overhead_ns, mg1_mean_latency, mm1_mean_latency,
+};
 pub use records::{Kind, Record, RecordsError, Status, parse_records, read_records};
 pub use summary::Clocks;
 pub use summary::{Percentiles, RequestSummary, summarize};

@@ -273,9 +273,20 @@ mod tests {
         let text = include_str!("../../tests/fixtures/loadgen_requests_selftest.csv");
         let r = parse_records(text).unwrap();
         assert_eq!(r.len(), 64);
-        assert!(r[..16].iter().all(|r| r.warmup && r.status == Status::Outstanding));
-        assert!(r[16..].iter().all(|r| !r.warmup && r.status == Status::Dropped));
-        assert!(r.iter().all(|r| r.service_ticks == 500_000 || r.service_ticks == 500_000_000));
+        assert!(
+            r[..16]
+                .iter()
+                .all(|r| r.warmup && r.status == Status::Outstanding)
+        );
+        assert!(
+            r[16..]
+                .iter()
+                .all(|r| !r.warmup && r.status == Status::Dropped)
+        );
+        assert!(
+            r.iter()
+                .all(|r| r.service_ticks == 500_000 || r.service_ticks == 500_000_000)
+        );
         // SYNTH arg0 is the service time in 4 GHz cycles.
         assert!(r.iter().all(|r| r.arg0 * 250 == r.service_ticks));
         assert!(r.windows(2).all(|w| w[0].arrival_tick < w[1].arrival_tick));
