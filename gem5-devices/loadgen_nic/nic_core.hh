@@ -220,7 +220,6 @@ class NicCore
 
     uint64_t ctrl = 0;
     bool running_ = false;
-    bool started = false;
     bool done_ = false;
     bool endPending_ = false;
     Tick endSince = 0;
