@@ -78,6 +78,14 @@ from coro_sched_system import (  # noqa: E402
     DEFAULT_QUEUE_DEPTH,
 )
 
+# The LoadGenNic load generator (gem5-devices/loadgen_nic): its base, its flows' CoroSched
+# sources and its records file, from gem5-devices/loadgen_nic/regmap.toml (`[system]`).
+from loadgen_nic_system import (  # noqa: E402
+    LOADGEN_BASE,
+    LOADGEN_PIO_LATENCY,
+    LOADGEN_SOURCES,
+)
+
 EXIT_OK, EXIT_GUEST_FAILED, EXIT_TICK_LIMIT, EXIT_OTHER = 0, 1, 2, 3
 
 
@@ -115,6 +123,7 @@ def parse_args():
         default=DEFAULT_QUEUE_DEPTH,
         help="entries per hardware ready queue",
     )
+    add_loadgen_args(p)
     p.add_argument(
         "--max-ticks",
         type=int,
@@ -152,6 +161,7 @@ def build_system(args):
         cluster.addPMUs([PMU_PPI] * len(cluster))
 
     add_coro_sched(system, args, want_caches)
+    add_loadgen(system, args, want_caches)
 
     system.auto_reset_addr = True
     system.realview.gic.gicv4 = False  # GICv3: 128 KiB redistributor frames
@@ -223,6 +233,133 @@ def add_coro_sched(system, args, want_caches):
         f"coro-sched: base={CORO_BASE[args.coro_placement]:#x} "
         f"placement={args.coro_placement} pio_latency={args.coro_pio_latency} "
         f"queue_depth={args.coro_queue_depth} sources_hash={sources_hash()}",
+        flush=True,
+    )
+
+
+def add_loadgen_args(p):
+    """The --loadgen options: the LoadGenNic and its SimObject parameters (nic-spec)."""
+    p.add_argument(
+        "--loadgen",
+        action="store_true",
+        help="add the LoadGenNic load generator (docs/loadgen-nic.md)",
+    )
+    p.add_argument("--loadgen-seed", type=int, default=1, help="seed of its streams")
+    p.add_argument(
+        "--loadgen-arrival",
+        choices=["poisson", "fixed"],
+        default="poisson",
+        help="arrival process of flow 0 (open loop)",
+    )
+    p.add_argument(
+        "--loadgen-rate",
+        type=float,
+        default=1e5,
+        help="offered load of flow 0 in requests per second",
+    )
+    p.add_argument(
+        "--loadgen-workload",
+        default="exp:1us",
+        help="fixed:T | exp:MEAN | bimodal:P:SHORT:LONG | lognormal:MEAN:SIGMA | "
+        "kv:GET_FRACTION:SCAN_LEN:KEYS:uniform | kv:GET_FRACTION:SCAN_LEN:KEYS:zipf:S",
+    )
+    p.add_argument(
+        "--loadgen-warmup", type=int, default=0, help="warm-up requests (excluded)"
+    )
+    p.add_argument(
+        "--loadgen-requests", type=int, default=1000, help="measured requests"
+    )
+    p.add_argument(
+        "--loadgen-greedy",
+        action="store_true",
+        help="flow 1 is a saturating (greedy) flow",
+    )
+    p.add_argument(
+        "--loadgen-pio-latency",
+        default=LOADGEN_PIO_LATENCY,
+        help="the device's own latency per MMIO access",
+    )
+    p.add_argument(
+        "--loadgen-selftest",
+        action="store_true",
+        help="implies --loadgen; no guest consumer: the device sets up flow 0's ring at the "
+        "top of DRAM, "
+        "starts at once and ends the simulation when every measured request is resolved "
+        "(warm-up is raised to the ring size, so every measured request drops)",
+    )
+
+
+def add_loadgen(system, args, want_caches):
+    if not (args.loadgen or args.loadgen_selftest):
+        return
+    if not hasattr(m5.objects, "LoadGenNic"):
+        print(
+            "error: this gem5 has no LoadGenNic SimObject; rebuild gem5 with the project's "
+            "gem5-devices/ directory as EXTRAS (see README)",
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_OTHER)
+    rv = system.realview
+    sched = getattr(rv, "coro_sched", None)
+    pins = {}
+    if sched is not None:
+        # Each delivered descriptor pulses its flow's line: a CoroSched event source.
+        for flow, source in enumerate(LOADGEN_SOURCES):
+            pins[f"flow{flow}_pin"] = m5.objects.CoroSchedSource(
+                sched=sched, source=source
+            )
+    warmup = args.loadgen_warmup
+    selftest = {}
+    if args.loadgen_selftest:
+        ring_size = 16
+        dram = system.mem_ranges[0]
+        selftest = dict(
+            selftest_ring_base=int(dram.start) + int(dram.size()) - 0x100000,
+            selftest_ring_size=ring_size,
+        )
+        warmup = max(warmup, ring_size)
+    rv.loadgen_nic = m5.objects.LoadGenNic(
+        pio_addr=LOADGEN_BASE,
+        pio_latency=args.loadgen_pio_latency,
+        cpu_clock=args.cpu_freq,
+        seed=args.loadgen_seed,
+        arrival=args.loadgen_arrival,
+        rate=args.loadgen_rate,
+        workload=args.loadgen_workload,
+        warmup=warmup,
+        requests=args.loadgen_requests,
+        greedy=args.loadgen_greedy,
+        flow0_source=LOADGEN_SOURCES[0],
+        flow1_source=LOADGEN_SOURCES[1],
+        **pins,
+        **selftest,
+    )
+    nic = rv.loadgen_nic
+    nic.pio = system.membus.mem_side_ports
+    if want_caches:
+        # As CoroSched on-chip: a small cache makes the NIC a coherent agent, so its
+        # whole-line descriptor writes invalidate the core's copy of the slot.
+        system.loadgen_dma_cache = m5.objects.Cache(
+            size="1kB",
+            assoc=2,
+            tag_latency=2,
+            data_latency=2,
+            response_latency=2,
+            mshrs=4,
+            tgts_per_mshr=8,
+            write_buffers=8,
+        )
+        nic.dma = system.loadgen_dma_cache.cpu_side
+        system.loadgen_dma_cache.mem_side = system.membus.cpu_side_ports
+    else:
+        nic.dma = system.membus.cpu_side_ports
+    print(
+        f"loadgen-nic: base={LOADGEN_BASE:#x} arrival={args.loadgen_arrival} "
+        f"rate={args.loadgen_rate:g} workload={args.loadgen_workload} "
+        f"warmup={warmup} requests={args.loadgen_requests} "
+        f"greedy={args.loadgen_greedy} seed={args.loadgen_seed} "
+        f"sources={'wired' if pins else 'none (no CoroSched)'} "
+        f"selftest={args.loadgen_selftest}",
         flush=True,
     )
 

@@ -144,6 +144,8 @@ pub struct RunArgs {
         conflicts_with = "no_coro_sched"
     )]
     pub coro_queue_depth: Option<u64>,
+    #[command(flatten)]
+    pub loadgen: crate::loadgen::LoadGenArgs,
     /// Wall-clock seconds after which the simulator is killed and the guest counts as hung
     #[arg(long, default_value = "3600", value_name = "SECS", value_parser = parse_timeout)]
     pub timeout: Duration,

@@ -140,8 +140,17 @@ fn run_one(root: &Path, args: cli::RunArgs) -> Result<()> {
                 DeviceRequest::Present(d) => Some(d),
                 DeviceRequest::Absent | DeviceRequest::Auto => None,
             },
+            loadgen: args.loadgen.spec().map_err(UsageError)?,
         },
         Sim::Qemu => {
+            if args.loadgen.spec().map_err(UsageError)?.is_some() {
+                return Err(UsageError(
+                    "--loadgen and --loadgen-* apply to gem5 only (QEMU has no LoadGenNic; the \
+                     guest's software producer plays it there)"
+                        .into(),
+                )
+                .into());
+            }
             if args.cpu.is_some() || args.max_ticks.is_some() {
                 return Err(UsageError(
                     "--cpu and --max-ticks apply to gem5 only (this run is --sim qemu)".into(),

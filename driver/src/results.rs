@@ -220,6 +220,10 @@ pub struct RunResult {
     /// Runs with the CoroSched device: its wake samples, read once from the run directory when
     /// the run is made, so that an experiment gathers without `runs/`.
     pub device_samples: Option<RecordedSamples>,
+    /// Runs with the LoadGenNic: the summary of its per-request records (measured requests'
+    /// latency and slowdown percentiles, throughput, drops), made when the run is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests: Option<crate::requests::RequestSummary>,
 }
 
 impl DumpStats {
@@ -342,6 +346,7 @@ pub(crate) mod tests {
             results: vec![serde_json::json!({"x": 1})],
             stats: None,
             device_samples: None,
+            requests: None,
         }
     }
 

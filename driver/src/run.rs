@@ -210,6 +210,14 @@ fn make_run(req: &RunRequest<'_>, id: &ImageId, image: &[u8]) -> Result<RunResul
                 })
             },
         )?,
+        requests: match req.spec.sim.loadgen() {
+            Some(_) => Some(crate::loadgen::request_summary(&dir).map_err(|e| {
+                at(RunFailure::BadOutput {
+                    detail: format!("{e:#}"),
+                })
+            })?),
+            None => None,
+        },
     };
     results::write_json_atomic(&dir.join(RESULT_JSON), &result)?;
     Ok(result)

@@ -11,6 +11,7 @@
 #[cfg(test)]
 mod committed;
 pub mod context_switch;
+pub mod load;
 pub mod wake;
 pub mod wake_breakdown;
 pub mod wake_latency;

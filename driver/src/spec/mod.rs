@@ -11,6 +11,7 @@ use runconfig::{App, Choice, IrqFrame, Mechanism, NUM_PARAMS, Platform, RunConfi
 use serde::{Deserialize, Serialize};
 
 use crate::coro_sched::CoroSchedSpec;
+use crate::loadgen::LoadGenSpec;
 
 mod error;
 
@@ -75,6 +76,10 @@ pub enum SimSpec {
         /// without it. Runs recorded before the device existed read as `None`.
         #[serde(default)]
         coro_sched: Option<CoroSchedSpec>,
+        /// The LoadGenNic and what it generates, or `None` (absent from the JSON) for a
+        /// machine without it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        loadgen: Option<LoadGenSpec>,
     },
     Qemu,
 }
@@ -86,6 +91,7 @@ impl SimSpec {
             cpu,
             max_ticks,
             coro_sched: None,
+            loadgen: None,
         }
     }
 
@@ -100,6 +106,14 @@ impl SimSpec {
     pub fn coro_sched(&self) -> Option<&CoroSchedSpec> {
         match self {
             SimSpec::Gem5 { coro_sched, .. } => coro_sched.as_ref(),
+            SimSpec::Qemu => None,
+        }
+    }
+
+    /// The LoadGenNic of the run, if it has one (never on QEMU).
+    pub fn loadgen(&self) -> Option<&LoadGenSpec> {
+        match self {
+            SimSpec::Gem5 { loadgen, .. } => loadgen.as_ref(),
             SimSpec::Qemu => None,
         }
     }
@@ -483,6 +497,7 @@ mod tests {
                 cpu: Cpu::O3,
                 max_ticks: 1,
                 coro_sched: Some(device),
+                loadgen: None,
             },
             ..spec.clone()
         };
@@ -520,6 +535,7 @@ mod tests {
             cpu: Cpu::O3,
             max_ticks: 1,
             coro_sched: Some(CoroSchedSpec::default()),
+            loadgen: None,
         };
         assert_eq!(wake("hwq", 1, device.clone()).check_runnable(64), Ok(()));
         assert_eq!(wake("irq", 1, device.clone()).check_runnable(64), Ok(()));

@@ -276,6 +276,7 @@ fn gem5_points_selftest_device() -> Point {
                     queue_depth: SELFTEST_QUEUE_DEPTH,
                     ..CoroSchedSpec::default()
                 }),
+                loadgen: None,
             },
             2,
         ),

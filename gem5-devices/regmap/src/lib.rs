@@ -25,6 +25,8 @@
 pub mod cpp;
 pub mod markdown;
 pub mod model;
+pub mod nic_gen;
+pub mod nic_model;
 pub mod python;
 pub mod rust;
 mod text;
@@ -36,6 +38,8 @@ pub use markdown::{MD_BEGIN, MD_END, markdown_tables};
 pub use model::*;
 pub use python::python_module;
 pub use rust::rust_module;
+
+use nic_model::NicMap;
 
 /// Root of the Cargo workspace (two levels above this crate).
 pub fn workspace_root() -> PathBuf {
@@ -82,6 +86,78 @@ pub fn outputs() -> Vec<Output> {
             kind: OutputKind::Whole(python_module),
         },
     ]
+}
+
+/// One file generated from the LoadGenNic register map (`gem5-devices/loadgen_nic/regmap.toml`).
+pub struct NicOutput {
+    pub path: &'static str,
+    /// The whole file, or (`spliced`) only the part between the NIC's Markdown markers.
+    pub generate: fn(&NicMap) -> String,
+    pub spliced: bool,
+}
+
+/// Every file generated from the LoadGenNic register map.
+pub fn nic_outputs() -> Vec<NicOutput> {
+    vec![
+        NicOutput {
+            path: "gem5-devices/loadgen_nic/loadgen_nic_regs.hh",
+            generate: nic_gen::nic_cpp_header,
+            spliced: false,
+        },
+        NicOutput {
+            path: "guest-os/loadgen-nic-regs/src/lib.rs",
+            generate: nic_gen::nic_rust_module,
+            spliced: false,
+        },
+        NicOutput {
+            path: "docs/loadgen-nic.md",
+            generate: nic_gen::nic_markdown_tables,
+            spliced: true,
+        },
+        NicOutput {
+            path: "configs/loadgen_nic_system.py",
+            generate: nic_gen::nic_python_module,
+            spliced: false,
+        },
+    ]
+}
+
+/// What a file generated from the NIC's map should contain, given its current contents.
+pub fn nic_expected_contents(
+    map: &NicMap,
+    out: &NicOutput,
+    current: &str,
+) -> Result<String, String> {
+    let generated = (out.generate)(map);
+    if !out.spliced {
+        return Ok(generated);
+    }
+    splice_between(
+        current,
+        nic_gen::NIC_MD_BEGIN,
+        nic_gen::NIC_MD_END,
+        &generated,
+    )
+    .ok_or_else(|| {
+        format!(
+            "{}: markers `{}` … `{}` not found (in that order)",
+            out.path,
+            nic_gen::NIC_MD_BEGIN,
+            nic_gen::NIC_MD_END
+        )
+    })
+}
+
+/// Replace the text between `begin` and `end` (exclusive) with `generated`.
+pub fn splice_between(doc: &str, begin: &str, end: &str, generated: &str) -> Option<String> {
+    let b = doc.find(begin)? + begin.len();
+    let e = b + doc[b..].find(end)?;
+    Some(format!(
+        "{}\n{}\n{}",
+        &doc[..b],
+        generated.trim_end(),
+        &doc[e..]
+    ))
 }
 
 /// What a generated file should contain, given its current contents (for spliced files).

@@ -127,6 +127,7 @@ pub fn spec(
             cpu,
             max_ticks: MAX_TICKS,
             coro_sched: Some(device),
+            loadgen: None,
         },
     })
     .expect("wake paths and parameters come from the app's own lists")

@@ -56,6 +56,7 @@ pub const SELECTED_STATS: &[&str] = &[
     "system.cpu_cluster.cpus*.numWorkItemsStarted",
     "system.cpu_cluster.cpus*.numWorkItemsCompleted",
     coro_sched::STATS_PATTERN,
+    crate::loadgen::STATS_PATTERN,
 ];
 /// `configs/baremetal.py` builds a cluster of any size: no limit of its own (the guest's,
 /// `runconfig::MAX_CORES`, applies).
@@ -149,6 +150,7 @@ impl Backend for Gem5Backend {
             "config.ini",
             "config.json",
             coro_sched::SAMPLES_FILE,
+            crate::loadgen::RECORDS_FILE,
         ]
     }
 
@@ -157,6 +159,7 @@ impl Backend for Gem5Backend {
             cpu,
             max_ticks,
             coro_sched,
+            loadgen,
         } = &spec.sim
         else {
             bail!(
@@ -164,7 +167,7 @@ impl Backend for Gem5Backend {
                 spec.sim().name()
             );
         };
-        Ok(Invocation {
+        let mut argv = Invocation {
             gem5: &self.gem5.binary,
             run_dir: dir,
             config_script: &self.config_script,
@@ -174,7 +177,15 @@ impl Backend for Gem5Backend {
             max_ticks: *max_ticks,
             coro_sched: coro_sched.as_ref(),
         }
-        .argv())
+        .argv();
+        // The LoadGenNic's options (none without it), seeded by the run's seed.
+        argv.extend(
+            loadgen
+                .iter()
+                .flat_map(|l| l.gem5_args(spec.seed))
+                .map(OsString::from),
+        );
+        Ok(argv)
     }
 
     fn console_path(&self, dir: &Path, _log: &Path) -> PathBuf {

@@ -1,0 +1,17 @@
+//! E4 (tail latency against offered load) and E5 (Tokio's budget case): the parts that do not
+//! depend on the guest's services, so that the experiments only need their points once the
+//! services' app and policy names exist.
+//!
+//! - [`grid`]: the workloads of the issue, offered loads as fractions of one core's capacity,
+//!   and the LoadGenNic of each point;
+//! - [`metrics`]: one run's numbers from its request summary (`result.json`'s `requests`),
+//!   with overloaded points marked;
+//! - [`slo`]: the throughput each policy sustains at an SLO (p99.9 slowdown ≤ 50 by default),
+//!   from the whole curve;
+//! - [`budget`]: E5's numbers, the latency-sensitive flow's p99 and the greedy flow's
+//!   throughput, and its two targets.
+
+pub mod budget;
+pub mod grid;
+pub mod metrics;
+pub mod slo;
