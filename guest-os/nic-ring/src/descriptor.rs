@@ -1,9 +1,7 @@
-//! The words of an RX descriptor and of a TX completion.
+//! An RX descriptor and a TX completion as values (their words are in [`crate::regs`]).
 
-/// The id of the END descriptor (the run is over).
-pub const END_ID: u64 = u64::MAX;
-/// Descriptor flag: a warm-up request (not measured).
-pub const FLAG_WARMUP: u64 = 1;
+use crate::regs::rx;
+pub use crate::regs::rx::{END_ID, FLAG_WARMUP};
 
 /// What a request asks for (descriptor word 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,22 +23,22 @@ pub enum Kind {
 impl Kind {
     pub const fn code(self) -> u64 {
         match self {
-            Kind::Synth => 1,
-            Kind::Get => 2,
-            Kind::Scan => 3,
-            Kind::Greedy => 4,
-            Kind::End => 0xFF,
+            Kind::Synth => rx::KIND_SYNTH,
+            Kind::Get => rx::KIND_GET,
+            Kind::Scan => rx::KIND_SCAN,
+            Kind::Greedy => rx::KIND_GREEDY,
+            Kind::End => rx::KIND_END,
             Kind::Unknown(c) => c,
         }
     }
 
     pub const fn from_code(code: u64) -> Kind {
         match code {
-            1 => Kind::Synth,
-            2 => Kind::Get,
-            3 => Kind::Scan,
-            4 => Kind::Greedy,
-            0xFF => Kind::End,
+            rx::KIND_SYNTH => Kind::Synth,
+            rx::KIND_GET => Kind::Get,
+            rx::KIND_SCAN => Kind::Scan,
+            rx::KIND_GREEDY => Kind::Greedy,
+            rx::KIND_END => Kind::End,
             c => Kind::Unknown(c),
         }
     }
@@ -74,27 +72,26 @@ impl RxDescriptor {
 
     pub fn from_words(w: [u64; 8]) -> RxDescriptor {
         RxDescriptor {
-            id: w[0],
-            kind: Kind::from_code(w[1]),
-            arg0: w[2],
-            arg1: w[3],
-            arrival_tick: w[4],
-            delivery_tick: w[5],
-            flags: w[6],
+            id: w[rx::ID],
+            kind: Kind::from_code(w[rx::KIND]),
+            arg0: w[rx::ARG0],
+            arg1: w[rx::ARG1],
+            arrival_tick: w[rx::ARRIVAL_TICK],
+            delivery_tick: w[rx::DELIVERY_TICK],
+            flags: w[rx::FLAGS],
         }
     }
 
     pub fn to_words(&self) -> [u64; 8] {
-        [
-            self.id,
-            self.kind.code(),
-            self.arg0,
-            self.arg1,
-            self.arrival_tick,
-            self.delivery_tick,
-            self.flags,
-            0,
-        ]
+        let mut w = [0; 8];
+        w[rx::ID] = self.id;
+        w[rx::KIND] = self.kind.code();
+        w[rx::ARG0] = self.arg0;
+        w[rx::ARG1] = self.arg1;
+        w[rx::ARRIVAL_TICK] = self.arrival_tick;
+        w[rx::DELIVERY_TICK] = self.delivery_tick;
+        w[rx::FLAGS] = self.flags;
+        w
     }
 
     pub fn is_warmup(&self) -> bool {

@@ -18,6 +18,7 @@
 use core::sync::atomic::{AtomicU64, Ordering};
 
 mod descriptor;
+pub mod regs;
 pub use descriptor::{Completion, END_ID, FLAG_WARMUP, Kind, RxDescriptor};
 
 /// One RX slot: a whole cache line, written whole by the device.
@@ -211,8 +212,8 @@ impl<'a> TxProducer<'a> {
             }
         }
         let slot = &self.slots[self.prod as usize & self.mask];
-        slot.0[0].store(c.id, Ordering::Relaxed);
-        slot.0[1].store(c.work_cycles, Ordering::Relaxed);
+        slot.0[regs::tx::ID].store(c.id, Ordering::Relaxed);
+        slot.0[regs::tx::WORK_CYCLES].store(c.work_cycles, Ordering::Relaxed);
         self.prod += 1;
         true
     }
@@ -264,8 +265,8 @@ impl<'a> TxConsumer<'a> {
         while self.cons < tx_prod {
             let slot = &self.slots[self.cons as usize & self.mask];
             each(Completion {
-                id: slot.0[0].load(Ordering::Relaxed),
-                work_cycles: slot.0[1].load(Ordering::Relaxed),
+                id: slot.0[regs::tx::ID].load(Ordering::Relaxed),
+                work_cycles: slot.0[regs::tx::WORK_CYCLES].load(Ordering::Relaxed),
             });
             self.cons += 1;
         }
