@@ -61,6 +61,16 @@ pub(crate) const SERVICE_PARAMS: &[ParamSpec] = &[
     },
 ];
 
+/// `policy_arg` with 0 replaced by the policy's default (the value a run uses).
+pub fn effective_arg(mech: Mechanism, arg: u64) -> u64 {
+    match (mech, arg) {
+        (Mechanism::Budget, 0) => DEFAULT_BUDGET,
+        (Mechanism::Quantum | Mechanism::Preempt, 0) => DEFAULT_QUANTUM_NS,
+        (Mechanism::Fcfs, _) => 0,
+        (_, a) => a,
+    }
+}
+
 /// A policy as the command line names it: `fcfs`, `budget:N`, `quantum:Q`, `preempt:Q` (Q with
 /// a unit: `5us`, `500ns`). Returns the mechanism and the `policy_arg` parameter.
 pub fn parse_policy(s: &str) -> Result<(Mechanism, u64), PolicyError> {
@@ -135,9 +145,10 @@ impl core::fmt::Display for PolicyError {
     }
 }
 
-/// The `policy` field of results: `fcfs`, `budget:128`, `quantum:5000ns`.
+/// The `policy` field of results: `fcfs`, `budget:128`, `quantum:5000ns` (with the default
+/// for an argument of 0).
 pub fn policy_label(mech: Mechanism, arg: u64) -> PolicyLabel {
-    PolicyLabel(mech, arg)
+    PolicyLabel(mech, effective_arg(mech, arg))
 }
 
 pub struct PolicyLabel(Mechanism, u64);
@@ -195,6 +206,10 @@ mod tests {
 
     #[test]
     fn labels_name_the_argument() {
+        assert_eq!(
+            std::format!("{}", policy_label(Mechanism::Budget, 0)),
+            "budget:128"
+        );
         assert_eq!(
             std::format!("{}", policy_label(Mechanism::Quantum, 5000)),
             "quantum:5000ns"
