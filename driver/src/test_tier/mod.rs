@@ -30,6 +30,7 @@ use runconfig::{App, Choice};
 
 mod checks;
 pub mod determinism;
+mod services;
 
 pub use checks::*;
 
@@ -128,6 +129,7 @@ fn qemu_points() -> Vec<Point> {
         );
         points.push(point(format!("ctxswitch-{}", mechanism.name()), spec));
     }
+    points.extend(services::qemu_service_points());
     points
 }
 
@@ -278,7 +280,10 @@ fn gem5_points() -> Vec<Point> {
 
 fn check_point(point: &Point, result: &RunResult) -> Result<(), String> {
     let stamped = point.spec.params.get(STAMPS_PARAM).copied().unwrap_or(0) != 0;
-    if point.spec.app == App::SelfTest.name() {
+    if point.spec.app == App::Service.name() {
+        let greedy = point.spec.params.get("greedy").copied().unwrap_or(0) != 0;
+        services::check_service(&result.results, point.spec.iterations, greedy)
+    } else if point.spec.app == App::SelfTest.name() {
         check_selftest(&result.results, point.spec.cores)?;
         match point.spec.sim.coro_sched() {
             Some(device) => check_device(&result.results, device.queue_depth),
