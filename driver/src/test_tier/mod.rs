@@ -275,6 +275,7 @@ fn gem5_points() -> Vec<Point> {
     // The stage probe on the device's default placement (checked like the breakdown
     // experiment's runs, plus the stages each path must pass and a sleeping idle core).
     points.extend(WakeBreakdown.points(Profile::Smoke));
+    points.extend(services::gem5_service_points());
     points
 }
 

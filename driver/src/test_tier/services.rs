@@ -7,7 +7,9 @@ use runconfig::{App, Choice, WakePath};
 use serde_json::Value;
 
 use super::{Point, point, qemu_app};
+use crate::coro_sched::CoroSchedSpec;
 use crate::experiments::number;
+use crate::spec::{Cpu, RunSpec, SimSpec, SpecRequest};
 
 /// Measured requests per QEMU service run (after a tenth as many warm-up ones).
 const QEMU_REQUESTS: u64 = 300;
@@ -38,6 +40,30 @@ pub(super) fn qemu_service_points() -> Vec<Point> {
     let spec = qemu_app(App::Service, "budget", 2, QEMU_REQUESTS, &params);
     points.push(point("service-greedy-budget-irq".into(), spec));
     points
+}
+
+/// Requests of the gem5 tier's service point.
+const GEM5_REQUESTS: u64 = 50;
+
+/// The gem5 tier's service point: `quantum` on the `ring` path with the CoroSched device (its
+/// quantum timer, DMA-written yield flag and ring), the software NIC on core 1, on `minor`.
+pub(super) fn gem5_service_points() -> Vec<Point> {
+    let params = [("wake_path".to_string(), u64::from(WakePath::Ring.code()))];
+    let spec = RunSpec::new(SpecRequest {
+        app: App::Service,
+        mechanism: Some("quantum"),
+        cores: 2,
+        iterations: GEM5_REQUESTS,
+        seed: 1,
+        params: &params,
+        sim: SimSpec::Gem5 {
+            cpu: Cpu::Minor,
+            max_ticks: crate::experiments::context_switch::MAX_TICKS,
+            coro_sched: Some(CoroSchedSpec::default()),
+        },
+    })
+    .expect("the gem5 tier's service spec is valid");
+    vec![point("service-quantum-ring-minor".into(), spec)]
 }
 
 fn record<'a>(results: &'a [Value], bench: &str) -> Result<&'a Value, String> {
@@ -83,8 +109,10 @@ pub fn check_service(results: &[Value], requests: u64, greedy: bool) -> Result<(
             field(srv, "received")
         ));
     }
-    if field(srv, "nic_errors") != 0.0 {
-        problems.push(format!("NIC error bits {}", field(srv, "nic_errors")));
+    for bits in ["nic_errors", "coro_errors"] {
+        if field(srv, bits) != 0.0 {
+            problems.push(format!("{bits}: {}", field(srv, bits)));
+        }
     }
     if greedy && !(field(srv, "greedy_items") > 0.0) {
         problems.push("the greedy task consumed nothing".into());
@@ -106,7 +134,7 @@ mod tests {
             json!({"bench":"soft-nic","arrivals":110,"warmup":10,"completed":completed,
                    "drops":drops,"duplicates":duplicates,"unknown":0,"missing":0}),
             json!({"bench":"service","completed":served,"received":served,"nic_errors":0,
-                   "greedy_items":5}),
+                   "coro_errors":0,"greedy_items":5}),
         ]
     }
 

@@ -180,6 +180,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
     }
     let window = kernel::cycles() - t0;
     m5::dump_stats();
+    let coro_errors = kernel::coro_sched::device().map_or(0, |d| d.errors());
     wake::teardown();
     if let Policy::Quantum(q) = state.policy {
         q.teardown();
@@ -193,7 +194,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
         }
     }
     result!(
-        "{{\"bench\":\"service\",\"policy\":\"{}\",\"path\":\"{}\",\"requests\":{},\"received\":{},\"completed\":{},\"work_cycles\":{},\"window_cycles\":{},\"chunk_cycles\":{},\"yields\":{},\"forced_yields\":{},\"preemptions\":{},\"greedy_items\":{},\"nic\":\"{}\",\"nic_arrivals\":{},\"nic_drops\":{},\"nic_completions\":{},\"nic_errors\":{},\"nic_err_addr\":{},\"checksum\":{},{}}}",
+        "{{\"bench\":\"service\",\"policy\":\"{}\",\"path\":\"{}\",\"requests\":{},\"received\":{},\"completed\":{},\"work_cycles\":{},\"window_cycles\":{},\"chunk_cycles\":{},\"yields\":{},\"forced_yields\":{},\"preemptions\":{},\"greedy_items\":{},\"nic\":\"{}\",\"nic_arrivals\":{},\"nic_drops\":{},\"nic_completions\":{},\"nic_errors\":{},\"nic_err_addr\":{},\"coro_errors\":{},\"checksum\":{},{}}}",
         svc::policy_label(mech, p.policy_arg),
         p.path.name(),
         p.requests,
@@ -212,6 +213,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
         nic_completions,
         errors,
         err_addr,
+        coro_errors,
         work::CHECKSUM.load(Relaxed) & 0xffff,
         costs.json(&clock)
     );

@@ -45,8 +45,11 @@ const LOOPS: u64 = 256;
 
 /// The costs, in cycles (`None`: not applicable to the policy).
 pub struct Costs {
-    /// A yield point that does not yield, per point.
+    /// A yield point that does not yield, per point (over the same loop without it).
     yield_point: f64,
+    /// An `.await` of an always-ready future in the same loop: the part of `yield_point` that
+    /// is the await itself rather than the policy's check.
+    ready_await: f64,
     /// A yield point that yields (the task deferred and polled again), per yield.
     forced_yield: Option<f64>,
     /// `Quantum::start`: the MMIO write that restarts the quantum (and the flag check).
@@ -62,9 +65,10 @@ impl Costs {
         let opt_f = |v: Option<f64>| v.map_or(String::from("null"), |v| alloc::format!("{v:.1}"));
         let _ = write!(
             s,
-            "\"cycles_per_tick\":{:.3},\"yield_point_cycles\":{:.2},\"forced_yield_cycles\":{},\"quantum_start_cycles\":{},\"preemption_cycles\":{}",
+            "\"cycles_per_tick\":{:.3},\"yield_point_cycles\":{:.2},\"ready_await_cycles\":{:.2},\"forced_yield_cycles\":{},\"quantum_start_cycles\":{},\"preemption_cycles\":{}",
             clock.cycles_per_tick,
             self.yield_point,
+            self.ready_await,
             opt_f(self.forced_yield),
             self.quantum_start
                 .map_or(String::from("null"), |v| alloc::format!("{v}")),
@@ -79,25 +83,42 @@ pub fn measure(policy: &Policy, chunk: u64) -> Costs {
     let p = *policy;
     // A budget that no loop here exhausts: the yield point's check alone.
     runtime::executor().set_budget(Some(u32::MAX - 1));
-    let bare = runtime::block_on(async {
-        let t0 = kernel::cycles();
-        for i in 0..LOOPS {
-            core::hint::black_box(i);
-        }
-        kernel::cycles() - t0
+    let bare = warm(|| {
+        runtime::block_on(async {
+            let t0 = kernel::cycles();
+            for i in 0..LOOPS {
+                core::hint::black_box(i);
+            }
+            kernel::cycles() - t0
+        })
     });
-    let with_points = runtime::block_on(async move {
-        if let Policy::Quantum(q) = p {
-            q.start();
-        }
-        let t0 = kernel::cycles();
-        for i in 0..LOOPS {
-            core::hint::black_box(i);
-            p.yield_point().await;
-        }
-        kernel::cycles() - t0
+    let with_points = warm(|| {
+        runtime::block_on(async move {
+            if let Policy::Quantum(q) = p {
+                q.start();
+            }
+            let t0 = kernel::cycles();
+            for i in 0..LOOPS {
+                core::hint::black_box(i);
+                p.yield_point().await;
+            }
+            kernel::cycles() - t0
+        })
+    });
+    // The same loop awaiting a future that is always ready: what any `.await` in the loop
+    // costs, before the policy's check.
+    let with_awaits = warm(|| {
+        runtime::block_on(async move {
+            let t0 = kernel::cycles();
+            for i in 0..LOOPS {
+                core::hint::black_box(i);
+                core::future::ready(()).await;
+            }
+            kernel::cycles() - t0
+        })
     });
     let yield_point = with_points.saturating_sub(bare) as f64 / LOOPS as f64;
+    let ready_await = with_awaits.saturating_sub(bare) as f64 / LOOPS as f64;
     let forced_yield = match p {
         Policy::Budget(_) | Policy::Quantum(_) => {
             let yielding = async {
@@ -128,10 +149,17 @@ pub fn measure(policy: &Policy, chunk: u64) -> Costs {
     };
     Costs {
         yield_point,
+        ready_await,
         forced_yield,
         quantum_start,
         preemption,
     }
+}
+
+/// The second of two runs of a measured loop (the first warms the caches and predictors).
+fn warm(f: impl Fn() -> u64) -> u64 {
+    f();
+    f()
 }
 
 /// Median cycles of `op` bracketed by two counter reads, less the empty bracket.
