@@ -23,7 +23,7 @@ use kernel::nic::soft::{self, Service, Workload};
 use kernel::nic::{Nic, Regs};
 use kernel::wake::{RingWait, WakePath};
 use kernel::{m5, result, runtime, wake};
-use nic_ring::regs::DEFAULT_SOURCES;
+use nic_ring::regs::system::{FLOW0_SOURCE, FLOW1_SOURCE};
 use runconfig::RunConfig;
 use runconfig::services as svc;
 
@@ -109,7 +109,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
 
     let regs = if p.nic_base == 0 {
         let w = soft_workload(&p, &clock);
-        soft::configure(&w, DEFAULT_SOURCES);
+        soft::configure(&w, [FLOW0_SOURCE, FLOW1_SOURCE]);
         SOFT_READY.call_once(|| w);
         Regs::Soft(&soft::SOFT_REGS)
     } else {

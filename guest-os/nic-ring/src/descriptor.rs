@@ -1,7 +1,7 @@
 //! An RX descriptor and a TX completion as values (their words are in [`crate::regs`]).
 
-use crate::regs::rx;
-pub use crate::regs::rx::{END_ID, FLAG_WARMUP};
+pub use crate::regs::{DESC_FLAG_WARMUP as FLAG_WARMUP, END_ID};
+use crate::regs::{desc_kind, rx_word as rx};
 
 /// What a request asks for (descriptor word 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,22 +23,22 @@ pub enum Kind {
 impl Kind {
     pub const fn code(self) -> u64 {
         match self {
-            Kind::Synth => rx::KIND_SYNTH,
-            Kind::Get => rx::KIND_GET,
-            Kind::Scan => rx::KIND_SCAN,
-            Kind::Greedy => rx::KIND_GREEDY,
-            Kind::End => rx::KIND_END,
+            Kind::Synth => desc_kind::SYNTH,
+            Kind::Get => desc_kind::GET,
+            Kind::Scan => desc_kind::SCAN,
+            Kind::Greedy => desc_kind::GREEDY,
+            Kind::End => desc_kind::END,
             Kind::Unknown(c) => c,
         }
     }
 
     pub const fn from_code(code: u64) -> Kind {
         match code {
-            rx::KIND_SYNTH => Kind::Synth,
-            rx::KIND_GET => Kind::Get,
-            rx::KIND_SCAN => Kind::Scan,
-            rx::KIND_GREEDY => Kind::Greedy,
-            rx::KIND_END => Kind::End,
+            desc_kind::SYNTH => Kind::Synth,
+            desc_kind::GET => Kind::Get,
+            desc_kind::SCAN => Kind::Scan,
+            desc_kind::GREEDY => Kind::Greedy,
+            desc_kind::END => Kind::End,
             c => Kind::Unknown(c),
         }
     }

@@ -212,8 +212,8 @@ impl<'a> TxProducer<'a> {
             }
         }
         let slot = &self.slots[self.prod as usize & self.mask];
-        slot.0[regs::tx::ID].store(c.id, Ordering::Relaxed);
-        slot.0[regs::tx::WORK_CYCLES].store(c.work_cycles, Ordering::Relaxed);
+        slot.0[regs::tx_word::ID].store(c.id, Ordering::Relaxed);
+        slot.0[regs::tx_word::WORK_CYCLES].store(c.work_cycles, Ordering::Relaxed);
         self.prod += 1;
         true
     }
@@ -265,8 +265,8 @@ impl<'a> TxConsumer<'a> {
         while self.cons < tx_prod {
             let slot = &self.slots[self.cons as usize & self.mask];
             each(Completion {
-                id: slot.0[regs::tx::ID].load(Ordering::Relaxed),
-                work_cycles: slot.0[regs::tx::WORK_CYCLES].load(Ordering::Relaxed),
+                id: slot.0[regs::tx_word::ID].load(Ordering::Relaxed),
+                work_cycles: slot.0[regs::tx_word::WORK_CYCLES].load(Ordering::Relaxed),
             });
             self.cons += 1;
         }

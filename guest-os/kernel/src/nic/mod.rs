@@ -20,7 +20,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll, ready};
 
 use aarch64_cpu::asm::barrier;
-use nic_ring::regs::{self, flow, global};
+use nic_ring::regs::{self, flow, flow_mode, global};
 use nic_ring::{Completion, RxConsumer, RxDescriptor, RxSlot, TxProducer, TxSlot};
 
 use crate::arch::mmio;
@@ -113,16 +113,16 @@ impl Nic {
         regs.write(global::TX_RING_BASE, tx_slots.as_ptr() as u64);
         regs.write(global::TX_RING_SIZE, TX_SLOTS as u64);
         let queues = core::array::from_fn(|f| {
-            if regs.read(flow::reg(f, flow::FLOW_MODE)) == flow::MODE_OFF {
+            if regs.read(flow::flow_mode(f)) == flow_mode::OFF {
                 return None;
             }
             let slots: &'static [RxSlot] = leak_slots(RX_SLOTS);
-            regs.write(flow::reg(f, flow::RX_RING_BASE), slots.as_ptr() as u64);
-            regs.write(flow::reg(f, flow::RX_RING_SIZE), RX_SLOTS as u64);
+            regs.write(flow::rx_ring_base(f), slots.as_ptr() as u64);
+            regs.write(flow::rx_ring_size(f), RX_SLOTS as u64);
             Some(RxQueue {
                 regs,
                 flow: f,
-                source: regs.read(flow::reg(f, flow::RX_SOURCE)) as usize,
+                source: regs.read(flow::rx_source(f)) as usize,
                 rx: RxConsumer::new(slots).expect("RX_SLOTS is a power of two"),
                 wait: None,
                 wakes: 0,
@@ -208,7 +208,7 @@ impl RxQueue {
     pub fn try_recv(&mut self) -> Option<RxDescriptor> {
         let (desc, report) = self.rx.poll()?;
         if let Some(cons) = report {
-            self.regs.write(flow::reg(self.flow, flow::RX_CONS), cons);
+            self.regs.write(flow::rx_cons(self.flow), cons);
         }
         Some(desc)
     }
@@ -222,7 +222,7 @@ impl RxQueue {
     /// Reports every consumed descriptor to the device now.
     pub fn flush(&mut self) {
         if let Some(cons) = self.rx.flush() {
-            self.regs.write(flow::reg(self.flow, flow::RX_CONS), cons);
+            self.regs.write(flow::rx_cons(self.flow), cons);
         }
     }
 

@@ -9,16 +9,16 @@
 use alloc::vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use nic_ring::regs::{self, flow, global};
+use nic_ring::regs::{self, flow, flow_mode, global};
 use nic_ring::{FLAG_WARMUP, Kind, RxDescriptor, RxProducer, RxSlot, TxConsumer, TxSlot};
 
 use crate::wake::SoftEvents;
 
 /// A register file with the device's layout, in memory.
-pub struct SoftRegs([AtomicU64; regs::WINDOW_BYTES / 8]);
+pub struct SoftRegs([AtomicU64; regs::WINDOW_SIZE / 8]);
 
 /// The software NIC's registers (one NIC per machine, as with the device).
-pub static SOFT_REGS: SoftRegs = SoftRegs([const { AtomicU64::new(0) }; regs::WINDOW_BYTES / 8]);
+pub static SOFT_REGS: SoftRegs = SoftRegs([const { AtomicU64::new(0) }; regs::WINDOW_SIZE / 8]);
 
 impl SoftRegs {
     pub(crate) fn read(&self, offset: usize) -> u64 {
@@ -87,7 +87,7 @@ pub struct Report {
 /// flows' event `sources`.
 pub fn configure(w: &Workload, sources: [usize; regs::NUM_FLOWS]) {
     let r = &SOFT_REGS;
-    for i in 0..regs::WINDOW_BYTES / 8 {
+    for i in 0..regs::WINDOW_SIZE / 8 {
         r.set(i * 8, 0);
     }
     r.set(global::ID, regs::DEVICE_ID);
@@ -97,12 +97,12 @@ pub fn configure(w: &Workload, sources: [usize; regs::NUM_FLOWS]) {
     if let Service::Kv { keys, .. } = w.service {
         r.set(global::KV_KEYS, keys);
     }
-    r.set(flow::reg(0, flow::FLOW_MODE), flow::MODE_OPEN_LOOP);
+    r.set(flow::flow_mode(0), flow_mode::OPEN_LOOP);
     if w.greedy {
-        r.set(flow::reg(1, flow::FLOW_MODE), flow::MODE_SATURATING);
+        r.set(flow::flow_mode(1), flow_mode::SATURATING);
     }
     for (f, s) in sources.iter().enumerate() {
-        r.set(flow::reg(f, flow::RX_SOURCE), *s as u64);
+        r.set(flow::rx_source(f), *s as u64);
     }
 }
 
@@ -169,8 +169,8 @@ pub fn run(w: &Workload, worker: usize) -> Report {
     }
     r.set(global::STATUS, global::STATUS_RUNNING);
     let rx_ring = |f: usize| -> &'static [RxSlot] {
-        let base = r.read(flow::reg(f, flow::RX_RING_BASE)) as *const RxSlot;
-        let size = r.read(flow::reg(f, flow::RX_RING_SIZE)) as usize;
+        let base = r.read(flow::rx_ring_base(f)) as *const RxSlot;
+        let size = r.read(flow::rx_ring_size(f)) as usize;
         assert!(
             !base.is_null() && size > 0,
             "flow {f} started without an RX ring"
@@ -191,7 +191,7 @@ pub fn run(w: &Workload, worker: usize) -> Report {
         unsafe { core::slice::from_raw_parts(base, size) }
     };
     let mut tx = TxConsumer::new(tx_ring).expect("driver ring sizes are powers of two");
-    let sources = [0, 1].map(|f| r.read(flow::reg(f, flow::RX_SOURCE)) as usize);
+    let sources = [0, 1].map(|f| r.read(flow::rx_source(f)) as usize);
 
     let total = w.warmup + w.requests;
     let mut state = vec![0u8; total as usize + 1];
@@ -212,9 +212,9 @@ pub fn run(w: &Workload, worker: usize) -> Report {
             arrival[next_id as usize] = next_arrival;
             report.arrivals += 1;
             r.set(global::ARRIVALS, report.arrivals);
-            if rx0.push(&desc, r.read(flow::reg(0, flow::RX_CONS))) {
+            if rx0.push(&desc, r.read(flow::rx_cons(0))) {
                 state[next_id as usize] = GENERATED;
-                r.set(flow::reg(0, flow::RX_PROD), rx0.produced());
+                r.set(flow::rx_prod(0), rx0.produced());
                 fire(sources[0], worker);
             } else {
                 state[next_id as usize] = DROPPED;
@@ -228,7 +228,7 @@ pub fn run(w: &Workload, worker: usize) -> Report {
             next_arrival += rng.exp(w.interval_ticks).max(1);
         }
         if let Some(rx1) = rx1.as_mut() {
-            let cons = r.read(flow::reg(1, flow::RX_CONS));
+            let cons = r.read(flow::rx_cons(1));
             let mut pushed = false;
             while rx1.free(cons) > 0 {
                 let d = RxDescriptor {
@@ -246,7 +246,7 @@ pub fn run(w: &Workload, worker: usize) -> Report {
             }
             if pushed {
                 report.greedy_delivered = greedy_id - 1;
-                r.set(flow::reg(1, flow::RX_PROD), rx1.produced());
+                r.set(flow::rx_prod(1), rx1.produced());
                 // One event per refill, not per descriptor: the ring never empties, so the
                 // greedy task never waits, and events would only merge.
                 fire(sources[1], worker);
@@ -280,9 +280,9 @@ pub fn run(w: &Workload, worker: usize) -> Report {
             r.set(global::COMPLETIONS, report.completed);
         }
         if settled == w.requests && next_id > total {
-            end_delivered = rx0.push(&RxDescriptor::end(), r.read(flow::reg(0, flow::RX_CONS)));
+            end_delivered = rx0.push(&RxDescriptor::end(), r.read(flow::rx_cons(0)));
             if end_delivered {
-                r.set(flow::reg(0, flow::RX_PROD), rx0.produced());
+                r.set(flow::rx_prod(0), rx0.produced());
                 fire(sources[0], worker);
             }
         }
