@@ -114,7 +114,8 @@ pub fn check_service(results: &[Value], requests: u64, greedy: bool) -> Result<(
             problems.push(format!("{bits}: {}", field(srv, bits)));
         }
     }
-    if greedy && !(field(srv, "greedy_items") > 0.0) {
+    // NaN (no field) fails too.
+    if greedy && field(srv, "greedy_items").partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
         problems.push("the greedy task consumed nothing".into());
     }
     if problems.is_empty() {
