@@ -15,7 +15,7 @@ fn qemu_test_tier_checks_the_selftest_records() {
         .arg(&env.elf)
         .assert()
         .success()
-        .stdout(contains("qemu tier: 10 passed, 0 failed"));
+        .stdout(contains("qemu tier: 19 passed, 0 failed"));
     env.driver("ok")
         .env("FAKE_GUEST_FAIL", "budget")
         .args(["test-tier", "qemu", "--elf"])
@@ -24,7 +24,7 @@ fn qemu_test_tier_checks_the_selftest_records() {
         .failure()
         .stdout(
             contains("failed: {\"ok\":false,\"test\":\"budget\"}")
-                .and(contains("8 passed, 2 failed")),
+                .and(contains("17 passed, 2 failed")),
         );
 }
 
@@ -70,7 +70,7 @@ fn gem5_test_tier_passes_with_gem5_on_path_and_checks_every_run() {
                 .and(contains(
                     "determinism: the same point run twice gave identical stats and samples",
                 ))
-                .and(contains("gem5 tier: 12 passed, 0 failed")),
+                .and(contains("gem5 tier: 13 passed, 0 failed")),
         );
     // A guest that fails a self-test check: the run is FAILED in its progress line and table.
     env.driver("ok")
@@ -84,7 +84,7 @@ fn gem5_test_tier_passes_with_gem5_on_path_and_checks_every_run() {
                 .and(contains(
                     "check failed: failed: {\"ok\":false,\"test\":\"sleep\"}",
                 ))
-                .and(contains("gem5 tier: 10 passed, 2 failed")),
+                .and(contains("gem5 tier: 11 passed, 2 failed")),
         );
 }
 
@@ -100,7 +100,7 @@ fn gem5_test_tier_catches_a_nondeterministic_simulator() {
         .stdout(
             contains("FAILED determinism: the same point run twice differs in stats.txt at line")
                 .and(contains("system.cpu_cluster.cpus.noise"))
-                .and(contains("gem5 tier: 11 passed, 1 failed")),
+                .and(contains("gem5 tier: 12 passed, 1 failed")),
         );
 }
 
