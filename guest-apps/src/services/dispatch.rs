@@ -7,8 +7,9 @@ use kernel::nic::RxQueue;
 use kernel::request_threads::{Ran, RequestThreads};
 use nic_ring::{Completion, Kind, RxDescriptor};
 
-use super::policy::{Policy, QuantumPolled};
+use super::policy::Policy;
 use super::{State, work};
+use kernel::quantum::QuantumPolled;
 
 /// Set when END arrived and every request was answered.
 pub static DONE: AtomicBool = AtomicBool::new(false);
@@ -57,10 +58,7 @@ pub async fn cooperative(mut rx: RxQueue, s: &'static State) {
             complete(s, &d, w);
         };
         match s.policy {
-            Policy::Quantum(q) => drop(kernel::runtime::spawn(QuantumPolled::new(
-                q,
-                alloc::boxed::Box::pin(request),
-            ))),
+            Policy::Quantum(q) => drop(kernel::runtime::spawn(QuantumPolled::new(q, request))),
             _ => drop(kernel::runtime::spawn(request)),
         }
     }

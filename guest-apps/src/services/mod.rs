@@ -128,7 +128,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
         .collect();
     wake::setup(p.path, core, &sources, RingWait::EventWire);
     let store = work::preload(nic.kv_keys(), nic.seed());
-    let costs = overheads::measure(&policy, chunk);
+    let costs = overheads::measure(&policy);
     runtime::executor().set_budget(policy.executor_budget());
     let state = STATE.call_once(|| State {
         nic,

@@ -9,7 +9,8 @@ use kernel::quantum::Quantum;
 use kernel::request_threads::{Ran, RequestThreads};
 use kernel::{runtime, timer};
 
-use super::policy::{Policy, QuantumPolled};
+use super::policy::Policy;
+use kernel::quantum::QuantumPolled;
 
 /// CPU cycles per system-counter tick, measured once.
 pub struct Clock {
@@ -79,7 +80,7 @@ impl Costs {
 }
 
 /// Measures the costs of `policy` on this core (before the service starts; no other task runs).
-pub fn measure(policy: &Policy, chunk: u64) -> Costs {
+pub fn measure(policy: &Policy) -> Costs {
     let p = *policy;
     // A budget that no loop here exhausts: the yield point's check alone.
     runtime::executor().set_budget(Some(u32::MAX - 1));
@@ -130,9 +131,7 @@ pub fn measure(policy: &Policy, chunk: u64) -> Costs {
                 kernel::cycles() - t0
             };
             let t = match p {
-                Policy::Quantum(q) => {
-                    runtime::block_on(QuantumPolled::new(q, alloc::boxed::Box::pin(yielding)))
-                }
+                Policy::Quantum(q) => runtime::block_on(QuantumPolled::new(q, yielding)),
                 _ => runtime::block_on(yielding),
             };
             Some(t.saturating_sub(bare) as f64 / LOOPS as f64)
@@ -144,7 +143,7 @@ pub fn measure(policy: &Policy, chunk: u64) -> Costs {
         _ => None,
     };
     let preemption = match p {
-        Policy::Preempt { ticks } => Some(preemption_cycles(ticks, chunk)),
+        Policy::Preempt { ticks } => Some(preemption_cycles(ticks)),
         _ => None,
     };
     Costs {
@@ -185,7 +184,7 @@ fn quantum_start_cycles(q: Quantum) -> u64 {
 
 /// One request of 20 quanta of work on a preemptive thread: the cycles beyond the work, per
 /// preemption.
-fn preemption_cycles(ticks: u64, _chunk: u64) -> f64 {
+fn preemption_cycles(ticks: u64) -> f64 {
     fn spin_on_cpu(cycles: &u64) -> u64 {
         let t0 = kernel::cycles();
         let off0 = kernel::request_threads::off_cpu_cycles();

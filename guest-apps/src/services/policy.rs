@@ -1,9 +1,6 @@
 //! The four scheduling policies and what a yield point does under each.
 
-use core::future::Future;
-use core::pin::Pin;
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use core::task::{Context, Poll};
 
 use kernel::quantum::Quantum;
 use runconfig::{Choice, Mechanism};
@@ -72,26 +69,5 @@ impl Policy {
                 }
             }
         }
-    }
-}
-
-/// Starts a quantum every time the wrapped request's task is polled (the `quantum` policy).
-pub struct QuantumPolled<F> {
-    quantum: Quantum,
-    inner: F,
-}
-
-impl<F> QuantumPolled<F> {
-    pub fn new(quantum: Quantum, inner: F) -> Self {
-        QuantumPolled { quantum, inner }
-    }
-}
-
-impl<F: Future + Unpin> Future for QuantumPolled<F> {
-    type Output = F::Output;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.quantum.start();
-        Pin::new(&mut self.inner).poll(cx)
     }
 }

@@ -11,7 +11,10 @@
 //! Without the device (QEMU), [`soft_tick`] plays the timer from another core: `start` stamps
 //! the system counter, and the other core sets the flag when the quantum has passed.
 
+use core::future::Future;
+use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::task::{Context, Poll};
 
 use crate::coro_sched::{self, CoroSched};
 
@@ -98,6 +101,32 @@ impl Quantum {
         }
         ACTIVE[self.core].store(false, Ordering::Relaxed);
         FLAGS[self.core].0.store(0, Ordering::Relaxed);
+    }
+}
+
+/// A future that starts a new quantum every time it is polled, then polls `inner`: wrapped
+/// around a request's task, the quantum covers exactly one poll of that request.
+pub struct QuantumPolled<F> {
+    quantum: Quantum,
+    inner: F,
+}
+
+impl<F> QuantumPolled<F> {
+    pub fn new(quantum: Quantum, inner: F) -> Self {
+        QuantumPolled { quantum, inner }
+    }
+}
+
+impl<F: Future> Future for QuantumPolled<F> {
+    type Output = F::Output;
+
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.quantum.start();
+        // SAFETY: structural pinning of `inner`: it is never moved out of the pinned wrapper
+        // (no method hands it out by value or by `&mut` outside this projection), and the
+        // wrapper has no Drop impl.
+        unsafe { self.map_unchecked_mut(|s| &mut s.inner) }.poll(cx)
     }
 }
 
