@@ -6,12 +6,15 @@
 //!   Then the software wake paths (`irq`, `poll`; QEMU has no CoroSched device), idle and busy,
 //!   must deliver every wake, and each E3 mechanism must make its switches (QEMU's cycle
 //!   counts mean nothing; only that the mechanisms work is checked).
+//!   The service app runs under each policy on the software NIC ([`services`]): every request
+//!   must complete exactly once.
 //! - **gem5**: the same self-test on the `atomic` CPU without the CoroSched device and on
 //!   `minor` with it (a 4-entry queue), where it adds the device check ([`check_device`]); a
 //!   tiny E3 (a few switches per mechanism on `minor`) whose runs must yield cycles per switch;
 //!   and the device's `hwq` and `ring` paths (a few wakes each on `minor`), checked as the wake
 //!   experiment checks them; and one device point twice, whose `stats.txt` (less host stats)
-//!   and samples must be identical ([`determinism`]). Without a gem5 (`GEM5`, or `gem5.fast`
+//!   and samples must be identical ([`determinism`]). The service app's `quantum` policy on the `ring`
+//!   path (the device's quantum timer and yield flag) is checked like the QEMU service points. Without a gem5 (`GEM5`, or `gem5.fast`
 //!   or `gem5.opt` on `PATH`, found as `driver run` finds it) the tier is skipped and says so
 //!   (gem5 is an hour's build the user makes); a `GEM5` that names no file is an error.
 //!
