@@ -6,7 +6,7 @@
 //!   Then the software wake paths (`irq`, `poll`; QEMU has no CoroSched device), idle and busy,
 //!   must deliver every wake, and each E3 mechanism must make its switches (QEMU's cycle
 //!   counts mean nothing; only that the mechanisms work is checked).
-//!   The service app runs under each policy on the software NIC ([`services`]): every request
+//!   The service app runs under each policy on the software NIC (`services.rs`): every request
 //!   must complete exactly once.
 //! - **gem5**: the same self-test on the `atomic` CPU without the CoroSched device and on
 //!   `minor` with it (a 4-entry queue), where it adds the device check ([`check_device`]); a
