@@ -126,12 +126,9 @@ impl<T: Send + 'static> RequestThreads<T> {
         }
     }
 
-    /// Appends a request to the run queue.
+    /// Appends a request to the run queue (its stack is taken when it first runs, so only
+    /// started requests hold one).
     pub fn submit(&mut self, item: T) {
-        let stack = self
-            .free
-            .pop()
-            .unwrap_or_else(|| vec![0u128; self.stack_size / 16].into_boxed_slice());
         self.queue.push_back(Box::new(Ctx {
             item,
             work: self.work,
@@ -139,7 +136,7 @@ impl<T: Send + 'static> RequestThreads<T> {
             off_cpu: 0,
             left_at: 0,
             frame: core::ptr::null_mut(),
-            stack,
+            stack: Box::new([]),
         }));
     }
 
@@ -162,6 +159,10 @@ impl<T: Send + 'static> RequestThreads<T> {
             return Ran::Idle;
         };
         if ctx.frame.is_null() {
+            ctx.stack = self
+                .free
+                .pop()
+                .unwrap_or_else(|| vec![0u128; self.stack_size / 16].into_boxed_slice());
             ctx.frame = fresh_frame(&mut ctx);
         }
         if ctx.left_at != 0 {
