@@ -182,36 +182,39 @@ fn quantum_start_cycles(q: Quantum) -> u64 {
     median_bracketed(|| q.start())
 }
 
-/// One request of 20 quanta of work on a preemptive thread: the cycles beyond the work, per
-/// preemption.
+/// The same fixed amount of work (about 20 quanta of LCG steps) as one request on a preemptive
+/// thread twice: with the quantum, and with a quantum far longer than the work (no preemption).
+/// The difference per preemption is everything a preemption costs: the timer interrupt, the
+/// switch to the dispatcher and back (two full frames each way), and the caches disturbed.
 fn preemption_cycles(ticks: u64) -> f64 {
-    fn spin_on_cpu(cycles: &u64) -> u64 {
-        let t0 = kernel::cycles();
-        let off0 = kernel::request_threads::off_cpu_cycles();
-        loop {
-            let on = (kernel::cycles() - t0)
-                .saturating_sub(kernel::request_threads::off_cpu_cycles() - off0);
-            if on >= *cycles {
-                return on;
-            }
+    fn steps(n: &u64) -> u64 {
+        let mut x = 1u64;
+        for _ in 0..*n {
+            x = core::hint::black_box(
+                x.wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407),
+            );
         }
+        x
     }
-    // The work: 20 quanta of cycles, from the counter's rate.
+    // Steps per quantum, from a timed run of the loop.
+    let probe = 10_000;
     let t0 = timer::now();
-    let c0 = kernel::cycles();
-    while timer::now() - t0 < ticks {}
-    let quantum_cycles = kernel::cycles() - c0;
-    let work = 20 * quantum_cycles;
-    let mut threads = RequestThreads::new(spin_on_cpu, ticks, 16 * 1024);
-    threads.submit(work);
-    let start = kernel::cycles();
-    let done = loop {
-        if let Ran::Completed(_, on_cpu) = threads.run_one() {
-            break on_cpu;
-        }
+    steps(&probe);
+    let probe_ticks = (timer::now() - t0).max(1);
+    let work = 20 * probe * ticks / probe_ticks;
+    let run = |quantum_ticks: u64| {
+        let mut threads = RequestThreads::new(steps, quantum_ticks, 16 * 1024);
+        // A short request first: its stack is allocated and zeroed, then reused (warm) by the
+        // measured one, as in the service's steady state.
+        threads.submit(1);
+        while !matches!(threads.run_one(), Ran::Completed(..)) {}
+        threads.submit(work);
+        let start = kernel::cycles();
+        while !matches!(threads.run_one(), Ran::Completed(..)) {}
+        (kernel::cycles() - start, threads.preemptions())
     };
-    let wall = kernel::cycles() - start;
-    let n = threads.preemptions().max(1);
-    drop(threads);
-    wall.saturating_sub(done) as f64 / n as f64
+    let (alone, _) = run(kernel::request_threads::MAX_QUANTUM_TICKS);
+    let (preempted, n) = run(ticks);
+    preempted.saturating_sub(alone) as f64 / n.max(1) as f64
 }

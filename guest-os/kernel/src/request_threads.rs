@@ -48,8 +48,15 @@ enum Outcome {
 static SHARED: [AtomicPtr<IrqCell<Shared>>; crate::MAX_CORES] =
     [const { AtomicPtr::new(core::ptr::null_mut()) }; crate::MAX_CORES];
 
-/// Cycles the request running on each core spent off the CPU (preempted) so far.
+/// Cycles the request running on each core spent off the CPU (preempted) so far: from the
+/// timer handler that preempted it to the switch handler that resumes it, so the switches
+/// themselves are not charged to the request.
 static OFF_CPU: [AtomicU64; crate::MAX_CORES] = [const { AtomicU64::new(0) }; crate::MAX_CORES];
+/// Per core: the cycle count at the last preemption (set by the timer handler), and the one the
+/// request about to resume was preempted at (0: a fresh request), for the switch handler.
+static PREEMPTED_AT: [AtomicU64; crate::MAX_CORES] =
+    [const { AtomicU64::new(0) }; crate::MAX_CORES];
+static RESUME_FROM: [AtomicU64; crate::MAX_CORES] = [const { AtomicU64::new(0) }; crate::MAX_CORES];
 
 /// From a request thread: the cycles its request has spent preempted so far (the cycle
 /// counter's time minus this is the request's own CPU time).
@@ -57,13 +64,16 @@ pub fn off_cpu_cycles() -> u64 {
     OFF_CPU[crate::arch::cpu::core_id()].load(Ordering::Relaxed)
 }
 
+/// The longest quantum: the timer's 32-bit signed down-counter (`CNTP_TVAL`).
+pub const MAX_QUANTUM_TICKS: u64 = (1 << 31) - 1;
+
 /// One request on its thread.
 struct Ctx<T> {
     item: T,
     work: fn(&T) -> u64,
     result: u64,
-    /// Cycles spent preempted, and the cycle count when it was last preempted (0: running or
-    /// not started).
+    /// Cycles spent preempted, and the cycle count when it was last preempted (0: not
+    /// preempted yet).
     off_cpu: u64,
     left_at: u64,
     /// Where the thread resumes (null: not started).
@@ -98,7 +108,11 @@ impl<T: Send + 'static> RequestThreads<T> {
     /// counter, on stacks of `stack_size` bytes. Installs the switch and timer handlers of
     /// this core until dropped.
     pub fn new(work: fn(&T) -> u64, quantum_ticks: u64, stack_size: usize) -> Self {
-        assert!(quantum_ticks > 0, "a preemption quantum of 0 ticks");
+        assert!(
+            (1..=MAX_QUANTUM_TICKS).contains(&quantum_ticks),
+            "a preemption quantum of {quantum_ticks} counter ticks: it must be 1 to \
+             {MAX_QUANTUM_TICKS} (the timer's down-counter)"
+        );
         let core = crate::arch::cpu::core_id();
         let shared = Box::new(IrqCell::new(Shared {
             dispatcher: core::ptr::null_mut(),
@@ -165,11 +179,8 @@ impl<T: Send + 'static> RequestThreads<T> {
                 .unwrap_or_else(|| vec![0u128; self.stack_size / 16].into_boxed_slice());
             ctx.frame = fresh_frame(&mut ctx);
         }
-        if ctx.left_at != 0 {
-            ctx.off_cpu += crate::cycles() - ctx.left_at;
-            ctx.left_at = 0;
-        }
         OFF_CPU[self.core].store(ctx.off_cpu, Ordering::Relaxed);
+        RESUME_FROM[self.core].store(ctx.left_at, Ordering::Relaxed);
         syscall::call(SYS_THREAD_SWITCH, ctx.frame as u64);
         let (outcome, frame) = self.shared.with(|s| (s.outcome, s.thread));
         match outcome {
@@ -185,7 +196,8 @@ impl<T: Send + 'static> RequestThreads<T> {
             }
             Outcome::Preempted => {
                 ctx.frame = frame;
-                ctx.left_at = crate::cycles();
+                ctx.off_cpu = OFF_CPU[self.core].load(Ordering::Relaxed);
+                ctx.left_at = PREEMPTED_AT[self.core].load(Ordering::Relaxed);
                 self.preemptions += 1;
                 self.preempted = Some(ctx);
                 Ran::Preempted
@@ -258,6 +270,11 @@ fn on_switch(_imm: u16, frame: *mut Frame) -> *mut Frame {
         s.outcome = Outcome::Done;
         return s.dispatcher;
     }
+    let core = crate::arch::cpu::core_id();
+    let from = RESUME_FROM[core].load(Ordering::Relaxed);
+    if from != 0 {
+        OFF_CPU[core].fetch_add(crate::cycles() - from, Ordering::Relaxed);
+    }
     s.dispatcher = frame;
     s.running = true;
     crate::timer::set_relative(s.quantum_ticks);
@@ -269,6 +286,7 @@ fn on_tick(_intid: u32, frame: *mut Frame) -> *mut Frame {
     crate::timer::set_deadline(None);
     match shared_in_irq() {
         Some(s) if s.running => {
+            PREEMPTED_AT[crate::arch::cpu::core_id()].store(crate::cycles(), Ordering::Relaxed);
             s.running = false;
             s.thread = frame;
             s.outcome = Outcome::Preempted;
