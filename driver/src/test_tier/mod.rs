@@ -6,12 +6,15 @@
 //!   Then the software wake paths (`irq`, `poll`; QEMU has no CoroSched device), idle and busy,
 //!   must deliver every wake, and each E3 mechanism must make its switches (QEMU's cycle
 //!   counts mean nothing; only that the mechanisms work is checked).
+//!   The service app runs under each policy on the software NIC (`services.rs`): every request
+//!   must complete exactly once.
 //! - **gem5**: the same self-test on the `atomic` CPU without the CoroSched device and on
 //!   `minor` with it (a 4-entry queue), where it adds the device check ([`check_device`]); a
 //!   tiny E3 (a few switches per mechanism on `minor`) whose runs must yield cycles per switch;
 //!   and the device's `hwq` and `ring` paths (a few wakes each on `minor`), checked as the wake
 //!   experiment checks them; and one device point twice, whose `stats.txt` (less host stats)
-//!   and samples must be identical ([`determinism`]). Without a gem5 (`GEM5`, or `gem5.fast`
+//!   and samples must be identical ([`determinism`]). The service app's `quantum` policy on the `ring`
+//!   path (the device's quantum timer and yield flag) is checked like the QEMU service points. Without a gem5 (`GEM5`, or `gem5.fast`
 //!   or `gem5.opt` on `PATH`, found as `driver run` finds it) the tier is skipped and says so
 //!   (gem5 is an hour's build the user makes); a `GEM5` that names no file is an error.
 //!
@@ -30,6 +33,7 @@ use runconfig::{App, Choice, IrqFrame};
 
 mod checks;
 pub mod determinism;
+mod services;
 
 pub use checks::*;
 
@@ -129,6 +133,7 @@ fn qemu_points() -> Vec<Point> {
         points.push(point(format!("ctxswitch-{}", mechanism.name()), spec));
     }
     points.extend(lean_irq_points());
+    points.extend(services::qemu_service_points());
     points
 }
 
@@ -325,6 +330,7 @@ fn gem5_points() -> Vec<Point> {
     // experiment's runs, plus the stages each path must pass and a sleeping idle core).
     points.extend(WakeBreakdown.points(Profile::Smoke));
     points.extend(gem5_lean_checked_points());
+    points.extend(services::gem5_service_points());
     points
 }
 
@@ -347,7 +353,10 @@ fn gem5_lean_checked_points() -> Vec<Point> {
 
 fn check_point(point: &Point, result: &RunResult) -> Result<(), String> {
     let stamped = point.spec.params.get(STAMPS_PARAM).copied().unwrap_or(0) != 0;
-    if point.spec.app == App::SelfTest.name() {
+    if point.spec.app == App::Service.name() {
+        let greedy = point.spec.params.get("greedy").copied().unwrap_or(0) != 0;
+        services::check_service(&result.results, point.spec.iterations, greedy)
+    } else if point.spec.app == App::SelfTest.name() {
         check_selftest(&result.results, point.spec.cores)?;
         match point.spec.sim.coro_sched() {
             Some(device) => check_device(&result.results, device.queue_depth),

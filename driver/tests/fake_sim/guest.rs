@@ -51,8 +51,25 @@ fn records(cfg: &RunConfig, device: Option<&Device>) -> Vec<String> {
         )],
         Some(App::Wake) if gem5 => vec![gem5_wake(cfg)],
         Some(App::Wake) => vec![qemu_wake(cfg)],
+        Some(App::Service) => service(cfg),
         _ => selftest(cfg, device),
     }
+}
+
+/// The service app on the software NIC: every request completed once.
+fn service(cfg: &RunConfig) -> Vec<String> {
+    let n = cfg.iterations;
+    let warmup = (n / 10).clamp(1, 100);
+    let all = n + warmup;
+    vec![
+        format!(
+            r#"{{"bench":"soft-nic","requests":{n},"warmup":{warmup},"arrivals":{all},"drops":0,"completed":{all},"duplicates":0,"unknown":0,"missing":0,"greedy_delivered":0,"mean_latency_ticks":90}}"#
+        ),
+        format!(
+            r#"{{"bench":"service","policy":"{}","path":"irq","requests":{n},"received":{all},"completed":{all},"nic_errors":0,"coro_errors":0,"greedy_items":7}}"#,
+            mechanism(cfg)
+        ),
+    ]
 }
 
 fn selftest(cfg: &RunConfig, device: Option<&Device>) -> Vec<String> {

@@ -208,4 +208,27 @@ impl CoroSched {
     pub fn generator_fired(&self) -> u64 {
         self.read(generator::GEN_FIRED)
     }
+
+    /// Sets `core`'s quantum to `cycles` (0: timer off); clears its yield request and starts a
+    /// quantum now.
+    pub fn set_quantum(&self, core: usize, cycles: u64) {
+        self.write(percore::quantum(core), cycles);
+    }
+
+    /// Clears `core`'s yield request and starts a new quantum now (a task starts running).
+    #[inline(always)]
+    pub fn restart_quantum(&self, core: usize) {
+        self.write(percore::r#yield(core), 1);
+    }
+
+    /// Whether `core`'s quantum expired (an MMIO read; the yield flag is the cheap check).
+    pub fn yield_requested(&self, core: usize) -> bool {
+        self.read(percore::r#yield(core)) & 1 != 0
+    }
+
+    /// Makes the device also DMA-write 1 to the 8-byte flag at physical address `addr` when
+    /// `core`'s quantum expires (0: no flag).
+    pub fn set_yield_addr(&self, core: usize, addr: usize) {
+        self.write(percore::yield_addr(core), addr as u64);
+    }
 }

@@ -1,10 +1,22 @@
 //! The synchronous system-call path (`svc`): the baseline the device's forwarded calls are
 //! compared with. Number in x8, arguments in x0..x5, result in x0.
 
-use crate::arch::exceptions::{self, Frame};
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::arch::exceptions::{self, Frame, SvcHandler};
 
 /// Does nothing and returns 0: measures the bare trap.
 pub const SYS_NULL: u64 = 0;
+/// Switches between a dispatcher and a stackful request thread: the handler that
+/// [`set_thread_switch`] installed gets the frame (`request_threads`).
+pub const SYS_THREAD_SWITCH: u64 = 1;
+
+static THREAD_SWITCH: AtomicUsize = AtomicUsize::new(0);
+
+/// Installs the handler of [`SYS_THREAD_SWITCH`] (`None` removes it).
+pub fn set_thread_switch(handler: Option<SvcHandler>) {
+    THREAD_SWITCH.store(handler.map_or(0, |h| h as usize), Ordering::Release);
+}
 
 /// The kernel's system-call handler (an [`exceptions::SvcHandler`]).
 fn handle_svc(_imm: u16, frame_ptr: *mut Frame) -> *mut Frame {
@@ -12,6 +24,13 @@ fn handle_svc(_imm: u16, frame_ptr: *mut Frame) -> *mut Frame {
     let frame = unsafe { &mut *frame_ptr };
     match frame.x[8] {
         SYS_NULL => frame.x[0] = 0,
+        SYS_THREAD_SWITCH => {
+            let h = THREAD_SWITCH.load(Ordering::Acquire);
+            assert!(h != 0, "thread switch with no handler installed");
+            // SAFETY: only `set_thread_switch` stores here, always a valid `SvcHandler`.
+            let handler: SvcHandler = unsafe { core::mem::transmute::<usize, SvcHandler>(h) };
+            return handler(_imm, frame_ptr);
+        }
         n => panic!("unknown system call {n} at ELR {:#x}", frame.elr),
     }
     frame_ptr

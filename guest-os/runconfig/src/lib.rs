@@ -11,6 +11,7 @@
 #![no_std]
 
 mod names;
+pub mod services;
 pub mod stages;
 pub use names::{App, Choice, IrqFrame, Mechanism, Platform, WakePath};
 

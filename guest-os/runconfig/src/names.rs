@@ -58,6 +58,9 @@ named_enum! {
         ContextSwitch = "ctxswitch",
         /// E1/E2: event-to-resume latency and background cycles lost per wake, by wake path.
         Wake = "wake",
+        /// E4/E5: a µs-scale server under open-loop load from the NIC (or its software
+        /// stand-in), one task per request, under a scheduling policy (the mechanism).
+        Service = "service",
     }
 }
 
@@ -82,6 +85,17 @@ named_enum! {
         /// Wake path: the device DMA-writes the task pointer into a ready ring in DRAM; an idle
         /// core waits in WFE and is woken without an interrupt.
         Ring = WakePath::Ring.name(),
+        /// Service policy: run each request to completion; yield points do nothing.
+        Fcfs = "fcfs",
+        /// Service policy: the executor's operation budget (`policy_arg` operations per poll);
+        /// yield points spend it.
+        Budget = "budget",
+        /// Service policy: the device's per-core quantum (`policy_arg` ns) starts when a
+        /// request's task is polled; yield points check the DMA-written yield flag.
+        Quantum = "quantum",
+        /// Service policy: requests run on stackful threads, and a timer interrupt every
+        /// `policy_arg` ns preempts the running one to the tail of the queue (Shinjuku).
+        Preempt = "preempt",
     }
 }
 
@@ -135,6 +149,12 @@ impl App {
                 Mechanism::Hwq,
                 Mechanism::Ring,
             ],
+            App::Service => &[
+                Mechanism::Fcfs,
+                Mechanism::Budget,
+                Mechanism::Quantum,
+                Mechanism::Preempt,
+            ],
         }
     }
 
@@ -178,6 +198,7 @@ impl App {
                     help: "1: stamp the cycle counter at each stage of every wake (vector, GIC acknowledge, event read, executor wake, EOI, return, idle exit, ready-source pop, resume) and report the per-stage breakdown; adds one counter read per stage",
                 },
             ],
+            App::Service => crate::services::SERVICE_PARAMS,
         }
     }
 }
