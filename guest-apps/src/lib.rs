@@ -8,6 +8,7 @@ extern crate alloc;
 mod ctxswitch;
 mod samples;
 mod selftest;
+mod syscall_bench;
 mod wake;
 
 use runconfig::App;
@@ -19,6 +20,7 @@ pub fn main(core: usize) -> ! {
         Some(App::SelfTest) => selftest::run(core, &cfg),
         Some(App::ContextSwitch) => ctxswitch::run(core, &cfg),
         Some(App::Wake) => wake::run(core, &cfg),
+        Some(App::Syscall) => syscall_bench::run(core, &cfg),
         None => panic!("unknown app index {} in the run config", cfg.app),
     }
     finish(core)

@@ -24,6 +24,7 @@ pub mod probe;
 pub mod runtime;
 pub mod smp;
 pub mod syscall;
+pub mod syscalls;
 pub mod thread;
 pub mod timer;
 pub mod wake;

@@ -12,7 +12,7 @@ fn handle_svc(_imm: u16, frame_ptr: *mut Frame) -> *mut Frame {
     let frame = unsafe { &mut *frame_ptr };
     match frame.x[8] {
         SYS_NULL => frame.x[0] = 0,
-        n => panic!("unknown system call {n} at ELR {:#x}", frame.elr),
+        n => frame.x[0] = crate::syscalls::svc_path::handle(n, &frame.x),
     }
     frame_ptr
 }

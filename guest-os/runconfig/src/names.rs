@@ -58,6 +58,8 @@ named_enum! {
         ContextSwitch = "ctxswitch",
         /// E1/E2: event-to-resume latency and background cycles lost per wake, by wake path.
         Wake = "wake",
+        /// E6: system calls through the `svc` trap or forwarded in batches (`fwd`).
+        Syscall = "syscall",
     }
 }
 
@@ -82,6 +84,11 @@ named_enum! {
         /// Wake path: the device DMA-writes the task pointer into a ready ring in DRAM; an idle
         /// core waits in WFE and is woken without an interrupt.
         Ring = WakePath::Ring.name(),
+        /// System calls: a synchronous trap per call.
+        Svc = "svc",
+        /// System calls: forwarded through the per-core submission ring, run by the kernel side
+        /// in batches of up to `batch` (B).
+        Fwd = "fwd",
     }
 }
 
@@ -117,6 +124,7 @@ impl App {
                 Mechanism::Hwq,
                 Mechanism::Ring,
             ],
+            App::Syscall => &[Mechanism::Svc, Mechanism::Fwd],
         }
     }
 
@@ -160,9 +168,44 @@ impl App {
                     help: "1: stamp the cycle counter at each stage of every wake (vector, GIC acknowledge, event read, executor wake, EOI, return, idle exit, ready-source pop, resume) and report the per-stage breakdown; adds one counter read per stage",
                 },
             ],
+            App::Syscall => SYSCALL_PARAMS,
         }
     }
 }
+
+/// The system-call app's parameters ([`App::Syscall`]).
+const SYSCALL_PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "batch",
+        default: 16,
+        help: "fwd: requests per batch (B, 1..=64); the kernel side starts a batch once B are pending",
+    },
+    ParamSpec {
+        name: "call",
+        default: 0,
+        help: "the call measured: 0 = null, 1 = clock, 2 = write (64 bytes), 3 = nic_send",
+    },
+    ParamSpec {
+        name: "side",
+        default: 0,
+        help: "fwd: where the kernel side runs: 0 = a dedicated kernel core (the last core), 1 = the user core at its idle point, 2 = nowhere (fault test: the run must fail with a timeout)",
+    },
+    ParamSpec {
+        name: "tasks",
+        default: 0,
+        help: "tasks making calls on the user core (0 = B for fwd, 1 for svc)",
+    },
+    ParamSpec {
+        name: "work",
+        default: 200,
+        help: "work units each task does between two calls (0 = none)",
+    },
+    ParamSpec {
+        name: "timeout_ticks",
+        default: 250,
+        help: "fwd: generic-timer ticks a pending request waits for a full batch before a partial batch starts",
+    },
+];
 
 #[cfg(test)]
 mod tests {
