@@ -340,9 +340,6 @@ fn measure(s: Setup, buf: u64, calls: u64, stall_ticks: u64, with_calls: bool) -
                         }
                     }
                     COMPLETED.fetch_add(1, Relaxed);
-                    if !with_calls {
-                        executor::yield_now().await;
-                    }
                 }
                 seed
             })

@@ -134,3 +134,10 @@ pub fn slot_of(s: u64) -> usize {
 pub fn of(core: usize) -> &'static CoreRings {
     &super::user::REGION.rings[core]
 }
+
+// The SyscallFwd device reads the rings by these offsets (gem5-devices/syscall_fwd/regmap.toml:
+// the producer line at RING_BASE, requests from `requests_offset`, the task in `task_word`).
+const _: () = assert!(core::mem::offset_of!(CoreRings, head) == 0);
+const _: () = assert!(core::mem::offset_of!(CoreRings, requests) == 128);
+const _: () = assert!(core::mem::size_of::<Request>() == 64);
+const _: () = assert!(core::mem::offset_of!(Request, task) == 7 * 8);
