@@ -52,6 +52,8 @@ const QEMU_WAKES: u64 = 40;
 /// 62.5 MHz and its vCPUs in host time).
 const QEMU_SWITCHES: u64 = 200;
 const QEMU_QUANTUM_TICKS: u64 = 62_500;
+/// Calls per QEMU system-call run.
+const QEMU_CALLS: u64 = 256;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Tier {
@@ -127,6 +129,13 @@ fn qemu_points() -> Vec<Point> {
             &params,
         );
         points.push(point(format!("ctxswitch-{}", mechanism.name()), spec));
+    }
+    // System calls (E6): svc, and fwd with the kernel side on a kernel core and at the idle
+    // point; each run first checks the error codes of an unknown call and of bad pointers.
+    for (path, cores, side) in [("svc", 1, 0), ("fwd", 2, 0), ("fwd", 1, 1)] {
+        let params = [("side".to_string(), side), ("batch".to_string(), 8)];
+        let spec = qemu_app(App::Syscall, path, cores, QEMU_CALLS, &params);
+        points.push(point(format!("syscall-{path}-side{side}"), spec));
     }
     points
 }
@@ -316,6 +325,12 @@ fn check_point(point: &Point, result: &RunResult) -> Result<(), String> {
             .map_err(|e| format!("{e:#}"))
     } else if point.spec.app == App::Wake.name() {
         check_wake(
+            &result.results,
+            &point.spec.mechanism,
+            point.spec.iterations,
+        )
+    } else if point.spec.app == App::Syscall.name() {
+        crate::experiments::syscall::check_syscall(
             &result.results,
             &point.spec.mechanism,
             point.spec.iterations,

@@ -1,0 +1,80 @@
+//! The functional check of a `syscall` run (the QEMU tier): the error checks passed on the
+//! run's path, and every measured call completed (for `fwd`, through the kernel side).
+
+use serde_json::Value;
+
+use crate::experiments::number;
+
+/// `Ok` if the run's records show the error checks passed on `path` and `calls` calls made.
+pub fn check_syscall(results: &[Value], path: &str, calls: u64) -> Result<(), String> {
+    let errors = results
+        .iter()
+        .find(|r| r.get("test").and_then(Value::as_str) == Some("syscall_errors"))
+        .ok_or("no @result record with \"test\":\"syscall_errors\"")?;
+    if errors.get("ok") != Some(&Value::Bool(true))
+        || errors.get("path").and_then(Value::as_str) != Some(path)
+    {
+        return Err(format!(
+            "the error checks failed on the {path} path: {errors}"
+        ));
+    }
+    let bench = results
+        .iter()
+        .find(|r| r.get("bench").and_then(Value::as_str) == Some("syscall"))
+        .ok_or("no @result record with \"bench\":\"syscall\"")?;
+    let field = |k: &str| bench.get(k).and_then(number).unwrap_or(f64::NAN);
+    let made = field("calls");
+    if !(made >= calls as f64) {
+        return Err(format!("expected {calls} calls on {path}: {bench}"));
+    }
+    if path == "fwd" && field("kernel_calls") != made {
+        return Err(format!(
+            "the kernel side ran {} of the {made} forwarded calls: {bench}",
+            field("kernel_calls")
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn records(ok: bool, kernel_calls: u64) -> Vec<Value> {
+        vec![
+            json!({"test":"syscall_errors","path":"fwd","ok":ok,"unknown_call":-38}),
+            json!({"bench":"syscall","path":"fwd","calls":64,"kernel_calls":kernel_calls}),
+        ]
+    }
+
+    #[test]
+    fn passes_a_complete_run_and_names_each_problem() {
+        assert_eq!(check_syscall(&records(true, 64), "fwd", 64), Ok(()));
+        assert!(
+            check_syscall(&records(false, 64), "fwd", 64)
+                .unwrap_err()
+                .contains("error checks failed")
+        );
+        assert!(
+            check_syscall(&records(true, 60), "fwd", 64)
+                .unwrap_err()
+                .contains("ran 60 of")
+        );
+        assert!(
+            check_syscall(&records(true, 64), "fwd", 100)
+                .unwrap_err()
+                .contains("expected 100 calls")
+        );
+        assert!(
+            check_syscall(&records(true, 64), "svc", 64)
+                .unwrap_err()
+                .contains("svc path")
+        );
+        assert!(
+            check_syscall(&[], "svc", 1)
+                .unwrap_err()
+                .contains("syscall_errors")
+        );
+    }
+}
