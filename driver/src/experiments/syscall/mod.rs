@@ -52,9 +52,15 @@ pub struct Choice {
     pub cpu: Cpu,
     /// `None`: `svc`; `Some(B)`: `fwd:B`.
     pub batch: Option<u64>,
+    /// `fwd`: the kernel side on a kernel core of its own (`false`) or on the user core at its
+    /// idle point (`true`, path label `fwd-idle:B`).
+    pub same_core: bool,
     /// The call's number (`kernel::syscalls::Call`): 0 null, 1 clock, 2 write, 3 nic_send.
     pub call: u64,
 }
+
+/// Path label prefix of `fwd` with the kernel side at the user core's idle point.
+pub const IDLE: &str = "fwd-idle";
 
 /// Names of the calls by number, as the guest reports them.
 pub const CALLS: &[&str] = &["null", "clock", "write", "nic_send"];
@@ -66,6 +72,8 @@ struct Sizes {
     batches: &'static [u64],
     /// CPUs that get only svc and fwd:16 (to keep the quick profile short).
     reduced_cpus: &'static [Cpu],
+    /// Batch sizes of the same-core kernel side (on the first CPU of `cpus`).
+    same_core_batches: &'static [u64],
 }
 
 fn sizes(profile: Profile) -> Sizes {
@@ -76,6 +84,7 @@ fn sizes(profile: Profile) -> Sizes {
             call_kinds: &[0],
             batches: &[4],
             reduced_cpus: &[],
+            same_core_batches: &[4],
         },
         Profile::Quick => Sizes {
             calls: 256,
@@ -83,6 +92,7 @@ fn sizes(profile: Profile) -> Sizes {
             call_kinds: &[0, 2],
             batches: &[1, 4, 16, 64],
             reduced_cpus: &[Cpu::Minor],
+            same_core_batches: &[16],
         },
         Profile::Full => Sizes {
             calls: 4096,
@@ -90,20 +100,22 @@ fn sizes(profile: Profile) -> Sizes {
             call_kinds: &[0, 1, 2, 3],
             batches: BATCHES,
             reduced_cpus: &[],
+            same_core_batches: BATCHES,
         },
     }
 }
 
 /// The spec of one point.
 pub fn spec(c: Choice, calls: u64) -> RunSpec {
-    let (mechanism, cores, batch) = match c.batch {
-        None => ("svc", 1, 1),
-        Some(b) => ("fwd", 2, b),
+    let (mechanism, cores, batch) = match (c.batch, c.same_core) {
+        (None, _) => ("svc", 1, 1),
+        (Some(b), false) => ("fwd", 2, b),
+        (Some(b), true) => ("fwd", 1, b),
     };
     let params = [
         ("batch".to_string(), batch),
         ("call".to_string(), c.call),
-        ("side".to_string(), 0),
+        ("side".to_string(), u64::from(c.same_core)),
         ("work".to_string(), WORK),
     ];
     RunSpec::new(SpecRequest {
@@ -119,7 +131,11 @@ pub fn spec(c: Choice, calls: u64) -> RunSpec {
 }
 
 fn point(c: Choice, calls: u64) -> Point {
-    let path = c.batch.map_or("svc".to_string(), |b| format!("fwd:{b}"));
+    let path = match (c.batch, c.same_core) {
+        (None, _) => "svc".to_string(),
+        (Some(b), false) => format!("fwd:{b}"),
+        (Some(b), true) => format!("{IDLE}:{b}"),
+    };
     let call = CALLS[c.call as usize];
     Point {
         id: format!("{}-{}-{}", c.cpu.name(), call, path.replace(':', "")),
@@ -231,12 +247,14 @@ fn label<'a>(r: &'a Record, key: &str) -> &'a str {
     r.labels.get(key).map_or("", String::as_str)
 }
 
-/// The `svc` run and the `fwd` runs by B, of one CPU and call.
+/// The `svc` run and the runs of `fwd_prefix` (`fwd` or [`IDLE`]) by B, of one CPU and call.
 fn lines<'a>(
     runs: &'a Runs,
     cpu: &str,
     call: &str,
+    fwd_prefix: &str,
 ) -> (Option<&'a SyscallMetrics>, Vec<(u64, &'a SyscallMetrics)>) {
+    let fwd_prefix = format!("{fwd_prefix}:");
     let of = |r: &Record| label(r, "cpu") == cpu && label(r, "call") == call;
     let svc = runs
         .iter()
@@ -244,7 +262,7 @@ fn lines<'a>(
         .map(|(_, m)| m);
     let mut fwd: Vec<_> = runs
         .iter()
-        .filter(|(r, _)| of(r) && label(r, "path").starts_with("fwd"))
+        .filter(|(r, _)| of(r) && label(r, "path").starts_with(&fwd_prefix))
         .filter_map(|(r, m)| Some((label(r, "batch").parse().ok()?, m)))
         .collect();
     fwd.sort_by_key(|(b, _)| *b);
@@ -267,7 +285,7 @@ fn groups(file: &ResultsFile) -> Vec<(String, String)> {
 pub fn analysis(runs: &Runs, groups: &[(String, String)]) -> Value {
     let mut out = Vec::new();
     for (cpu, call) in groups {
-        let (svc, fwd) = lines(runs, cpu, call);
+        let (svc, fwd) = lines(runs, cpu, call, "fwd");
         let Some(svc) = svc else { continue };
         let fwd16 = fwd.iter().find(|(b, _)| *b == 16).map(|(_, m)| m);
         let ratio = fwd16.map(|m| m.user_cycles_per_call / svc.user_cycles_per_call);
@@ -302,20 +320,18 @@ impl Experiment for Syscall {
         let mut points = Vec::new();
         let mut add = |cpu: Cpu, batches: &[u64]| {
             for &call in s.call_kinds {
-                points.push(point(
-                    Choice {
-                        cpu,
-                        batch: None,
-                        call,
-                    },
-                    s.calls,
-                ));
+                let c = Choice {
+                    cpu,
+                    batch: None,
+                    call,
+                    same_core: false,
+                };
+                points.push(point(c, s.calls));
                 for &b in batches {
                     points.push(point(
                         Choice {
-                            cpu,
                             batch: Some(b),
-                            call,
+                            ..c
                         },
                         s.calls,
                     ));
@@ -327,6 +343,19 @@ impl Experiment for Syscall {
         }
         for &cpu in s.reduced_cpus {
             add(cpu, &[16]);
+        }
+        for &cpu in &s.cpus[..1] {
+            for &call in s.call_kinds {
+                for &b in s.same_core_batches {
+                    let c = Choice {
+                        cpu,
+                        batch: Some(b),
+                        call,
+                        same_core: true,
+                    };
+                    points.push(point(c, s.calls));
+                }
+            }
         }
         points
     }
@@ -347,7 +376,7 @@ impl Experiment for Syscall {
         )
         .log_x(true);
         for (cpu, call) in groups(file) {
-            let (svc, fwd) = lines(&runs, &cpu, &call);
+            let (svc, fwd) = lines(&runs, &cpu, &call, "fwd");
             let xs: Vec<f64> = fwd.iter().map(|(b, _)| *b as f64).collect();
             if let Some(svc) = svc
                 && !xs.is_empty()
@@ -355,12 +384,15 @@ impl Experiment for Syscall {
                 let flat = xs.iter().map(|&x| (x, svc.user_cycles_per_call)).collect();
                 chart = chart.series(format!("svc {call} {cpu}"), flat);
             }
-            if !fwd.is_empty() {
-                let pts = fwd
-                    .iter()
-                    .map(|(b, m)| (*b as f64, m.user_cycles_per_call))
-                    .collect();
-                chart = chart.series(format!("fwd {call} {cpu}"), pts);
+            for prefix in ["fwd", IDLE] {
+                let (_, fwd) = lines(&runs, &cpu, &call, prefix);
+                if !fwd.is_empty() {
+                    let pts = fwd
+                        .iter()
+                        .map(|(b, m)| (*b as f64, m.user_cycles_per_call))
+                        .collect();
+                    chart = chart.series(format!("{prefix} {call} {cpu}"), pts);
+                }
             }
         }
         Ok(chart.write_svg(svg)?)
@@ -427,7 +459,7 @@ fn ipc_figure(file: &ResultsFile, svg: &Path) -> Result<()> {
     )
     .log_x(true);
     for (cpu, call) in groups(file) {
-        let (svc, fwd) = lines(&runs, &cpu, &call);
+        let (svc, fwd) = lines(&runs, &cpu, &call, "fwd");
         let ratio = |m: &SyscallMetrics| m.ipc_work_with / m.ipc_work_without;
         let xs: Vec<f64> = fwd.iter().map(|(b, _)| *b as f64).collect();
         if let Some(svc) = svc

@@ -45,7 +45,7 @@ fn dumps() -> Vec<DumpStats> {
 fn quick_points_sweep_b_on_o3_and_fwd16_on_minor() {
     let points = Syscall.points(Profile::Quick);
     let ids: Vec<_> = points.iter().map(|p| p.id.as_str()).collect();
-    assert_eq!(ids.len(), 2 * 5 + 2 * 2);
+    assert_eq!(ids.len(), 2 * 5 + 2 * 2 + 2);
     assert_eq!(
         &ids[..5],
         [
@@ -57,12 +57,18 @@ fn quick_points_sweep_b_on_o3_and_fwd16_on_minor() {
         ]
     );
     assert!(ids.contains(&"minor-write-fwd16"));
+    let idle = points
+        .iter()
+        .find(|p| p.id == "o3-null-fwd-idle16")
+        .unwrap();
+    assert_eq!(idle.spec.cores, 1);
+    assert_eq!(idle.labels["path"], "fwd-idle:16");
     let fwd = &points[1];
     assert_eq!(fwd.spec.mechanism, "fwd");
     assert_eq!(fwd.spec.cores, 2);
     assert_eq!(points[0].spec.cores, 1);
     let full = Syscall.points(Profile::Full);
-    assert_eq!(full.len(), 2 * 4 * (1 + BATCHES.len()));
+    assert_eq!(full.len(), 2 * 4 * (1 + BATCHES.len()) + 4 * BATCHES.len());
 }
 
 #[test]
