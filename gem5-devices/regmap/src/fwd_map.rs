@@ -67,7 +67,7 @@ impl FwdMap {
         if !d.ring_slots.is_power_of_two() || d.request_slot != 64 || d.task_word * 8 >= 64 {
             return Err("ring_slots must be a power of two, request_slot 64, task_word < 8".into());
         }
-        if d.requests_offset % 64 != 0 {
+        if !d.requests_offset.is_multiple_of(64) {
             return Err("requests_offset must be a multiple of 64".into());
         }
         let mut seen = std::collections::BTreeSet::new();
@@ -87,7 +87,7 @@ impl FwdMap {
                 if !seen.insert(r.name.clone()) {
                     return Err(format!("register {} is defined twice", r.name));
                 }
-                if r.width != 64 || r.offset % 8 != 0 || r.offset + 8 > b.stride {
+                if r.width != 64 || !r.offset.is_multiple_of(8) || r.offset + 8 > b.stride {
                     return Err(format!(
                         "{}: not a 64-bit register inside its block",
                         r.name

@@ -10,13 +10,15 @@
 //!   switch and the wake; and any slowdown of the work the calls cause);
 //! * `kernel_cycles_per_call`: the cycles the kernel side spent running batches and waking,
 //!   per call (0 for `svc`, whose kernel work is on the user core);
-//! * `total_cycles_per_call`: their sum, the cycles per call across cores;
+//! * `total_cycles_per_call`: the cycles per call across cores: their sum, or the user core's
+//!   alone when the kernel side runs on it (`fwd-idle`);
 //! * `calls_per_second`: calls over the simulated time of the window with calls;
 //! * `ipc_work_without` and `ipc_work_with`: the user core's IPC inside the work pieces, with
 //!   the work's instructions from the window without calls (the same code runs in both), and
 //!   the cycles spent inside the pieces in each window (FlexSC's pollution effect).
 //!
-//! Here `fwd` runs with the software collector on a kernel core of its own
+//! Here `fwd` runs with the software collector on a kernel core of its own (`fwd:B`) or on the
+//! user core at its idle point (`fwd-idle:B`)
 //! (`kernel::syscalls::forwarder`): the SyscallFwd device's core is built and unit-tested
 //! (`gem5-devices/syscall_fwd/`), its gem5 wrapper is not, so no point uses it yet.
 
@@ -153,6 +155,8 @@ fn point(c: Choice, calls: u64) -> Point {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct SyscallRecord {
     pub path: Option<String>,
+    /// `trap`, `kernel-core` or `same-core`.
+    pub side: Option<String>,
     pub call: Option<String>,
     pub calls: Option<Num>,
     pub nocall_cycles: Option<Num>,
@@ -231,7 +235,12 @@ pub fn measure(point: &Point, result: &RunResult) -> Result<SyscallMetrics> {
         calls,
         user_cycles_per_call: user / calls,
         kernel_cycles_per_call: kernel / calls,
-        total_cycles_per_call: (user + kernel) / calls,
+        // On the same core the kernel side's cycles are inside the user core's already.
+        total_cycles_per_call: if r.side.as_deref() == Some("same-core") {
+            user / calls
+        } else {
+            (user + kernel) / calls
+        },
         calls_per_second: calls / seconds,
         ipc_work_without: work_insts / req(r.nocall_work_cycles, "nocall_work_cycles")?,
         ipc_work_with: work_insts / req(r.call_work_cycles, "call_work_cycles")?,

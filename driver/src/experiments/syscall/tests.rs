@@ -82,6 +82,10 @@ fn metrics_subtract_the_window_without_calls() {
     assert_eq!(m.ipc_work_without, 2.0);
     assert_eq!(m.ipc_work_with, 1.8);
     assert_eq!(m.mean_batch, 10.0);
+    let mut same_core = record("fwd");
+    same_core["side"] = json!("same-core");
+    let m = measure(p, &result(p, vec![same_core], dumps())).unwrap();
+    assert_eq!(m.total_cycles_per_call, 300.0);
 }
 
 #[test]
