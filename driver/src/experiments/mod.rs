@@ -429,7 +429,7 @@ mod tests {
         assert_eq!(
             msg,
             "unknown experiment 'e9'; valid experiments: wake, wake-latency, wake-breakdown, \
-             context-switch (or all for every one)"
+             context-switch, syscall (or all for every one)"
         );
         assert_eq!(parse_name("context-switch").unwrap(), "context-switch");
         assert_eq!(parse_name("wake-latency").unwrap(), "wake-latency");
