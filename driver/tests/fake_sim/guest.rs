@@ -51,6 +51,7 @@ fn records(cfg: &RunConfig, device: Option<&Device>) -> Vec<String> {
         )],
         Some(App::Wake) if gem5 => vec![gem5_wake(cfg)],
         Some(App::Wake) => vec![qemu_wake(cfg)],
+        Some(App::Syscall) => syscall(cfg),
         _ => selftest(cfg, device),
     }
 }
@@ -139,4 +140,30 @@ fn qemu_wake(cfg: &RunConfig) -> String {
     format!(
         r#"{{"bench":"wake","path":"{path}","busy":0,"wakes":{n},"warmup":10,"timeouts":0,"irq_wakes":{irq},"poll_wakes":{poll}{extra}}}"#
     )
+}
+
+/// The syscall app's records: the error checks, and a loop of `iterations` calls costing the
+/// user core 300 cycles each with `svc` and 100 with `fwd` (whose kernel side adds 50).
+fn syscall(cfg: &RunConfig) -> Vec<String> {
+    let path = mechanism(cfg);
+    let calls = cfg.iterations;
+    let fwd = path == "fwd";
+    let side = match (fwd, cfg.param("side")) {
+        (false, _) => "trap",
+        (true, Some(1)) => "same-core",
+        (true, _) => "kernel-core",
+    };
+    let (user, kernel) = if fwd { (100, 50) } else { (300, 0) };
+    vec![
+        format!(
+            r#"{{"test":"syscall_errors","path":"{path}","side":"{side}","ok":true,"unknown_call":-38,"write_kernel_memory":-14,"write_unmapped":-14,"write_wrapping":-14,"write_good":64,"null":0,"clock":1}}"#
+        ),
+        format!(
+            r#"{{"bench":"syscall","path":"{path}","call":"null","side":"{side}","calls":{calls},"nocall_cycles":1000000,"nocall_work_cycles":900000,"call_cycles":{},"call_work_cycles":900000,"kernel_cycles":{},"batches":{},"timeout_batches":0,"kernel_calls":{},"full_waits":0,"ticks":25000,"freq":25000000}}"#,
+            1_000_000 + user * calls,
+            kernel * calls,
+            if fwd { calls } else { 0 },
+            if fwd { calls } else { 0 },
+        ),
+    ]
 }
