@@ -72,7 +72,7 @@ impl ServiceMoments {
 /// positive and finite.
 pub fn mg1_mean_latency(arrival_rate: f64, s: &ServiceMoments) -> Option<f64> {
     let valid = |x: f64| x.is_finite() && x > 0.0;
-    if !(arrival_rate.is_finite() && arrival_rate >= 0.0) || !valid(s.mean) || !valid(s.second) {
+    if !(arrival_rate.is_finite() && arrival_rate >= 0.0 && valid(s.mean) && valid(s.second)) {
         return None;
     }
     let rho = s.rho(arrival_rate);

@@ -213,7 +213,7 @@ impl NicMap {
             }
         }
         let s = &self.system;
-        if s.base % d.window != 0 {
+        if !s.base.is_multiple_of(d.window) {
             return Err("system.base must be a multiple of the window".into());
         }
         if s.records_file.is_empty() || s.records_file.contains(['/', '"', '\\']) {
