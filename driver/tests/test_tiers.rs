@@ -15,7 +15,7 @@ fn qemu_test_tier_checks_the_selftest_records() {
         .arg(&env.elf)
         .assert()
         .success()
-        .stdout(contains("qemu tier: 13 passed, 0 failed"));
+        .stdout(contains("qemu tier: 14 passed, 0 failed"));
     env.driver("ok")
         .env("FAKE_GUEST_FAIL", "budget")
         .args(["test-tier", "qemu", "--elf"])
@@ -24,7 +24,7 @@ fn qemu_test_tier_checks_the_selftest_records() {
         .failure()
         .stdout(
             contains("failed: {\"ok\":false,\"test\":\"budget\"}")
-                .and(contains("11 passed, 2 failed")),
+                .and(contains("12 passed, 2 failed")),
         );
 }
 

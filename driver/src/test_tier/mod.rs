@@ -205,6 +205,17 @@ pub fn run(tier: Tier, opts: &TierOptions<'_>) -> Result<()> {
             Err(e) => failed.push(format!("determinism: {e}")),
         }
     }
+    if tier == Tier::Qemu {
+        // A fwd run whose kernel side never answers must fail with the guest's timeout.
+        checks += 1;
+        let id = "syscall-fwd-never-answers";
+        let spec = crate::experiments::syscall::never_answers_spec();
+        let outcome = sweep::run_point(&cfg, &spec, &cfg.dir.join(id));
+        match crate::experiments::syscall::check_never_answers(outcome) {
+            Ok(()) => println!("{id}: failed with the guest's timeout, as it must"),
+            Err(e) => failed.push(format!("{id}: {e}")),
+        }
+    }
     for f in &failed {
         println!("FAILED {f}");
     }

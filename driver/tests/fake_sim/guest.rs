@@ -8,9 +8,17 @@ pub struct Device {
     pub queue_depth: u64,
 }
 
-/// The console of a run that finished: boot, `@app-start`, the records, `@done`.
+/// The console of a run that finished: boot, `@app-start`, the records, `@done`; for the
+/// syscall app with no kernel side (`side = 2`), its timeout panic instead.
 pub fn console(cfg: &RunConfig, device: Option<&Device>) -> String {
     let mut lines = vec!["boot: EL3".to_string(), runconfig::APP_START.to_string()];
+    if cfg.app() == Some(App::Syscall) && cfg.param("side") == Some(2) {
+        lines.push(format!(
+            "{}core 0: panicked at guest-apps/src/syscall_bench.rs:1:1:\nsyscall: the kernel side never answered (error checks, path fwd, side nowhere)",
+            runconfig::PANIC_PREFIX
+        ));
+        return lines.join("\n") + "\n";
+    }
     for record in records(cfg, device) {
         lines.push(format!("{}{record}", runconfig::RESULT_PREFIX));
     }

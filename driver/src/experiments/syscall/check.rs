@@ -1,9 +1,47 @@
 //! The functional check of a `syscall` run (the QEMU tier): the error checks passed on the
 //! run's path, and every measured call completed (for `fwd`, through the kernel side).
 
+use runconfig::App;
 use serde_json::Value;
 
 use crate::experiments::number;
+use crate::results::RunResult;
+use crate::spec::{RunSpec, SimSpec, SpecRequest};
+
+/// What the guest's panic says when the kernel side never answers.
+pub const NEVER_ANSWERS: &str = "the kernel side never answered";
+
+/// A QEMU run of `fwd` whose kernel side runs nowhere (`side = 2`): it must fail.
+pub fn never_answers_spec() -> RunSpec {
+    let params = [("side".to_string(), 2)];
+    RunSpec::new(SpecRequest {
+        app: App::Syscall,
+        mechanism: Some("fwd"),
+        cores: 1,
+        iterations: 16,
+        seed: 1,
+        params: &params,
+        sim: SimSpec::Qemu,
+    })
+    .expect("the syscall app's names and parameters")
+}
+
+/// `Ok` if the run of [`never_answers_spec`] failed with the guest's timeout message.
+pub fn check_never_answers(outcome: anyhow::Result<RunResult>) -> Result<(), String> {
+    match outcome {
+        Ok(_) => Err("the run succeeded, but nothing answers its calls".into()),
+        Err(e) => {
+            let msg = format!("{e:#}");
+            if msg.contains(NEVER_ANSWERS) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "the run failed, but not with the guest's timeout: {msg}"
+                ))
+            }
+        }
+    }
+}
 
 /// `Ok` if the run's records show the error checks passed on `path` and `calls` calls made.
 pub fn check_syscall(results: &[Value], path: &str, calls: u64) -> Result<(), String> {
@@ -46,6 +84,21 @@ mod tests {
             json!({"test":"syscall_errors","path":"fwd","ok":ok,"unknown_call":-38}),
             json!({"bench":"syscall","path":"fwd","calls":64,"kernel_calls":kernel_calls}),
         ]
+    }
+
+    #[test]
+    fn a_kernel_side_that_never_answers_must_fail_the_run_with_the_timeout() {
+        let timeout = anyhow::anyhow!("guest panicked: core 0: syscall: {NEVER_ANSWERS} (x)");
+        assert_eq!(check_never_answers(Err(timeout)), Ok(()));
+        let other = anyhow::anyhow!("guest panicked: something else");
+        assert!(
+            check_never_answers(Err(other))
+                .unwrap_err()
+                .contains("not with")
+        );
+        let spec = never_answers_spec();
+        assert_eq!(spec.mechanism, "fwd");
+        assert_eq!(spec.params.get("side"), Some(&2));
     }
 
     #[test]

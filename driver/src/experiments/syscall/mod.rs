@@ -490,7 +490,7 @@ fn ipc_figure(file: &ResultsFile, svg: &Path) -> Result<()> {
 }
 
 mod check;
-pub use check::check_syscall;
+pub use check::{check_never_answers, check_syscall, never_answers_spec};
 
 #[cfg(test)]
 mod tests;
