@@ -356,6 +356,18 @@ fn measure(s: Setup, buf: u64, calls: u64, stall_ticks: u64, with_calls: bool) -
     let cycles = kernel::cycles() - t0;
     let ticks = timer::now() - tick0;
     m5::dump_stats();
+    // A kernel core counts a batch after it woke the batch's tasks: wait for its count of the
+    // region's calls before reading its counters (outside the measured window).
+    if with_calls && s.path == Mechanism::Fwd {
+        let want = before.3 + per_task * s.tasks;
+        let since = timer::now();
+        while side.calls.load(Relaxed) < want {
+            if timer::now() - since > stall_ticks {
+                stalled(s, "the kernel side's count", timer::now() - since);
+            }
+            core::hint::spin_loop();
+        }
+    }
     let after = snapshot();
     let mut sink = 0;
     for h in handles {
