@@ -9,6 +9,7 @@ mod ctxswitch;
 mod samples;
 mod selftest;
 mod services;
+mod syscall_bench;
 mod wake;
 
 use runconfig::App;
@@ -21,6 +22,7 @@ pub fn main(core: usize) -> ! {
         Some(App::ContextSwitch) => ctxswitch::run(core, &cfg),
         Some(App::Wake) => wake::run(core, &cfg),
         Some(App::Service) => services::run(core, &cfg),
+        Some(App::Syscall) => syscall_bench::run(core, &cfg),
         None => panic!("unknown app index {} in the run config", cfg.app),
     }
     finish(core)

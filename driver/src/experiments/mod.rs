@@ -12,6 +12,7 @@
 mod committed;
 pub mod context_switch;
 pub mod load;
+pub mod syscall;
 pub mod wake;
 pub mod wake_breakdown;
 pub mod wake_latency;
@@ -80,6 +81,7 @@ pub static ALL: &[&dyn Experiment] = &[
     &wake_latency::WakeLatency,
     &wake_breakdown::WakeBreakdown,
     &context_switch::ContextSwitch,
+    &syscall::Syscall,
 ];
 
 /// An experiment name that does not exist, with the valid names.
@@ -427,7 +429,7 @@ mod tests {
         assert_eq!(
             msg,
             "unknown experiment 'e9'; valid experiments: wake, wake-latency, wake-breakdown, \
-             context-switch (or all for every one)"
+             context-switch, syscall (or all for every one)"
         );
         assert_eq!(parse_name("context-switch").unwrap(), "context-switch");
         assert_eq!(parse_name("wake-latency").unwrap(), "wake-latency");

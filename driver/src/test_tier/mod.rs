@@ -56,6 +56,8 @@ const QEMU_WAKES: u64 = 40;
 /// 62.5 MHz and its vCPUs in host time).
 const QEMU_SWITCHES: u64 = 200;
 const QEMU_QUANTUM_TICKS: u64 = 62_500;
+/// Calls per QEMU system-call run.
+const QEMU_CALLS: u64 = 256;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Tier {
@@ -131,6 +133,13 @@ fn qemu_points() -> Vec<Point> {
             &params,
         );
         points.push(point(format!("ctxswitch-{}", mechanism.name()), spec));
+    }
+    // System calls (E6): svc, and fwd with the kernel side on a kernel core and at the idle
+    // point; each run first checks the error codes of an unknown call and of bad pointers.
+    for (path, cores, side) in [("svc", 1, 0), ("fwd", 2, 0), ("fwd", 1, 1)] {
+        let params = [("side".to_string(), side), ("batch".to_string(), 8)];
+        let spec = qemu_app(App::Syscall, path, cores, QEMU_CALLS, &params);
+        points.push(point(format!("syscall-{path}-side{side}"), spec));
     }
     points.extend(lean_irq_points());
     points.extend(services::qemu_service_points());
@@ -245,6 +254,17 @@ pub fn run(tier: Tier, opts: &TierOptions<'_>) -> Result<()> {
                 println!("determinism: the same point run twice gave identical stats and samples")
             }
             Err(e) => failed.push(format!("determinism: {e}")),
+        }
+    }
+    if tier == Tier::Qemu {
+        // A fwd run whose kernel side never answers must fail with the guest's timeout.
+        checks += 1;
+        let id = "syscall-fwd-never-answers";
+        let spec = crate::experiments::syscall::never_answers_spec();
+        let outcome = sweep::run_point(&cfg, &spec, &cfg.dir.join(id));
+        match crate::experiments::syscall::check_never_answers(outcome) {
+            Ok(()) => println!("{id}: failed with the guest's timeout, as it must"),
+            Err(e) => failed.push(format!("{id}: {e}")),
         }
     }
     for f in &failed {
@@ -393,6 +413,12 @@ fn check_point(point: &Point, result: &RunResult) -> Result<(), String> {
             .map_err(|e| format!("{e:#}"))
     } else if point.spec.app == App::Wake.name() {
         check_wake(
+            &result.results,
+            &point.spec.mechanism,
+            point.spec.iterations,
+        )
+    } else if point.spec.app == App::Syscall.name() {
+        crate::experiments::syscall::check_syscall(
             &result.results,
             &point.spec.mechanism,
             point.spec.iterations,

@@ -8,9 +8,17 @@ pub struct Device {
     pub queue_depth: u64,
 }
 
-/// The console of a run that finished: boot, `@app-start`, the records, `@done`.
+/// The console of a run that finished: boot, `@app-start`, the records, `@done`; for the
+/// syscall app with no kernel side (`side = 2`), its timeout panic instead.
 pub fn console(cfg: &RunConfig, device: Option<&Device>) -> String {
     let mut lines = vec!["boot: EL3".to_string(), runconfig::APP_START.to_string()];
+    if cfg.app() == Some(App::Syscall) && cfg.param("side") == Some(2) {
+        lines.push(format!(
+            "{}core 0: panicked at guest-apps/src/syscall_bench.rs:1:1:\nsyscall: the kernel side never answered (error checks, path fwd, side nowhere)",
+            runconfig::PANIC_PREFIX
+        ));
+        return lines.join("\n") + "\n";
+    }
     for record in records(cfg, device) {
         lines.push(format!("{}{record}", runconfig::RESULT_PREFIX));
     }
@@ -52,6 +60,7 @@ fn records(cfg: &RunConfig, device: Option<&Device>) -> Vec<String> {
         Some(App::Wake) if gem5 => vec![gem5_wake(cfg)],
         Some(App::Wake) => vec![qemu_wake(cfg)],
         Some(App::Service) => service(cfg),
+        Some(App::Syscall) => syscall(cfg),
         _ => selftest(cfg, device),
     }
 }
@@ -157,4 +166,30 @@ fn qemu_wake(cfg: &RunConfig) -> String {
     format!(
         r#"{{"bench":"wake","path":"{path}","busy":0,"wakes":{n},"warmup":10,"timeouts":0,"irq_wakes":{irq},"poll_wakes":{poll}{extra}}}"#
     )
+}
+
+/// The syscall app's records: the error checks, and a loop of `iterations` calls costing the
+/// user core 300 cycles each with `svc` and 100 with `fwd` (whose kernel side adds 50).
+fn syscall(cfg: &RunConfig) -> Vec<String> {
+    let path = mechanism(cfg);
+    let calls = cfg.iterations;
+    let fwd = path == "fwd";
+    let side = match (fwd, cfg.param("side")) {
+        (false, _) => "trap",
+        (true, Some(1)) => "same-core",
+        (true, _) => "kernel-core",
+    };
+    let (user, kernel) = if fwd { (100, 50) } else { (300, 0) };
+    vec![
+        format!(
+            r#"{{"test":"syscall_errors","path":"{path}","side":"{side}","ok":true,"unknown_call":-38,"write_kernel_memory":-14,"write_unmapped":-14,"write_wrapping":-14,"write_good":64,"null":0,"clock":1}}"#
+        ),
+        format!(
+            r#"{{"bench":"syscall","path":"{path}","call":"null","side":"{side}","calls":{calls},"nocall_cycles":1000000,"nocall_work_cycles":900000,"call_cycles":{},"call_work_cycles":900000,"kernel_cycles":{},"batches":{},"timeout_batches":0,"kernel_calls":{},"full_waits":0,"ticks":25000,"freq":25000000}}"#,
+            1_000_000 + user * calls,
+            kernel * calls,
+            if fwd { calls } else { 0 },
+            if fwd { calls } else { 0 },
+        ),
+    ]
 }

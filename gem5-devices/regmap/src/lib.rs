@@ -23,6 +23,7 @@
 //! [`rust`], [`markdown`], [`python`]) and [`text`] (the helpers they share).
 
 pub mod cpp;
+pub mod fwd_map;
 pub mod markdown;
 pub mod model;
 pub mod nic_gen;

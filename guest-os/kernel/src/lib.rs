@@ -27,6 +27,7 @@ pub mod request_threads;
 pub mod runtime;
 pub mod smp;
 pub mod syscall;
+pub mod syscalls;
 pub mod thread;
 pub mod timer;
 pub mod wake;

@@ -31,7 +31,7 @@ fn handle_svc(_imm: u16, frame_ptr: *mut Frame) -> *mut Frame {
             let handler: SvcHandler = unsafe { core::mem::transmute::<usize, SvcHandler>(h) };
             return handler(_imm, frame_ptr);
         }
-        n => panic!("unknown system call {n} at ELR {:#x}", frame.elr),
+        n => frame.x[0] = crate::syscalls::svc_path::handle(n, &frame.x),
     }
     frame_ptr
 }

@@ -61,6 +61,8 @@ named_enum! {
         /// E4/E5: a µs-scale server under open-loop load from the NIC (or its software
         /// stand-in), one task per request, under a scheduling policy (the mechanism).
         Service = "service",
+        /// E6: system calls through the `svc` trap or forwarded in batches (`fwd`).
+        Syscall = "syscall",
     }
 }
 
@@ -96,6 +98,11 @@ named_enum! {
         /// Service policy: requests run on stackful threads, and a timer interrupt every
         /// `policy_arg` ns preempts the running one to the tail of the queue (Shinjuku).
         Preempt = "preempt",
+        /// System calls: a synchronous trap per call.
+        Svc = "svc",
+        /// System calls: forwarded through the per-core submission ring, run by the kernel side
+        /// in batches of up to `batch` (B).
+        Fwd = "fwd",
     }
 }
 
@@ -155,6 +162,7 @@ impl App {
                 Mechanism::Quantum,
                 Mechanism::Preempt,
             ],
+            App::Syscall => &[Mechanism::Svc, Mechanism::Fwd],
         }
     }
 
@@ -199,9 +207,44 @@ impl App {
                 },
             ],
             App::Service => crate::services::SERVICE_PARAMS,
+            App::Syscall => SYSCALL_PARAMS,
         }
     }
 }
+
+/// The system-call app's parameters ([`App::Syscall`]).
+const SYSCALL_PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "batch",
+        default: 16,
+        help: "fwd: requests per batch (B, 1..=64); the kernel side starts a batch once B are pending",
+    },
+    ParamSpec {
+        name: "call",
+        default: 0,
+        help: "the call measured: 0 = null, 1 = clock, 2 = write (64 bytes), 3 = nic_send",
+    },
+    ParamSpec {
+        name: "side",
+        default: 0,
+        help: "fwd: where the kernel side runs: 0 = a dedicated kernel core (the last core), 1 = the user core at its idle point, 2 = nowhere (fault test: the run must fail with a timeout)",
+    },
+    ParamSpec {
+        name: "tasks",
+        default: 0,
+        help: "tasks making calls on the user core (0 = B for fwd, 1 for svc)",
+    },
+    ParamSpec {
+        name: "work",
+        default: 200,
+        help: "work units each task does between two calls (0 = none)",
+    },
+    ParamSpec {
+        name: "timeout_ticks",
+        default: 250,
+        help: "fwd: generic-timer ticks a pending request waits for a full batch before a partial batch starts",
+    },
+];
 
 #[cfg(test)]
 mod tests {

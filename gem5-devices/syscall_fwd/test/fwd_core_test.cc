@@ -1,0 +1,279 @@
+/*
+ * Unit tests of the SyscallFwd core (fwd_core.{hh,cc}), built with the system compiler, no
+ * gem5. The coro-sched-regmap crate's test `fwd_core` compiles and runs them under
+ * `cargo test`. Output ends with one line "N passed, M failed"; the exit status is non-zero if
+ * any test failed.
+ */
+
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "syscall_fwd/fwd_core.hh"
+#include "syscall_fwd/syscall_fwd_regs.hh"
+
+using namespace syscall_fwd;
+using namespace syscall_fwd::regs;
+
+namespace
+{
+
+int failures = 0;
+
+#define CHECK(cond)                                                          \
+    do {                                                                     \
+        if (!(cond)) {                                                       \
+            std::printf("  %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__,   \
+                        #cond);                                              \
+            failures++;                                                      \
+        }                                                                    \
+    } while (0)
+
+struct Read
+{
+    unsigned core;
+    uint64_t seq;
+    uint64_t addr;
+};
+
+struct Wake
+{
+    unsigned core;
+    uint64_t task;
+    uint64_t path;
+};
+
+/** Records everything the core asks of the outside world. */
+struct Mock : Hooks
+{
+    std::vector<std::pair<unsigned, uint64_t>> producerReads;
+    std::vector<Read> taskReads;
+    std::vector<Wake> wakes;
+    std::vector<Tick> polls;
+    std::vector<uint64_t> errors;
+    unsigned signals = 0;
+
+    void readProducer(unsigned c, uint64_t a) override { producerReads.push_back({c, a}); }
+    void readTask(unsigned c, uint64_t s, uint64_t a) override { taskReads.push_back({c, s, a}); }
+    void signalKernel() override { signals++; }
+    void wake(unsigned c, uint64_t t, uint64_t p) override { wakes.push_back({c, t, p}); }
+    void schedulePoll(Tick w) override { polls.push_back(w); }
+    void error(uint64_t code, const char *) override { errors.push_back(code); }
+};
+
+constexpr uint64_t RING0 = 0x8010'0000;
+
+/** A device with core 0 served at RING0, batch B, timeout T, enabled at tick 0. */
+struct Fixture
+{
+    Mock m;
+    FwdCore core{m};
+    Fixture(uint64_t b, uint64_t t)
+    {
+        core.write(ringBase(0), RING0, 0);
+        core.write(BATCH, b, 0);
+        core.write(TIMEOUT, t, 0);
+        core.write(POLL_PERIOD, 100, 0);
+        core.write(CTRL, CTRL_ENABLE, 0);
+    }
+    /** Answers every task read issued so far with task = 0x1000 + seq. */
+    void answerTasks(Tick now)
+    {
+        auto reads = m.taskReads;
+        m.taskReads.clear();
+        for (auto &r : reads)
+            core.taskRead(r.core, r.seq, 0x1000 + r.seq, now);
+    }
+    void done(Tick now) { core.write(BATCH_DONE, *core.read(BATCH_COUNT), now); }
+};
+
+void
+batches_by_b()
+{
+    Fixture f(4, 1'000'000);
+    CHECK(f.m.polls.size() == 1 && f.m.polls[0] == 100);
+    f.core.poll(100);
+    CHECK(f.m.producerReads.size() == 1 && f.m.producerReads[0].second == RING0);
+    f.core.producerRead(0, 3, 100);
+    CHECK(f.m.signals == 0); // 3 < B and the timeout has not passed
+    CHECK(*f.core.read(pending(0)) == 3);
+    f.core.producerRead(0, 9, 200);
+    CHECK(f.m.signals == 1);
+    CHECK(*f.core.read(BATCH_CORE) == 0);
+    CHECK(*f.core.read(BATCH_START) == 0);
+    CHECK(*f.core.read(BATCH_COUNT) == 4);
+    CHECK(f.m.taskReads.size() == 4);
+    CHECK(f.m.taskReads[1].addr == RING0 + DEV_REQUESTS_OFFSET + 1 * 64 + 7 * 8);
+    f.answerTasks(210);
+    CHECK(f.m.wakes.empty()); // not done yet
+    f.done(300);
+    CHECK(f.m.wakes.size() == 4);
+    // the next 4 are handed over at once; one stays pending
+    CHECK(f.m.signals == 2 && *f.core.read(BATCH_START) == 4);
+    CHECK(*f.core.read(pending(0)) == 1);
+    CHECK(f.core.count(Count::TimeoutBatches) == 0);
+}
+
+void
+batches_by_timeout()
+{
+    Fixture f(16, 500);
+    f.core.producerRead(0, 2, 1000);
+    CHECK(f.m.signals == 0);
+    f.core.producerRead(0, 2, 1499);
+    CHECK(f.m.signals == 0);
+    f.core.producerRead(0, 3, 1500);
+    CHECK(f.m.signals == 1);
+    CHECK(*f.core.read(BATCH_COUNT) == 3);
+    CHECK(f.core.count(Count::TimeoutBatches) == 1);
+    CHECK(*f.core.read(TIMEOUT_BATCHES) == 1);
+}
+
+void
+ring_wraps()
+{
+    Fixture f(8, 0);
+    uint64_t head = 0;
+    for (int round = 0; round < 20; round++) {
+        head += 8;
+        f.core.producerRead(0, head, 100 * round);
+        CHECK(*f.core.read(BATCH_START) == head - 8);
+        f.answerTasks(100 * round);
+        f.done(100 * round + 50);
+    }
+    CHECK(f.core.count(Count::Wakes) == 160);
+    CHECK(f.core.errStatus() == 0);
+    // request 70 sits in slot 6: the device read its task word there
+    Fixture g(1, 0);
+    for (uint64_t h = 1; h <= 71; h++) {
+        g.core.producerRead(0, h, h);
+        if (h == 71)
+            CHECK(g.m.taskReads.back().addr == RING0 + DEV_REQUESTS_OFFSET + 6 * 64 + 56);
+        g.answerTasks(h);
+        g.done(h);
+    }
+}
+
+void
+full_ring_and_bad_counts_are_errors()
+{
+    Fixture f(64, 0);
+    f.core.producerRead(0, 64, 10); // a full ring is fine
+    CHECK(f.core.errStatus() == 0 && *f.core.read(BATCH_COUNT) == 64);
+    f.core.producerRead(0, 65 + 64, 20); // more than a ring past what was handed over
+    CHECK(f.core.errStatus() & (1ULL << static_cast<uint64_t>(ErrorCode::RING_OVERRUN)));
+    f.core.write(ERR_STATUS, ~0ULL, 20);
+    f.core.producerRead(0, 10, 30); // went back
+    CHECK(f.core.errStatus() & (1ULL << static_cast<uint64_t>(ErrorCode::RING_OVERRUN)));
+    CHECK(*f.core.read(pending(0)) == 0);
+}
+
+void
+wakes_follow_completion_in_request_order()
+{
+    Fixture f(4, 0);
+    f.core.producerRead(0, 4, 10);
+    f.core.write(wakePath(0), static_cast<uint64_t>(WakePath::RING), 10);
+    f.done(20); // done before any task word came back: no wake yet
+    CHECK(f.m.wakes.empty());
+    auto reads = f.m.taskReads;
+    f.core.taskRead(0, reads[2].seq, 0xC, 30); // out of order: still nothing
+    CHECK(f.m.wakes.empty());
+    f.core.taskRead(0, reads[0].seq, 0xA, 31);
+    CHECK(f.m.wakes.size() == 1 && f.m.wakes[0].task == 0xA);
+    f.core.taskRead(0, reads[1].seq, 0xB, 32);
+    CHECK(f.m.wakes.size() == 3 && f.m.wakes[2].task == 0xC);
+    CHECK(f.m.wakes[1].path == static_cast<uint64_t>(WakePath::RING));
+    f.core.taskRead(0, reads[3].seq, 0xD, 33);
+    CHECK(f.m.wakes.size() == 4 && f.m.wakes[3].task == 0xD);
+    CHECK(*f.core.read(BATCH_COUNT) == 0);
+}
+
+void
+bad_values_set_error_bits()
+{
+    Mock m;
+    FwdCore c(m);
+    auto bit = [](ErrorCode e) { return 1ULL << static_cast<uint64_t>(e); };
+    c.write(BATCH, 0, 0);
+    c.write(BATCH, 65, 0);
+    CHECK(*c.read(BATCH) == 1);
+    CHECK(c.errStatus() == bit(ErrorCode::BAD_VALUE));
+    c.write(ERR_STATUS, bit(ErrorCode::BAD_VALUE), 0);
+    CHECK(c.errStatus() == 0);
+    c.write(ringBase(1), 0x1004, 0);
+    CHECK(*c.read(ringBase(1)) == 0 && c.errStatus() == bit(ErrorCode::BAD_VALUE));
+    c.write(ERR_STATUS, ~0ULL, 0);
+    c.write(wakePath(1), 7, 0);
+    c.write(POLL_PERIOD, 0, 0);
+    c.write(CTRL, 0x80, 0);
+    CHECK(c.errStatus() == bit(ErrorCode::BAD_VALUE) && c.count(Count::Errors) == 6);
+    c.write(BATCH_DONE, 1, 0);
+    CHECK(c.errStatus() & bit(ErrorCode::UNEXPECTED_DONE));
+    CHECK(m.polls.empty()); // never enabled
+    // a BATCH_DONE with the wrong count wakes nobody
+    Fixture f(2, 0);
+    f.core.producerRead(0, 2, 5);
+    f.answerTasks(5);
+    f.core.write(BATCH_DONE, 1, 6);
+    CHECK(f.m.wakes.empty() && (f.core.errStatus() & bit(ErrorCode::BAD_VALUE)));
+}
+
+void
+unknown_offsets_are_refused()
+{
+    Mock m;
+    FwdCore c(m);
+    CHECK(!c.read(0x88).has_value());
+    CHECK(!c.read(CORE_BASE + 0x18).has_value());
+    CHECK(!c.read(CORE_BASE + CORE_COUNT * CORE_STRIDE).has_value());
+    CHECK(!c.write(ID, 1, 0));
+    CHECK(!c.write(pending(0), 1, 0));
+    CHECK(*c.read(ID) == DEV_ID);
+}
+
+void
+polls_only_served_cores_and_stops_when_disabled()
+{
+    Fixture f(1, 0);
+    f.core.write(ringBase(3), RING0 + 0x10000, 0);
+    f.core.poll(100);
+    CHECK(f.m.producerReads.size() == 2 && f.m.producerReads[1].first == 3);
+    CHECK(f.m.polls.back() == 200);
+    f.core.write(CTRL, 0, 150);
+    f.core.poll(200);
+    CHECK(f.m.producerReads.size() == 2 && f.m.polls.back() == 200);
+}
+
+} // namespace
+
+int
+main()
+{
+    struct T
+    {
+        const char *name;
+        std::function<void()> f;
+    } tests[] = {
+        {"batches_by_b", batches_by_b},
+        {"batches_by_timeout", batches_by_timeout},
+        {"ring_wraps", ring_wraps},
+        {"full_ring_and_bad_counts_are_errors", full_ring_and_bad_counts_are_errors},
+        {"wakes_follow_completion_in_request_order", wakes_follow_completion_in_request_order},
+        {"bad_values_set_error_bits", bad_values_set_error_bits},
+        {"unknown_offsets_are_refused", unknown_offsets_are_refused},
+        {"polls_only_served_cores_and_stops_when_disabled",
+         polls_only_served_cores_and_stops_when_disabled},
+    };
+    int passed = 0, failed = 0;
+    for (auto &t : tests) {
+        int before = failures;
+        t.f();
+        bool ok = failures == before;
+        std::printf("%s %s\n", ok ? "ok  " : "FAIL", t.name);
+        (ok ? passed : failed)++;
+    }
+    std::printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
