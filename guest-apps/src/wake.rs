@@ -20,7 +20,7 @@
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
-use kernel::wake::{EventWait, RingWait, SoftEvents, WakePath};
+use kernel::wake::{EventStream, EventWait, RingWait, SoftEvents, WakePath};
 use kernel::{m5, probe, result, runtime, timer, wake};
 use runconfig::RunConfig;
 use runconfig::stages::Breakdown;
@@ -50,6 +50,11 @@ struct Params {
     chunk: u64,
     ring_wait: RingWait,
     stamps: bool,
+    /// Report RESUME to the device after each wake (E1's samples).
+    resume: bool,
+    /// The device protocol without MMIO on the fast path: a multi-shot binding, and the hwq
+    /// non-empty flag (app parameter `protocol` = 1).
+    fast: bool,
     seed: u64,
 }
 
@@ -72,6 +77,8 @@ impl Params {
                 RingWait::Monitor
             },
             stamps: cfg.param("stamps").unwrap_or(0) != 0,
+            resume: cfg.param("resume").unwrap_or(1) != 0,
+            fast: cfg.param("protocol").unwrap_or(0) != 0,
             seed: cfg.seed,
         }
     }
@@ -100,6 +107,9 @@ pub fn run(core: usize, cfg: &RunConfig) {
         .then(|| background_alone(p.wakes * p.interval, p.chunk));
 
     wake::setup(p.path, core, &[SOURCE], p.ring_wait);
+    if p.fast && p.path == WakePath::Hwq {
+        wake::use_hwq_flag(core);
+    }
     // The calibration beside the breakdown, measured before the stamps are on.
     let calibration = p.stamps.then(calibrate);
     let probe_cycles = p.stamps.then(|| {
@@ -110,7 +120,11 @@ pub fn run(core: usize, cfg: &RunConfig) {
 
     let total = p.warmup + p.wakes;
     let warmup = p.warmup;
+    let (resume, fast) = (p.resume, p.fast);
     runtime::spawn(async move {
+        // The fast protocol binds once, multi-shot; the stream is unused (and binds nothing)
+        // otherwise.
+        let mut stream = EventStream::new(SOURCE);
         for i in 0..total {
             if i == warmup {
                 m5::reset_stats();
@@ -118,8 +132,16 @@ pub fn run(core: usize, cfg: &RunConfig) {
                 WINDOW[1].store(BG_UNITS.load(Relaxed), Relaxed);
                 IDLE_AT_WARMUP.store(runtime::IDLE_WAITS[0].load(Relaxed), Relaxed);
             }
-            EventWait::new(SOURCE).await;
-            wake::resumed(SOURCE);
+            if fast {
+                stream.event().await;
+            } else {
+                EventWait::new(SOURCE).await;
+            }
+            if resume {
+                wake::resumed(SOURCE);
+            } else {
+                wake::resumed_unreported();
+            }
             let stamps = probe::take();
             if i >= warmup {
                 BREAKDOWN.lock().add(&stamps);
@@ -208,7 +230,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
         let _ = BREAKDOWN.lock().write_json(&mut stages);
     }
     result!(
-        "{{\"bench\":\"wake\",\"path\":\"{}\",\"busy\":{},\"wakes\":{},\"warmup\":{},\"timeouts\":0,\"interval\":{},\"chunk\":{},\"window_cycles\":{},\"idle_waits\":{},\"irq_wakes\":{},\"poll_wakes\":{},\"fallbacks\":{},\"device\":{}{}{}}}",
+        "{{\"bench\":\"wake\",\"path\":\"{}\",\"busy\":{},\"wakes\":{},\"warmup\":{},\"timeouts\":0,\"interval\":{},\"chunk\":{},\"window_cycles\":{},\"idle_waits\":{},\"irq_wakes\":{},\"poll_wakes\":{},\"fallbacks\":{},\"resume\":{},\"protocol\":{},\"device\":{}{}{}}}",
         p.path.name(),
         p.busy as u8,
         p.wakes,
@@ -220,6 +242,8 @@ pub fn run(core: usize, cfg: &RunConfig) {
         wake::IRQ_WAKES.load(Relaxed),
         wake::POLL_WAKES.load(Relaxed),
         fallbacks,
+        p.resume as u8,
+        p.fast as u8,
         device.is_some(),
         e2,
         stages

@@ -264,7 +264,10 @@ impl Bracketed {
 /// The breakdown of one stamped run.
 pub fn measure(point: &Point, result: &RunResult) -> Result<BreakdownMetrics> {
     let e1 = wake::measure(point, result)?;
-    let total = e1.latency.mean;
+    let latency = e1
+        .latency
+        .context("a stamped run must report RESUME (app parameter resume = 1): no E1 samples")?;
+    let total = latency.mean;
     let (b, probe, record) = stamped_record(&result.results)?;
     let dominant = b
         .patterns
@@ -280,7 +283,7 @@ pub fn measure(point: &Point, result: &RunResult) -> Result<BreakdownMetrics> {
     let net_total = before_first + steps.iter().map(|s| s.2).sum::<f64>();
     let bracket = record.bracket_cycles;
     Ok(BreakdownMetrics {
-        latency: e1.latency,
+        latency,
         stamped_total: Num(total),
         probe_cycles: Num(probe),
         stamps_per_wake: p.stages.len(),
