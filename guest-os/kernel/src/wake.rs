@@ -28,7 +28,7 @@
 use alloc::{boxed::Box, vec::Vec};
 use core::future::Future;
 use core::pin::Pin;
-use core::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{self, AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use core::task::{Context, Poll};
 
 use arm_gic::Trigger;
@@ -437,7 +437,7 @@ impl ReadySource for FlaggedHwq {
         // A cached load. The device writes the flag before it signals the core, and a push
         // after the pop that emptied the queue writes 1 after that pop's 0, so a set flag is
         // never missed; a stale 1 costs one empty pop.
-        if self.line.0[0].load(Ordering::Acquire) == 0 {
+        if self.line.0[0].load(Ordering::Relaxed) == 0 {
             return None;
         }
         pop_hwq(core)
@@ -498,10 +498,13 @@ impl ReadySource for Ring {
         probe::stamp(Stage::SourceCheck);
         let cons = self.cons.load(Ordering::Relaxed);
         let slot = self.slot(cons);
-        let task = slot.load(Ordering::Acquire);
+        // A plain load in every executor step; the acquire ordering (the task's memory after
+        // its pointer) is paid only when there is a task.
+        let task = slot.load(Ordering::Relaxed);
         if task == 0 {
             return None;
         }
+        atomic::fence(Ordering::Acquire);
         slot.store(0, Ordering::Relaxed);
         let cons = cons + 1;
         self.cons.store(cons, Ordering::Relaxed);
