@@ -189,8 +189,7 @@ impl RunArgs {
 }
 
 /// The `driver run` options that configure the CoroSched device (gem5 only).
-pub const DEVICE_OPTIONS: &str =
-    "--coro-sched, --no-coro-sched, --coro-placement, --coro-pio-latency, --coro-queue-depth and --coro-stash";
+pub const DEVICE_OPTIONS: &str = "--coro-sched, --no-coro-sched, --coro-placement, --coro-pio-latency, --coro-queue-depth and --coro-stash";
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {

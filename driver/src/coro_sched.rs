@@ -257,7 +257,11 @@ impl CoroSchedSpec {
             self.base(),
             self.pio_latency,
             self.queue_depth,
-            if self.stash { ", DMA stash into the cluster" } else { "" }
+            if self.stash {
+                ", DMA stash into the cluster"
+            } else {
+                ""
+            }
         )
     }
 }

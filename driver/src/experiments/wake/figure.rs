@@ -3,8 +3,8 @@
 use anyhow::Result;
 use runconfig::Choice;
 
-use super::{PATHS, Protocol};
 use super::metrics::WakeMetrics;
+use super::{PATHS, Protocol};
 use crate::coro_sched::samples::WakePath;
 use crate::experiments::{Record, ResultsFile, label_values, typed_records};
 use crate::figures::{BarChart, Whisker};
@@ -118,8 +118,7 @@ pub fn latency_chart(runs: &WakeRuns<'_>) -> BarChart {
     chart.x_label = "gem5 CPU model, waiting core idle or busy with background work".into();
     for path in runs.series() {
         let latency = |(cpu, load): &(String, &str)| {
-            runs.find(cpu, &path, load, true)
-                .and_then(|m| m.latency)
+            runs.find(cpu, &path, load, true).and_then(|m| m.latency)
         };
         let values = groups
             .iter()

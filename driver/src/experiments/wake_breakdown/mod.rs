@@ -68,7 +68,7 @@ pub struct Sizes {
     pub interval: u64,
 }
 
-/// Every path, idle and busy.
+/// Every path, idle and busy (the device paths with the MMIO protocol and the fast one).
 const EVERY_PATH: &[(Mechanism, u64)] = &[
     (Mechanism::Irq, 0),
     (Mechanism::Poll, 0),
@@ -344,16 +344,20 @@ impl Experiment for WakeBreakdown {
         let mut points = Vec::new();
         for &cpu in s.cpus {
             for &(path, busy) in s.runs {
-                let mut spec = wake::spec(
-                    cpu,
-                    path,
-                    busy,
-                    s.wakes,
-                    s.interval,
-                    CoroSchedSpec::default(),
-                );
-                spec.params.insert(STAMPS_PARAM.into(), 1);
-                points.push(wake::point(cpu, path, busy, spec));
+                // The stamped runs report RESUME: their total is E1's.
+                for variant in wake::Variant::of(path, busy).into_iter().filter(|v| v.report) {
+                    let mut spec = wake::spec_of(
+                        cpu,
+                        path,
+                        busy,
+                        s.wakes,
+                        s.interval,
+                        CoroSchedSpec::default(),
+                        variant,
+                    );
+                    spec.params.insert(STAMPS_PARAM.into(), 1);
+                    points.push(wake::point_of(cpu, path, busy, spec, variant));
+                }
             }
         }
         points

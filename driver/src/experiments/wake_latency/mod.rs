@@ -240,13 +240,21 @@ fn off_chip_point(s: &Sizes, cpu: Cpu, path: Mechanism) -> Point {
         ..CoroSchedSpec::default()
     };
     Point {
-        id: format!("{}-{}-{}", cpu.name(), path.name(), Placement::OffChip.name()),
+        id: format!(
+            "{}-{}-{}",
+            cpu.name(),
+            path.name(),
+            Placement::OffChip.name()
+        ),
         spec: wake::spec(cpu, path, 0, s.wakes, s.interval, device),
         labels: BTreeMap::from([
             ("cpu".to_string(), cpu.name().to_string()),
             ("path".to_string(), path.name().to_string()),
             ("load".to_string(), wake::load_name(0).to_string()),
-            ("placement".to_string(), Placement::OffChip.name().to_string()),
+            (
+                "placement".to_string(),
+                Placement::OffChip.name().to_string(),
+            ),
         ]),
     }
 }
@@ -577,7 +585,10 @@ mod tests {
         assert_eq!(quick[13].id, "o3-irq-off-chip");
         let off = quick.iter().find(|p| p.id == "o3-ring-off-chip").unwrap();
         let d = off.spec.sim.coro_sched().unwrap();
-        assert_eq!((d.placement, d.pio_latency), (Placement::OffChip, DEFAULT_PIO_LATENCY));
+        assert_eq!(
+            (d.placement, d.pio_latency),
+            (Placement::OffChip, DEFAULT_PIO_LATENCY)
+        );
         assert_eq!(off.spec.run_config().unwrap().device_base, 0x1003_0000);
         assert!(!off.labels.contains_key("pio_latency_ns"));
         let p = quick.iter().find(|p| p.id == "o3-hwq-225ns").unwrap();
