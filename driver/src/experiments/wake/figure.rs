@@ -151,6 +151,9 @@ pub fn cost_chart(runs: &WakeRuns<'_>) -> Option<BarChart> {
     }
     let wakes = busy[0].spec.iterations;
     let groups = cost_groups(runs);
+    // A file with only reported runs (from before the `resume` parameter) keeps its old
+    // labels: one group per CPU.
+    let both = runs.has_busy(false);
     let mut chart = BarChart::new(
         format!(
             "E2: background cycles lost per wake ({wakes} wakes/point, gem5 {})",
@@ -159,12 +162,22 @@ pub fn cost_chart(runs: &WakeRuns<'_>) -> Option<BarChart> {
         "background cycles lost per wake",
         groups
             .iter()
-            .map(|(cpu, reported)| format!("{cpu}, {}", report_name(*reported)))
+            .map(|(cpu, reported)| {
+                if both {
+                    format!("{cpu}, {}", report_name(*reported))
+                } else {
+                    cpu.clone()
+                }
+            })
             .collect(),
     );
-    chart.x_label = "gem5 CPU model (waiting core busy); RESUME: the E1 probe's MMIO write \
-                     per wake, charged to the path (reported) or left out (not reported)"
-        .into();
+    chart.x_label = if both {
+        "gem5 CPU model (waiting core busy); RESUME: the E1 probe's MMIO write per wake, \
+         charged to the path (reported) or left out (not reported)"
+            .into()
+    } else {
+        "gem5 CPU model (waiting core busy with background work)".into()
+    };
     for series in runs.series() {
         let values = groups
             .iter()

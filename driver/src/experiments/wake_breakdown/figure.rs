@@ -27,7 +27,9 @@ pub fn bars(file: &ResultsFile) -> Result<Vec<Bar>> {
                         r.labels.get("cpu") == Some(&cpu)
                             && r.labels.get("path") == Some(&path)
                             && r.labels.get("load").map(String::as_str) == Some(load)
-                            && r.labels.get("protocol").map_or(Protocol::Mmio.name(), |p| p)
+                            && r.labels
+                                .get("protocol")
+                                .map_or(Protocol::Mmio.name(), |p| p)
                                 == protocol.name()
                     }) {
                         out.push(Bar {

@@ -345,7 +345,10 @@ impl Experiment for WakeBreakdown {
         for &cpu in s.cpus {
             for &(path, busy) in s.runs {
                 // The stamped runs report RESUME: their total is E1's.
-                for variant in wake::Variant::of(path, busy).into_iter().filter(|v| v.report) {
+                for variant in wake::Variant::of(path, busy)
+                    .into_iter()
+                    .filter(|v| v.report)
+                {
                     let mut spec = wake::spec_of(
                         cpu,
                         path,
