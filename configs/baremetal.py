@@ -125,6 +125,16 @@ def parse_args():
     )
     add_loadgen_args(p)
     p.add_argument(
+        "--coro-stash",
+        choices=["off", "cluster"],
+        default="off",
+        help="on-chip only: off: the device's DMA cache sits on the membus, so the core's "
+        "read of a ring slot or flag line the device wrote misses through its L2 and the "
+        "membus; cluster: the DMA cache sits on the CPU cluster's L2 crossbar beside the "
+        "cores' L1s (a stash into the cluster, as DDIO, CHI stashing and DynamIQ do), so the "
+        "read is answered inside the cluster",
+    )
+    p.add_argument(
         "--max-ticks",
         type=int,
         default=0,
@@ -226,13 +236,28 @@ def add_coro_sched(system, args, want_caches):
                 write_buffers=8,
             )
             rv.coro_sched.dma = system.coro_dma_cache.cpu_side
-            system.coro_dma_cache.mem_side = system.membus.cpu_side_ports
+            if args.coro_stash == "cluster":
+                # Stashing: the DMA cache joins the cluster, a peer of the cores' L1s on the
+                # L2 crossbar, clocked with the cluster. The core's load of a line the device
+                # wrote is a snoop hit inside the cluster, not a trip over the membus.
+                cluster = system.cpu_cluster[0]
+                system.coro_dma_cache.clk_domain = cluster.clk_domain
+                system.coro_dma_cache.mem_side = cluster.toL2Bus.cpu_side_ports
+            else:
+                system.coro_dma_cache.mem_side = system.membus.cpu_side_ports
         else:
             rv.coro_sched.dma = system.membus.cpu_side_ports
+    if args.coro_stash != "off" and (args.coro_placement != "on-chip" or not want_caches):
+        print(
+            "error: --coro-stash needs the device on-chip and a CPU with caches "
+            "(--coro-placement on-chip, --cpu minor/hpi/o3)",
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_OTHER)
     print(
         f"coro-sched: base={CORO_BASE[args.coro_placement]:#x} "
         f"placement={args.coro_placement} pio_latency={args.coro_pio_latency} "
-        f"queue_depth={args.coro_queue_depth} sources_hash={sources_hash()}",
+        f"queue_depth={args.coro_queue_depth} stash={args.coro_stash} sources_hash={sources_hash()}",
         flush=True,
     )
 

@@ -144,6 +144,11 @@ pub struct RunArgs {
         conflicts_with = "no_coro_sched"
     )]
     pub coro_queue_depth: Option<u64>,
+    /// gem5, on-chip device: put its DMA cache on the CPU cluster's L2 crossbar, so the
+    /// lines it writes (ring slots, flags) are read from inside the cluster; implies
+    /// --coro-sched
+    #[arg(long, conflicts_with = "no_coro_sched")]
+    pub coro_stash: bool,
     #[command(flatten)]
     pub loadgen: crate::loadgen::LoadGenArgs,
     /// Wall-clock seconds after which the simulator is killed and the guest counts as hung
@@ -176,7 +181,8 @@ impl RunArgs {
         let explicit = self.coro_sched
             || self.coro_placement.is_some()
             || self.coro_pio_latency.is_some()
-            || self.coro_queue_depth.is_some();
+            || self.coro_queue_depth.is_some()
+            || self.coro_stash;
         if !explicit {
             return DeviceRequest::Auto;
         }
@@ -185,13 +191,13 @@ impl RunArgs {
             placement: self.coro_placement.unwrap_or(d.placement),
             pio_latency: self.coro_pio_latency.unwrap_or(d.pio_latency),
             queue_depth: self.coro_queue_depth.unwrap_or(d.queue_depth),
+            stash: self.coro_stash,
         })
     }
 }
 
 /// The `driver run` options that configure the CoroSched device (gem5 only).
-pub const DEVICE_OPTIONS: &str =
-    "--coro-sched, --no-coro-sched, --coro-placement, --coro-pio-latency and --coro-queue-depth";
+pub const DEVICE_OPTIONS: &str = "--coro-sched, --no-coro-sched, --coro-placement, --coro-pio-latency, --coro-queue-depth and --coro-stash";
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
@@ -437,6 +443,7 @@ mod tests {
                 placement: Placement::OffChip,
                 pio_latency: Latency::from_ns(225),
                 queue_depth: 4,
+                stash: false,
             })
         );
         let e = run(&["--coro-placement", "l3"]).unwrap_err();

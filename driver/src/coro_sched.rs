@@ -224,6 +224,11 @@ pub struct CoroSchedSpec {
     pub pio_latency: Latency,
     /// Entries per hardware ready queue.
     pub queue_depth: u64,
+    /// On-chip only: the device's DMA cache sits on the CPU cluster's L2 crossbar (a stash
+    /// into the cluster) instead of the membus (`--coro-stash cluster`). Left out of the
+    /// serialised spec when off, so that specs without it keep their form.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stash: bool,
 }
 
 impl Default for CoroSchedSpec {
@@ -233,6 +238,7 @@ impl Default for CoroSchedSpec {
             placement: Placement::OnChip,
             pio_latency: DEFAULT_PIO_LATENCY,
             queue_depth: DEFAULT_QUEUE_DEPTH,
+            stash: false,
         }
     }
 }
@@ -246,28 +252,44 @@ impl CoroSchedSpec {
     /// E.g. `on-chip at 0x2d000000, pio latency 2ns, queue depth 16`.
     pub fn describe(&self) -> String {
         format!(
-            "{} at {:#x}, pio latency {}, queue depth {}",
+            "{} at {:#x}, pio latency {}, queue depth {}{}",
             self.placement,
             self.base(),
             self.pio_latency,
-            self.queue_depth
+            self.queue_depth,
+            if self.stash {
+                ", DMA stash into the cluster"
+            } else {
+                ""
+            }
         )
     }
+}
+
+/// The value of the config's `--coro-stash` (and of its `stash=` in the device line).
+pub fn stash_name(stash: bool) -> &'static str {
+    if stash { "cluster" } else { "off" }
 }
 
 /// The config options for a run with (`Some`) or without (`None`) the device.
 pub fn gem5_args(device: Option<&CoroSchedSpec>) -> Vec<String> {
     match device {
         None => vec!["--no-coro-sched".into()],
-        Some(d) => vec![
-            "--coro-sched".into(),
-            "--coro-placement".into(),
-            d.placement.name().into(),
-            "--coro-pio-latency".into(),
-            d.pio_latency.to_string(),
-            "--coro-queue-depth".into(),
-            d.queue_depth.to_string(),
-        ],
+        Some(d) => {
+            let mut args: Vec<String> = vec![
+                "--coro-sched".into(),
+                "--coro-placement".into(),
+                d.placement.name().into(),
+                "--coro-pio-latency".into(),
+                d.pio_latency.to_string(),
+                "--coro-queue-depth".into(),
+                d.queue_depth.to_string(),
+            ];
+            if d.stash {
+                args.extend(["--coro-stash".into(), stash_name(true).into()]);
+            }
+            args
+        }
     }
 }
 
@@ -310,6 +332,7 @@ mod tests {
             placement: Placement::OffChip,
             pio_latency: Latency::from_ps(1500),
             queue_depth: 4,
+            stash: false,
         };
         let json = serde_json::to_value(d).unwrap();
         assert_eq!(

@@ -109,9 +109,11 @@ fn every_experiment_gathers_summarises_and_draws() {
         );
     let results = env.root.join("results");
 
-    // E1/E2: 16 points, every number traceable to its run and device configuration.
+    // E1/E2: 16 points of the MMIO protocol, 8 of the fast one (hwq and ring), and the busy
+    // ones again without the RESUME report (12); every number traceable to its run and device
+    // configuration.
     let file: ResultsFile = read(&results.join("wake.json"));
-    assert_eq!(file.records.len(), 16);
+    assert_eq!(file.records.len(), 36);
     for r in &file.records {
         assert_eq!(r.seed, 1);
         assert_eq!(r.spec.iterations, 1000);
@@ -119,11 +121,21 @@ fn every_experiment_gathers_summarises_and_draws() {
             "--coro-sched --coro-placement on-chip --coro-pio-latency 2ns --coro-queue-depth 16"
         ));
         let spec = serde_json::to_value(&r.spec).unwrap();
-        assert_eq!(
-            spec["coro_sched"],
-            json!({"placement": "on-chip", "pio_latency": "2ns", "queue_depth": 16})
-        );
-        assert_eq!(metric(r, "/samples/selection"), json!("stats-dump-window"));
+        let fast = r.labels["protocol"] == "fast";
+        let mut device = json!({"placement": "on-chip", "pio_latency": "2ns", "queue_depth": 16});
+        if fast {
+            device["stash"] = json!(true);
+            assert!(r.command_line.contains("--coro-stash cluster"));
+        }
+        assert_eq!(spec["coro_sched"], device);
+        let selection = if r.labels["report"] == "on" {
+            "stats-dump-window"
+        } else {
+            assert!(r.metrics.get("latency").is_none());
+            assert_eq!(metric(r, "/lost_cycles_per_wake"), json!(50));
+            "not-reported"
+        };
+        assert_eq!(metric(r, "/samples/selection"), json!(selection));
         assert_eq!(metric(r, "/samples/dumps"), json!([1]));
         assert_eq!(metric(r, "/coro_sched/base"), json!("0x2d000000"));
         // The patched image tells the guest where the device is.
@@ -166,12 +178,13 @@ fn every_experiment_gathers_summarises_and_draws() {
     assert!(svg.starts_with("<svg") && svg.contains("o3 busy") && svg.contains("ring"));
     let cost = fs::read_to_string(results.join("wake-cost.svg")).unwrap();
     assert!(cost.contains("E2: background cycles lost per wake") && cost.contains("poll"));
+    assert!(cost.contains("not reported") && cost.contains("ring fast"));
 
     // The latency sweep: the crossovers of the fake's linear latencies (irq 300 + L, hwq
     // 100 + 4L, plus the same sample offsets), interpolated. Quick sweeps 1, 10, 50 and 225 ns;
-    // the irq reference at 2 ns is a ninth run.
+    // the irq reference at 2 ns is a thirteenth run, and each path runs off-chip too.
     let file: ResultsFile = read(&results.join("wake-latency.json"));
-    assert_eq!(file.records.len(), 9);
+    assert_eq!(file.records.len(), 16);
     let reference = file.records.iter().find(|r| r.id == "o3-irq-2ns").unwrap();
     assert!(reference.command_line.contains("--coro-pio-latency 2ns"));
     // Against the fixed reference 302: 100 + 4L = 302 at L = 50.5.

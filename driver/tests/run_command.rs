@@ -566,6 +566,7 @@ fn run_device_options() {
         &["--no-coro-sched"],
         &["--coro-placement", "on-chip"],
         &["--coro-queue-depth", "2"],
+        &["--coro-stash"],
     ] {
         env.driver("ok")
             .args(["run", "--sim", "qemu", "--app", "selftest"])
@@ -575,8 +576,8 @@ fn run_device_options() {
             .assert()
             .failure()
             .stderr(contains(
-                "--coro-sched, --no-coro-sched, --coro-placement, --coro-pio-latency and \
-                 --coro-queue-depth apply to gem5 only",
+                "--coro-sched, --no-coro-sched, --coro-placement, --coro-pio-latency, \
+                 --coro-queue-depth and --coro-stash apply to gem5 only",
             ));
     }
 }

@@ -98,6 +98,11 @@ constexpr uint64_t UNBIND = 0x58;
 // RO 64-bit. Number of hwq/ring wakes that fell back to the interrupt path (queue or ring full,
 // ring not configured) since reset.
 constexpr uint64_t FALLBACKS = 0x60;
+// RW 64-bit. Bit s: source s's binding is multi-shot (a stream, e.g. an RX queue): its events
+// wake the bound task and leave the slot armed, so the task waits again without a new SRC_TASK
+// write. It stays bound until UNBIND. Bit clear: one-shot, like a Rust waker (the event
+// consumes the binding).
+constexpr uint64_t MULTISHOT = 0x68;
 inline constexpr RegInfo GLOBAL_REGS[] = {
     {"ID", 0x0, 64, Access::RO},
     {"VERSION", 0x8, 64, Access::RO},
@@ -112,6 +117,7 @@ inline constexpr RegInfo GLOBAL_REGS[] = {
     {"EVT_TRIGGER", 0x50, 64, Access::WO},
     {"UNBIND", 0x58, 64, Access::WO},
     {"FALLBACKS", 0x60, 64, Access::RO},
+    {"MULTISHOT", 0x68, 64, Access::RW},
 };
 
 // ---- block generator: Event generator
@@ -222,6 +228,14 @@ constexpr uint64_t yield(unsigned i) { return PERCORE_BASE + i * PERCORE_STRIDE 
 // guest clears the flag itself. Must be 8-byte aligned, else BAD_VALUE.
 constexpr uint64_t YIELD_ADDR = 0x48; // within one instance
 constexpr uint64_t yieldAddr(unsigned i) { return PERCORE_BASE + i * PERCORE_STRIDE + YIELD_ADDR; }
+// RW 64-bit. If non-zero, the physical address of this core's hwq non-empty flag: one
+// RING_SLOT-sized line in cacheable memory that the device DMA-writes whole (the flag in its
+// first 8 bytes, zeros after) when a push makes the queue non-empty (1) and when a POP empties
+// it (0). A busy core reads the flag (a cached load) and pops only when it is 1. With
+// CTRL.EVENT_WIRE the core is signalled after the flag write, not before. The guest only reads
+// it. Must be RING_SLOT-aligned, else BAD_VALUE.
+constexpr uint64_t HWQ_FLAG_ADDR = 0x50; // within one instance
+constexpr uint64_t hwqFlagAddr(unsigned i) { return PERCORE_BASE + i * PERCORE_STRIDE + HWQ_FLAG_ADDR; }
 inline constexpr RegInfo PERCORE_REGS[] = {
     {"POP", 0x0, 64, Access::RO},
     {"Q_DEPTH", 0x8, 64, Access::RO},
@@ -233,13 +247,14 @@ inline constexpr RegInfo PERCORE_REGS[] = {
     {"QUANTUM", 0x38, 64, Access::RW},
     {"YIELD", 0x40, 64, Access::W1C},
     {"YIELD_ADDR", 0x48, 64, Access::RW},
+    {"HWQ_FLAG_ADDR", 0x50, 64, Access::RW},
 };
 
 inline constexpr BlockInfo BLOCKS[] = {
-    {"global", GLOBAL_BASE, GLOBAL_STRIDE, GLOBAL_COUNT, false, GLOBAL_REGS, 13},
+    {"global", GLOBAL_BASE, GLOBAL_STRIDE, GLOBAL_COUNT, false, GLOBAL_REGS, 14},
     {"generator", GENERATOR_BASE, GENERATOR_STRIDE, GENERATOR_COUNT, false, GENERATOR_REGS, 8},
     {"source", SOURCE_BASE, SOURCE_STRIDE, SOURCE_COUNT, false, SOURCE_REGS, 2},
-    {"percore", PERCORE_BASE, PERCORE_STRIDE, PERCORE_COUNT, true, PERCORE_REGS, 10},
+    {"percore", PERCORE_BASE, PERCORE_STRIDE, PERCORE_COUNT, true, PERCORE_REGS, 11},
 };
 constexpr unsigned NUM_BLOCKS = 4;
 
@@ -306,7 +321,7 @@ enum class ErrorCode : uint64_t
     // A source id ≥ NUM_SOURCES written to EVT_TRIGGER, UNBIND or RESUME.
     BAD_SOURCE = 3,
     // A value a register does not accept (unknown enum value, ring size not a power of two,
-    // misaligned ring or yield address, RING_CONS out of range, invalid generator
+    // misaligned ring, yield or hwq flag address, RING_CONS out of range, invalid generator
     // configuration).
     BAD_VALUE = 4,
     // A ring-mode event for a core whose RING_SIZE is 0 (the wake fell back to the irq path).

@@ -240,6 +240,7 @@ SchedCore::readGlobal(uint64_t off)
       case ERR_ADDR: return errAddr_;
       case EVT_PENDING: return pending_;
       case FALLBACKS: return fallbacks;
+      case MULTISHOT: return multishot;
       default: return 0; // decode() admits only registers of this block
     }
 }
@@ -270,6 +271,9 @@ SchedCore::writeGlobal(uint64_t off, uint64_t v, Tick now)
             error(ErrorCode::BAD_SOURCE, off);
         else
             fire(unsigned(v), now);
+        break;
+      case MULTISHOT:
+        multishot = v;
         break;
       case UNBIND:
         if (v >= DEV_NUM_SOURCES) {
@@ -383,7 +387,7 @@ SchedCore::writeSource(unsigned s, uint64_t rel, uint64_t v, Tick now)
                              wakeMode_ == uint64_t(WakeMode::RING))) {
             // The event came first: deliver it now, with the tick it fired at.
             slot.latched = false;
-            slot.armed = false;
+            slot.armed = isMultishot(s);
             hardwareWake(s, v, slot.core, slot.latchedTick);
         }
         break;
@@ -412,6 +416,8 @@ SchedCore::readPerCore(unsigned c, uint64_t rel)
         core.head = (core.head + 1) % cfg.queueDepth;
         core.count--;
         bump(Count::Pops);
+        if (core.count == 0)
+            writeHwqFlag(c, 0, false);
         return e.task;
       }
       case Q_DEPTH: return core.count;
@@ -422,6 +428,7 @@ SchedCore::readPerCore(unsigned c, uint64_t rel)
       case QUANTUM: return core.quantum;
       case YIELD: return core.yield ? 1 : 0;
       case YIELD_ADDR: return core.yieldAddr;
+      case HWQ_FLAG_ADDR: return core.hwqFlagAddr;
       default: return 0;
     }
 }
@@ -470,6 +477,12 @@ SchedCore::writePerCore(unsigned c, uint64_t rel, uint64_t v, Tick now)
             error(ErrorCode::BAD_VALUE, addr);
         else
             core.yieldAddr = v;
+        break;
+      case HWQ_FLAG_ADDR:
+        if (v % DEV_RING_SLOT != 0)
+            error(ErrorCode::BAD_VALUE, addr);
+        else
+            core.hwqFlagAddr = v;
         break;
       default:
         break;
@@ -527,7 +540,8 @@ SchedCore::fire(unsigned s, Tick now)
             }
             return;
         }
-        slot.armed = false; // one-shot, like a Rust waker
+        // One-shot, like a Rust waker, unless the source is a multi-shot stream.
+        slot.armed = isMultishot(s);
         hardwareWake(s, slot.task, slot.core, now);
         break;
     }
@@ -550,6 +564,10 @@ SchedCore::hardwareWake(unsigned s, uint64_t task, unsigned c, Tick fireTick)
         hooks.wake(Path::Hwq, c);
         traceLine("hwq push core %u task %#llx depth %u", c, (unsigned long long)task,
                   core.count);
+        // With a flag line, the signal follows the flag write, so that the woken core sees
+        // the flag set.
+        if (core.count == 1 && writeHwqFlag(c, 1, wire))
+            return;
         if (wire)
             hooks.signalCore(c);
         return;
@@ -603,6 +621,18 @@ SchedCore::record(unsigned s, Tick fireTick, Path path)
     o.valid = true;
     o.fireTick = fireTick;
     o.path = path;
+}
+
+bool
+SchedCore::writeHwqFlag(unsigned c, uint64_t value, bool signal)
+{
+    const uint64_t addr = cores[c].hwqFlagAddr;
+    if (addr == 0)
+        return false;
+    traceLine("hwq flag core %u := %llu", c, (unsigned long long)value);
+    hooks.writeMemory(addr, value, unsigned(DEV_RING_SLOT), signal ? int(c) : -1,
+                      (ctrl & CTRL_DMA_SECURE) != 0);
+    return true;
 }
 
 void

@@ -202,6 +202,7 @@ class SchedCore
         Tick quantumDeadline = NEVER;
         bool yield = false;
         uint64_t yieldAddr = 0;
+        uint64_t hwqFlagAddr = 0; // 0: no non-empty flag line
     };
 
     struct Generator
@@ -242,6 +243,10 @@ class SchedCore
     void softwareWake(unsigned source, Tick fireTick, Path path, bool irq, unsigned core);
     void record(unsigned source, Tick fireTick, Path path);
     void updateIrq();
+    /** DMA-write core c's hwq flag line (if it has one) with `value`, signalling the core
+     *  after the write if `signal`. Returns whether there is a flag line. */
+    bool writeHwqFlag(unsigned c, uint64_t value, bool signal);
+    bool isMultishot(unsigned s) const { return (multishot >> s) & 1; }
     void resume(unsigned core, uint64_t source, uint64_t addr, Tick now);
     void startQuantum(unsigned core, Tick now);
     void expireQuantum(unsigned core);
@@ -265,6 +270,7 @@ class SchedCore
     uint64_t irqPending = 0;  // subset of pending_ that asserts the SPI
     bool irqLevel_ = false;
     uint64_t fallbacks = 0;
+    uint64_t multishot = 0;   // MULTISHOT: bit s = source s stays bound after its events
     uint64_t nextSeq = 0;
 
     std::array<Slot, regs::DEV_NUM_SOURCES> slots{};

@@ -491,6 +491,7 @@ mod tests {
             placement: Placement::OffChip,
             pio_latency: Latency::from_ns(10),
             queue_depth: 4,
+            stash: false,
         };
         let with = RunSpec {
             sim: SimSpec::Gem5 {

@@ -140,9 +140,10 @@ fn device_line(args: &[String]) -> Option<Device> {
     };
     let base = crate::env("FAKE_GEM5_BASE").unwrap_or_else(|| base.into());
     let depth: u64 = crate::option(args, "--coro-queue-depth").map_or(16, |d| d.parse().unwrap());
+    let stash = crate::option(args, "--coro-stash").unwrap_or("off");
     println!(
         "coro-sched: base={base} placement={placement} pio_latency={}ns queue_depth={depth} \
-         sources_hash={}",
+         stash={stash} sources_hash={}",
         pio_latency_ns(args),
         sources_hash()
     );
@@ -154,15 +155,21 @@ fn device_line(args: &[String]) -> Option<Device> {
 fn wake_samples(cfg: &RunConfig, lat: u64) -> String {
     use runconfig::Choice;
     let path = cfg.mechanism().map_or("?", |m| m.name());
-    let n = cfg.iterations;
+    // A guest that does not report RESUME (app parameter resume = 0) leaves no samples.
+    let reported = cfg.param("resume") != Some(0);
+    let n = if reported { cfg.iterations } else { 0 };
     let base = guest::wake_base(path, lat);
+    let warmup = if reported {
+        format!("0,{path},0,0,2000,252000,1000\n1,{path},0,0,300000,550000,1000\n")
+    } else {
+        String::new()
+    };
     let mut csv = format!(
         "# CoroSched wake samples of {DEV}: cycles = (resume_tick - fire_tick) / 250 ticks\n\
          # lines '# reset tick=T' and '# dump tick=T' mark gem5 stats resets and dumps\n\
          seq,path,core,source,fire_tick,resume_tick,cycles\n\
          # reset tick=0\n# dump tick=1000\n# reset tick=1000\n\
-         0,{path},0,0,2000,252000,1000\n1,{path},0,0,300000,550000,1000\n\
-         # reset tick=600000\n"
+         {warmup}# reset tick=600000\n"
     );
     for i in 0..n {
         let (c, fire) = (base + i + 1, 1_000_000 + i * 1_000_000);

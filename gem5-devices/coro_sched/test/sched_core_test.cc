@@ -295,6 +295,111 @@ TEST(binding_is_one_shot_and_a_latched_event_is_delivered_at_bind)
     CHECK_EQ(d.hooks.samples[1].cycles, 50);
 }
 
+TEST(multishot_binding_stays_armed_until_unbind)
+{
+    Dev d(1, 4, 10);
+    d.wr(WAKE_MODE, uint64_t(WakeMode::HWQ));
+    d.wr(MULTISHOT, uint64_t(1) << 3);
+    CHECK_EQ(d.rd(MULTISHOT), uint64_t(1) << 3);
+    d.bind(3, 0x8000);
+    d.bind(4, 0x9000); // source 4 stays one-shot
+    d.trigger(3);
+    d.trigger(4);
+    CHECK_EQ(d.rd(srcTask(3)), 0x8000); // still armed
+    CHECK_EQ(d.rd(srcTask(4)), 0);
+    d.trigger(3); // a second event wakes the same task again, with no new bind
+    d.trigger(4); // one-shot: latched
+    CHECK_EQ(d.rd(qDepth(0)), 3);
+    CHECK_EQ(d.rd(pop(0)), 0x8000);
+    CHECK_EQ(d.rd(pop(0)), 0x9000);
+    CHECK_EQ(d.rd(pop(0)), 0x8000);
+    CHECK_EQ(d.cnt(Count::Bindings), 2);
+    CHECK_EQ(d.cnt(Count::Latched), 1);
+    // UNBIND ends the stream: the next event is latched and a bind delivers it, leaving the
+    // multi-shot slot armed.
+    d.wr(UNBIND, 3);
+    CHECK_EQ(d.rd(srcTask(3)), 0);
+    d.now = 100;
+    d.trigger(3);
+    CHECK_EQ(d.rd(qDepth(0)), 0);
+    d.bind(3, 0xa000);
+    CHECK_EQ(d.rd(srcTask(3)), 0xa000);
+    CHECK_EQ(d.rd(pop(0)), 0xa000);
+    // Clearing the bit makes the next event consume the binding.
+    d.wr(MULTISHOT, 0);
+    d.trigger(3);
+    CHECK_EQ(d.rd(srcTask(3)), 0);
+    CHECK_EQ(d.rd(ERR_STATUS), 0);
+}
+
+TEST(multishot_ring_wakes_every_event_without_a_bind)
+{
+    Dev d(1, 4);
+    const uint64_t base = 0x8020'0000;
+    d.wr(WAKE_MODE, uint64_t(WakeMode::RING));
+    d.wr(ringBase(0), base);
+    d.wr(ringSize(0), 4);
+    d.wr(MULTISHOT, 1);
+    d.bind(0, 0x1000);
+    for (unsigned i = 0; i < 3; ++i)
+        d.trigger(0);
+    CHECK_EQ(d.hooks.dmas.size(), 3);
+    for (unsigned i = 0; i < 3; ++i) {
+        CHECK_EQ(d.hooks.dmas[i].addr, base + DEV_RING_SLOT * i);
+        CHECK_EQ(d.hooks.dmas[i].value, 0x1000);
+    }
+    CHECK_EQ(d.cnt(Count::Bindings), 1);
+    CHECK_EQ(d.cnt(Count::Latched), 0);
+}
+
+TEST(hwq_flag_line_follows_empty_and_non_empty)
+{
+    Dev d(2, 4);
+    const uint64_t flag = 0x8030'0040;
+    d.wr(WAKE_MODE, uint64_t(WakeMode::HWQ));
+    d.wr(CTRL, CTRL_EVENT_WIRE);
+    d.wr(hwqFlagAddr(1), flag);
+    CHECK_EQ(d.rd(hwqFlagAddr(1)), flag);
+    for (unsigned s = 0; s < 2; ++s)
+        d.wr(srcCore(s), 1);
+    d.bind(0, 0x1000);
+    d.trigger(0);
+    // Empty -> non-empty: the whole flag line is written with 1, and the event wire waits
+    // for that write (no immediate signal).
+    CHECK_EQ(d.hooks.dmas.size(), 1);
+    CHECK_EQ(d.hooks.dmas[0].addr, flag);
+    CHECK_EQ(d.hooks.dmas[0].value, 1);
+    CHECK_EQ(d.hooks.dmas[0].bytes, DEV_RING_SLOT);
+    CHECK_EQ(d.hooks.dmas[0].signalCore, 1);
+    CHECK_EQ(d.hooks.signals.size(), 0);
+    // A second push onto a non-empty queue writes nothing and signals at once.
+    d.bind(1, 0x2000);
+    d.trigger(1);
+    CHECK_EQ(d.hooks.dmas.size(), 1);
+    CHECK_EQ(d.hooks.signals.size(), 1);
+    // A pop that leaves an entry writes nothing; the pop that empties the queue writes 0,
+    // with no signal; an empty pop writes nothing.
+    CHECK_EQ(d.rd(pop(1)), 0x1000);
+    CHECK_EQ(d.hooks.dmas.size(), 1);
+    CHECK_EQ(d.rd(pop(1)), 0x2000);
+    CHECK_EQ(d.hooks.dmas.size(), 2);
+    CHECK_EQ(d.hooks.dmas[1].addr, flag);
+    CHECK_EQ(d.hooks.dmas[1].value, 0);
+    CHECK_EQ(d.hooks.dmas[1].signalCore, -1);
+    CHECK_EQ(d.rd(pop(1)), 0);
+    CHECK_EQ(d.hooks.dmas.size(), 2);
+    // Core 0 has no flag line: its pushes write no memory.
+    d.wr(srcCore(0), 0);
+    d.bind(0, 0x3000);
+    d.trigger(0);
+    CHECK_EQ(d.hooks.dmas.size(), 2);
+    CHECK_EQ(d.hooks.signals.size(), 2);
+    // The flag line must be line-aligned.
+    d.wr(hwqFlagAddr(0), flag + 8);
+    CHECK_EQ(d.rd(ERR_STATUS), bit(ErrorCode::BAD_VALUE));
+    CHECK_EQ(d.rd(hwqFlagAddr(0)), 0);
+}
+
 TEST(rebinding_replaces_the_task)
 {
     Dev d(1, 4);
@@ -353,10 +458,10 @@ TEST(bad_accesses_are_detected_and_named)
 {
     Dev d(2, 4);
     uint64_t v = 0;
-    AccessResult r = d.core.read(0x68, 8, 0, v);
+    AccessResult r = d.core.read(0x70, 8, 0, v);
     CHECK(r.status == AccessStatus::UnknownOffset);
-    std::string m = SchedCore::describe(r, 0x68, 8, false, 2);
-    CHECK(m.find("unknown offset 0x68") != std::string::npos);
+    std::string m = SchedCore::describe(r, 0x70, 8, false, 2);
+    CHECK(m.find("unknown offset 0x70") != std::string::npos);
 
     r = d.core.write(srcTask(3), 4, 0x1000, 0);
     CHECK(r.status == AccessStatus::BadSize);

@@ -103,6 +103,12 @@ pub mod global {
     /// RO 64-bit, reset 0. Number of hwq/ring wakes that fell back to the interrupt path (queue or
     /// ring full, ring not configured) since reset.
     pub const FALLBACKS: usize = 0x60;
+
+    /// RW 64-bit, reset 0. Bit s: source s's binding is multi-shot (a stream, e.g. an RX queue):
+    /// its events wake the bound task and leave the slot armed, so the task waits again without a
+    /// new SRC_TASK write. It stays bound until UNBIND. Bit clear: one-shot, like a Rust waker (the
+    /// event consumes the binding).
+    pub const MULTISHOT: usize = 0x68;
 }
 
 /// Event generator.
@@ -280,6 +286,18 @@ pub mod percore {
     pub const fn yield_addr(i: usize) -> usize {
         BASE + i * STRIDE + YIELD_ADDR
     }
+
+    /// RW 64-bit, reset 0. If non-zero, the physical address of this core's hwq non-empty flag: one
+    /// RING_SLOT-sized line in cacheable memory that the device DMA-writes whole (the flag in its
+    /// first 8 bytes, zeros after) when a push makes the queue non-empty (1) and when a POP empties
+    /// it (0). A busy core reads the flag (a cached load) and pops only when it is 1. With
+    /// CTRL.EVENT_WIRE the core is signalled after the flag write, not before. The guest only reads
+    /// it. Must be RING_SLOT-aligned, else BAD_VALUE.
+    pub const HWQ_FLAG_ADDR: usize = 0x50;
+    /// Absolute offset of [`HWQ_FLAG_ADDR`] in instance `i`.
+    pub const fn hwq_flag_addr(i: usize) -> usize {
+        BASE + i * STRIDE + HWQ_FLAG_ADDR
+    }
 }
 
 /// Values of WAKE_MODE: the wake path of an event.
@@ -331,7 +349,8 @@ pub mod error_code {
     /// A source id ≥ NUM_SOURCES written to EVT_TRIGGER, UNBIND or RESUME.
     pub const BAD_SOURCE: u64 = 3;
     /// A value a register does not accept (unknown enum value, ring size not a power of two,
-    /// misaligned ring or yield address, RING_CONS out of range, invalid generator configuration).
+    /// misaligned ring, yield or hwq flag address, RING_CONS out of range, invalid generator
+    /// configuration).
     pub const BAD_VALUE: u64 = 4;
     /// A ring-mode event for a core whose RING_SIZE is 0 (the wake fell back to the irq path).
     pub const RING_UNCONFIGURED: u64 = 5;

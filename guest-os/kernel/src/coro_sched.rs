@@ -155,6 +155,22 @@ impl CoroSched {
         self.write(global::UNBIND, source as u64);
     }
 
+    /// Makes `source`'s binding multi-shot (`on`: it stays armed across events until
+    /// [`unbind`](Self::unbind)) or one-shot. A read-modify-write of the global `MULTISHOT`
+    /// mask: call it when a stream is set up, not concurrently from several cores.
+    pub fn set_multishot(&self, source: usize, on: bool) {
+        let mask = self.read(global::MULTISHOT);
+        let bit = 1u64 << source;
+        self.write(global::MULTISHOT, if on { mask | bit } else { mask & !bit });
+    }
+
+    /// Gives `core`'s hardware ready queue a non-empty flag line at physical address `line`
+    /// (64-byte aligned, cacheable; 0: none). The device writes 1 there when a push makes the
+    /// queue non-empty and 0 when a pop empties it.
+    pub fn set_hwq_flag(&self, core: usize, line: usize) {
+        self.write(percore::hwq_flag_addr(core), line as u64);
+    }
+
     /// Pops `core`'s hardware ready queue: a task pointer, or null when it is empty.
     #[inline(always)]
     pub fn pop(&self, core: usize) -> *const () {

@@ -11,6 +11,12 @@
 //! in the software table and, on `hwq`/`ring`, binds it in the device; the device then wakes it
 //! with no CPU involvement until the executor finds it ready.
 //!
+//! A task that waits for the same source again and again (a stream, such as an RX queue) can
+//! use an [`EventStream`] instead: on `hwq`/`ring` it binds once, multi-shot, and each event
+//! wakes the task with no MMIO write to re-arm the binding. And on `hwq` a busy core can skip
+//! the empty pops: with [`use_hwq_flag`] the executor reads a flag line the device keeps in
+//! cacheable memory, and pops (an MMIO read) only when the flag says the queue is non-empty.
+//!
 //! The `irq` handler also serves the device's fallback (a full queue or ring raises the SPI),
 //! so no wake is lost on any path. Events that arrive before their task registered are latched
 //! (by the device on `hwq`/`ring`, in [`LATCHED`] on the software paths) and complete the next
@@ -22,7 +28,7 @@
 use alloc::{boxed::Box, vec::Vec};
 use core::future::Future;
 use core::pin::Pin;
-use core::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{self, AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use core::task::{Context, Poll};
 
 use arm_gic::Trigger;
@@ -63,6 +69,8 @@ pub static LATCHED: AtomicU64 = AtomicU64::new(0);
 pub static IRQ_WAKES: AtomicU64 = AtomicU64::new(0);
 /// Wakes made by the poller.
 pub static POLL_WAKES: AtomicU64 = AtomicU64::new(0);
+/// Sources bound multi-shot by an [`EventStream`]: a fallback wake leaves their table entry.
+static MULTISHOT: AtomicU64 = AtomicU64::new(0);
 
 fn path() -> WakePath {
     WakePath::from_code(u64::from(PATH.load(Ordering::Relaxed))).unwrap_or(WakePath::Irq)
@@ -119,6 +127,12 @@ pub fn teardown() {
     crate::runtime::executor().set_ready_source(None);
     crate::runtime::set_idle(core, cpu::wfe);
     if let Some(dev) = coro_sched::device() {
+        if !HWQ_FLAGS[core]
+            .swap(core::ptr::null_mut(), Ordering::AcqRel)
+            .is_null()
+        {
+            dev.set_hwq_flag(core, 0);
+        }
         dev.stop_generator();
         dev.set_event_wire(false);
     }
@@ -146,7 +160,11 @@ fn wake_sources(bits: u64, counter: &AtomicU64) {
     while rest != 0 {
         let s = rest.trailing_zeros() as usize;
         rest &= rest - 1;
-        let task = TABLE[s].swap(core::ptr::null_mut(), Ordering::AcqRel);
+        let task = if MULTISHOT.load(Ordering::Acquire) & (1 << s) != 0 {
+            TABLE[s].load(Ordering::Acquire)
+        } else {
+            TABLE[s].swap(core::ptr::null_mut(), Ordering::AcqRel)
+        };
         if task.is_null() {
             LATCHED.fetch_or(1 << s, Ordering::AcqRel);
         } else {
@@ -242,10 +260,108 @@ impl Future for EventWait {
     }
 }
 
+/// A stream of events of one source, for a task that waits for it again and again (an RX
+/// queue): `stream.event().await` per event.
+///
+/// On `hwq`/`ring` the first [`event`](Self::event) binds the task multi-shot (one MMIO write, and
+/// one read-modify-write of `MULTISHOT`); every event after that wakes the task with no bind.
+/// A device wake polls the task once, and a pending `event()` is ready on the first poll after
+/// the one that started it. So the task must not await anything else between two `event()`s
+/// (a wake that came meanwhile would be taken for that other future's); a task that drains
+/// its queue at every wake, as a stream consumer does, is unaffected by that rule. Dropping
+/// the stream unbinds the source. On the software paths each `event()` is an [`EventWait`].
+pub struct EventStream {
+    source: usize,
+    bound: bool,
+}
+
+impl EventStream {
+    pub fn new(source: usize) -> EventStream {
+        assert!(
+            source < NUM_SOURCES,
+            "event source {source} out of range (< {NUM_SOURCES})"
+        );
+        EventStream {
+            source,
+            bound: false,
+        }
+    }
+
+    /// The next event of the stream.
+    pub fn event(&mut self) -> NextEvent<'_> {
+        NextEvent {
+            stream: self,
+            waiting: false,
+            software: None,
+        }
+    }
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        if !self.bound {
+            return;
+        }
+        let s = self.source;
+        if let Some(dev) = coro_sched::device() {
+            dev.unbind(s);
+            dev.set_multishot(s, false);
+        }
+        MULTISHOT.fetch_and(!(1 << s), Ordering::AcqRel);
+        TABLE[s].store(core::ptr::null_mut(), Ordering::Release);
+    }
+}
+
+/// The future of [`EventStream::event`].
+pub struct NextEvent<'a> {
+    stream: &'a mut EventStream,
+    /// Polled once and pending: the next poll is the event's.
+    waiting: bool,
+    /// The software paths' one-shot wait.
+    software: Option<EventWait>,
+}
+
+impl Future for NextEvent<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let s = this.stream.source;
+        let dev = coro_sched::device().filter(|_| path().uses_binding());
+        let Some(dev) = dev else {
+            let wait = this.software.get_or_insert_with(|| EventWait::new(s));
+            return Pin::new(wait).poll(cx);
+        };
+        if this.waiting {
+            return Poll::Ready(());
+        }
+        if !this.stream.bound {
+            let task =
+                task_from_waker(cx.waker()).expect("EventStream polled outside an executor task");
+            // As in `EventWait`: the table first (the fallback wakes from it), then the bind.
+            TABLE[s].store(task.as_ptr().cast_mut(), Ordering::Release);
+            MULTISHOT.fetch_or(1 << s, Ordering::AcqRel);
+            dev.set_multishot(s, true);
+            dev.bind(s, task.as_ptr());
+            this.stream.bound = true;
+        }
+        this.waiting = true;
+        Poll::Pending
+    }
+}
+
 /// Whether a task is registered as waiting for `source` on the software paths (its event would
 /// wake it rather than be latched).
 pub fn waiting(source: usize) -> bool {
     !TABLE[source].load(Ordering::Acquire).is_null()
+}
+
+/// The woken task's first instruction after its `.await`, without the `RESUME` report: only
+/// the stage stamp. For runs that measure what a wake costs the core (E2) without charging
+/// the latency measurement's own MMIO write to the path.
+#[inline(always)]
+pub fn resumed_unreported() {
+    probe::stamp(Stage::TaskResumed);
 }
 
 /// Reports `source`'s resumption to the device, which records the event→resume latency. The
@@ -267,16 +383,64 @@ impl ReadySource for HwqSource {
     #[inline(always)]
     fn pop(&self, core: usize) -> Option<TaskRef> {
         probe::stamp(Stage::SourceCheck);
-        let dev = coro_sched::device()?;
-        let task = dev.pop(core);
-        if task.is_null() {
+        pop_hwq(core)
+    }
+}
+
+/// One MMIO `POP` of `core`'s hardware ready queue.
+#[inline(always)]
+fn pop_hwq(core: usize) -> Option<TaskRef> {
+    let dev = coro_sched::device()?;
+    let task = dev.pop(core);
+    if task.is_null() {
+        return None;
+    }
+    // Order the task's memory after the Device-memory read that produced its pointer.
+    cpu::load_barrier();
+    probe::stamp(Stage::SourcePopped);
+    // SAFETY: the device only hands back pointers `EventWait` or `EventStream` bound, which
+    // are live tasks.
+    Some(unsafe { TaskRef::from_ptr(task) })
+}
+
+/// The `hwq` path with a non-empty flag: gives `core`'s queue a flag line the device keeps
+/// (1 after a push into an empty queue, 0 after the pop that empties it), and makes the
+/// executor pop only when the flag is set, so a busy core makes no MMIO read in the steps
+/// where nothing was woken. Call on `core` after [`setup`] for `hwq`; [`teardown`] undoes it.
+pub fn use_hwq_flag(core: usize) {
+    assert!(
+        path() == WakePath::Hwq,
+        "the hwq flag is for the hwq path (this run's is {})",
+        path()
+    );
+    let dev = coro_sched::device().expect("the hwq path has a device (checked by setup)");
+    let flag = Box::leak(Box::new(FlaggedHwq {
+        line: Slot([const { AtomicU64::new(0) }; 8]),
+    }));
+    dev.set_hwq_flag(core, &flag.line as *const Slot as usize);
+    HWQ_FLAGS[core].store(flag, Ordering::Release);
+    crate::runtime::executor().set_ready_source(Some(flag));
+}
+
+static HWQ_FLAGS: [AtomicPtr<FlaggedHwq>; crate::MAX_CORES] =
+    [const { AtomicPtr::new(core::ptr::null_mut()) }; crate::MAX_CORES];
+
+/// `hwq` behind the device's non-empty flag: one whole line, which only the device writes.
+struct FlaggedHwq {
+    line: Slot,
+}
+
+impl ReadySource for FlaggedHwq {
+    #[inline(always)]
+    fn pop(&self, core: usize) -> Option<TaskRef> {
+        probe::stamp(Stage::SourceCheck);
+        // A cached load. The device writes the flag before it signals the core, and a push
+        // after the pop that emptied the queue writes 1 after that pop's 0, so a set flag is
+        // never missed; a stale 1 costs one empty pop.
+        if self.line.0[0].load(Ordering::Relaxed) == 0 {
             return None;
         }
-        // Order the task's memory after the Device-memory read that produced its pointer.
-        cpu::load_barrier();
-        probe::stamp(Stage::SourcePopped);
-        // SAFETY: the device only hands back pointers `EventWait` bound, which are live tasks.
-        Some(unsafe { TaskRef::from_ptr(task) })
+        pop_hwq(core)
     }
 }
 
@@ -334,10 +498,13 @@ impl ReadySource for Ring {
         probe::stamp(Stage::SourceCheck);
         let cons = self.cons.load(Ordering::Relaxed);
         let slot = self.slot(cons);
-        let task = slot.load(Ordering::Acquire);
+        // A plain load in every executor step; the acquire ordering (the task's memory after
+        // its pointer) is paid only when there is a task.
+        let task = slot.load(Ordering::Relaxed);
         if task == 0 {
             return None;
         }
+        atomic::fence(Ordering::Acquire);
         slot.store(0, Ordering::Relaxed);
         let cons = cons + 1;
         self.cons.store(cons, Ordering::Relaxed);

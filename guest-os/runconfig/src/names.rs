@@ -205,6 +205,16 @@ impl App {
                     default: 0,
                     help: "1: stamp the cycle counter at each stage of every wake (vector, GIC acknowledge, event read, executor wake, EOI, return, idle exit, ready-source pop, resume) and report the per-stage breakdown; adds one counter read per stage",
                 },
+                ParamSpec {
+                    name: "resume",
+                    default: 1,
+                    help: "1: the woken task reports RESUME to the device (one MMIO write per wake: the E1 latency sample); 0: no report and no E1 samples, so that E2 does not charge the measurement to the path",
+                },
+                ParamSpec {
+                    name: "protocol",
+                    default: 0,
+                    help: "hwq/ring: 0 = one-shot binding re-armed by an MMIO write at every wait, hwq popped by MMIO every executor step; 1 = multi-shot binding (bound once), hwq popped only when the device's non-empty flag line says so",
+                },
             ],
             App::Service => crate::services::SERVICE_PARAMS,
             App::Syscall => SYSCALL_PARAMS,

@@ -3,8 +3,8 @@
 use anyhow::Result;
 use runconfig::Choice;
 
-use super::PATHS;
 use super::metrics::WakeMetrics;
+use super::{PATHS, Protocol};
 use crate::coro_sched::samples::WakePath;
 use crate::experiments::{Record, ResultsFile, label_values, typed_records};
 use crate::figures::{BarChart, Whisker};
@@ -23,8 +23,9 @@ impl<'a> WakeRuns<'a> {
         })
     }
 
-    /// The metrics for (cpu, path, load), if the file has them.
-    fn find(&self, cpu: &str, path: &str, load: &str) -> Option<&WakeMetrics> {
+    /// The metrics for (cpu, series, load) with RESUME reported or not, if the file has them.
+    /// A series is a path, `<path> fast` for the fast protocol ([`series_name`]).
+    fn find(&self, cpu: &str, series: &str, load: &str, reported: bool) -> Option<&WakeMetrics> {
         fn label<'r>(r: &'r Record, key: &str) -> Option<&'r str> {
             r.labels.get(key).map(String::as_str)
         }
@@ -32,30 +33,66 @@ impl<'a> WakeRuns<'a> {
             .iter()
             .find(|(r, _)| {
                 label(r, "cpu") == Some(cpu)
-                    && label(r, "path") == Some(path)
+                    && series_of(r) == series
                     && label(r, "load") == Some(load)
+                    && reported_of(r) == reported
             })
             .map(|(_, m)| m)
     }
 
-    /// Paths present in the file, in [`PATHS`] order.
-    fn paths(&self) -> Vec<&'static str> {
-        let present = label_values(self.file, "path");
-        PATHS
-            .iter()
-            .map(|p| p.name())
-            .filter(|p| present.iter().any(|q| q == p))
+    /// Series present in the file: the paths in [`PATHS`] order, then their fast-protocol
+    /// variants.
+    fn series(&self) -> Vec<String> {
+        let present: Vec<String> = self.runs.iter().map(|(r, _)| series_of(r)).collect();
+        [Protocol::Mmio, Protocol::Fast]
+            .into_iter()
+            .flat_map(|v| PATHS.iter().map(move |p| series_name(p.name(), v)))
+            .filter(|s| present.contains(s))
             .collect()
     }
 
-    /// E2 of (cpu, path)'s busy run.
-    fn lost_per_wake(&self, cpu: &str, path: &str) -> Option<f64> {
-        Some(self.find(cpu, path, "busy")?.lost_cycles_per_wake?.0)
+    /// Whether the file has busy runs with RESUME reported (`true`) or not.
+    fn has_busy(&self, reported: bool) -> bool {
+        self.runs.iter().any(|(r, _)| {
+            r.labels.get("load").map(String::as_str) == Some("busy") && reported_of(r) == reported
+        })
+    }
+
+    /// E2 of (cpu, series)'s busy run, RESUME reported or not.
+    fn lost_per_wake(&self, cpu: &str, series: &str, reported: bool) -> Option<f64> {
+        Some(
+            self.find(cpu, series, "busy", reported)?
+                .lost_cycles_per_wake?
+                .0,
+        )
     }
 }
 
-/// E1: grouped bars, groups "<cpu> idle" / "<cpu> busy", one bar per path (mean), whiskers
-/// p50..p99.
+/// A record's series: its path, `<path> fast` when it ran the fast protocol.
+fn series_of(r: &Record) -> String {
+    let path = r.labels.get("path").map_or("", String::as_str);
+    let protocol = match r.labels.get("protocol").map(String::as_str) {
+        Some(p) if p == Protocol::Fast.name() => Protocol::Fast,
+        _ => Protocol::Mmio,
+    };
+    series_name(path, protocol)
+}
+
+/// Whether a record's woken task reported RESUME (label `report`, `on` when absent).
+fn reported_of(r: &Record) -> bool {
+    r.labels.get("report").map(String::as_str) != Some("off")
+}
+
+/// `<path>` or `<path> fast`.
+pub fn series_name(path: &str, protocol: Protocol) -> String {
+    match protocol {
+        Protocol::Mmio => path.to_string(),
+        Protocol::Fast => format!("{path} fast"),
+    }
+}
+
+/// E1: grouped bars, groups "<cpu> idle" / "<cpu> busy", one bar per series (path, and the
+/// fast protocol's hwq and ring; mean), whiskers p50..p99. Runs that reported RESUME only.
 pub fn latency_chart(runs: &WakeRuns<'_>) -> BarChart {
     let file = runs.file;
     let wakes = file.records.first().map_or(0, |r| r.spec.iterations);
@@ -79,8 +116,10 @@ pub fn latency_chart(runs: &WakeRuns<'_>) -> BarChart {
         groups.iter().map(|(c, l)| format!("{c} {l}")).collect(),
     );
     chart.x_label = "gem5 CPU model, waiting core idle or busy with background work".into();
-    for path in runs.paths() {
-        let latency = |(cpu, load): &(String, &str)| runs.find(cpu, path, load).map(|m| m.latency);
+    for path in runs.series() {
+        let latency = |(cpu, load): &(String, &str)| {
+            runs.find(cpu, &path, load, true).and_then(|m| m.latency)
+        };
         let values = groups
             .iter()
             .map(|g| latency(g).map_or(f64::NAN, |l| l.mean))
@@ -92,13 +131,14 @@ pub fn latency_chart(runs: &WakeRuns<'_>) -> BarChart {
                 high: latency(g).map_or(f64::NAN, |l| l.p99 as f64),
             })
             .collect();
-        chart = chart.series_with_whiskers(path, values, whiskers);
+        chart = chart.series_with_whiskers(&path, values, whiskers);
     }
     chart
 }
 
-/// E2: bars of background cycles lost per wake, busy runs only, groups = CPUs, series = paths;
-/// `None` if the file has no busy run.
+/// E2: bars of background cycles lost per wake, busy runs only; groups = CPU × whether the
+/// woken task reported RESUME (the E1 probe, one MMIO write per wake, charged to the path) or
+/// not, series = paths and fast-protocol variants; `None` if the file has no busy run.
 pub fn cost_chart(runs: &WakeRuns<'_>) -> Option<BarChart> {
     let file = runs.file;
     let busy: Vec<&Record> = file
@@ -109,31 +149,73 @@ pub fn cost_chart(runs: &WakeRuns<'_>) -> Option<BarChart> {
     if busy.is_empty() {
         return None;
     }
-    let cpus = label_values(file, "cpu");
     let wakes = busy[0].spec.iterations;
+    let groups = cost_groups(runs);
+    // A file with only reported runs (from before the `resume` parameter) keeps its old
+    // labels: one group per CPU.
+    let both = runs.has_busy(false);
     let mut chart = BarChart::new(
         format!(
             "E2: background cycles lost per wake ({wakes} wakes/point, gem5 {})",
             file.simulator.version
         ),
         "background cycles lost per wake",
-        cpus.clone(),
-    );
-    chart.x_label = "gem5 CPU model (waiting core busy with background work)".into();
-    for path in runs.paths() {
-        let values = cpus
+        groups
             .iter()
-            .map(|cpu| runs.lost_per_wake(cpu, path).unwrap_or(f64::NAN))
+            .map(|(cpu, reported)| {
+                if both {
+                    format!("{cpu}, {}", report_name(*reported))
+                } else {
+                    cpu.clone()
+                }
+            })
+            .collect(),
+    );
+    chart.x_label = if both {
+        "gem5 CPU model (waiting core busy); RESUME: the E1 probe's MMIO write per wake, \
+         charged to the path (reported) or left out (not reported)"
+            .into()
+    } else {
+        "gem5 CPU model (waiting core busy with background work)".into()
+    };
+    for series in runs.series() {
+        let values = groups
+            .iter()
+            .map(|(cpu, reported)| {
+                runs.lost_per_wake(cpu, &series, *reported)
+                    .unwrap_or(f64::NAN)
+            })
             .collect();
-        chart = chart.series(path, values);
+        chart = chart.series(&series, values);
     }
     Some(chart)
 }
 
-/// The table printed after a sweep: E1 mean (p50, p99) and E2 by path, CPU and load.
+/// The E2 chart's and table's columns: (cpu, RESUME reported), those the file has.
+fn cost_groups(runs: &WakeRuns<'_>) -> Vec<(String, bool)> {
+    let mut groups = Vec::new();
+    for cpu in label_values(runs.file, "cpu") {
+        for reported in [true, false] {
+            if runs.has_busy(reported) {
+                groups.push((cpu.clone(), reported));
+            }
+        }
+    }
+    groups
+}
+
+fn report_name(reported: bool) -> &'static str {
+    if reported {
+        "RESUME reported"
+    } else {
+        "not reported"
+    }
+}
+
+/// The table printed after a sweep: E1 mean (p50, p99) and E2 by series, CPU and load.
 pub fn summary(runs: &WakeRuns<'_>) -> String {
     let cpus = label_values(runs.file, "cpu");
-    let paths = runs.paths();
+    let paths = runs.series();
     let mut out = format!("{:<10}", "E1 cycles");
     let mut cols = Vec::new();
     for cpu in &cpus {
@@ -146,29 +228,33 @@ pub fn summary(runs: &WakeRuns<'_>) -> String {
     for path in &paths {
         out.push_str(&format!("{path:<10}"));
         for (cpu, load) in &cols {
-            let cell = runs.find(cpu, path, load).map_or_else(
-                || "-".into(),
-                |m| {
-                    let l = m.latency;
-                    format!("{:.1} ({}, {})", l.mean, l.p50, l.p99)
-                },
-            );
+            let cell = runs
+                .find(cpu, path, load, true)
+                .and_then(|m| m.latency)
+                .map_or_else(
+                    || "-".into(),
+                    |l| format!("{:.1} ({}, {})", l.mean, l.p50, l.p99),
+                );
             out.push_str(&format!("{cell:>28}"));
         }
         out.push('\n');
     }
+    let groups = cost_groups(runs);
     out.push_str(&format!("\n{:<10}", "E2 lost"));
-    for cpu in &cpus {
-        out.push_str(&format!("{:>22}", format!("{cpu} cycles/wake")));
+    for (cpu, reported) in &groups {
+        out.push_str(&format!(
+            "{:>28}",
+            format!("{cpu} {}", report_name(*reported))
+        ));
     }
     out.push('\n');
     for path in &paths {
         out.push_str(&format!("{path:<10}"));
-        for cpu in &cpus {
+        for (cpu, reported) in &groups {
             let cell = runs
-                .lost_per_wake(cpu, path)
+                .lost_per_wake(cpu, path, *reported)
                 .map_or_else(|| "-".into(), |v| format!("{v:.1}"));
-            out.push_str(&format!("{cell:>22}"));
+            out.push_str(&format!("{cell:>28}"));
         }
         out.push('\n');
     }

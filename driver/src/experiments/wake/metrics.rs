@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::device::{DeviceCounts, DeviceStats, device_counts, device_stats};
 use super::guest::{GuestExtras, e2_agrees, guest_record, lost_cycles_per_wake};
-use super::selection::{BY_DUMP_WINDOW, select_samples};
+use super::selection::{BY_DUMP_WINDOW, NOT_REPORTED, Selection, select_samples};
+use crate::coro_sched::recorded::RecordedSamples;
 use crate::coro_sched::samples::WakePath;
 use crate::coro_sched::{self, Latency, Placement};
 use crate::results::{Num, RunResult};
@@ -36,10 +37,13 @@ pub struct WakeMetrics {
     pub coro_sched: DeviceConfig,
     /// Which samples were measured.
     pub samples: SamplesUsed,
-    /// E1: the exact summary of every measured sample (plotted).
-    pub latency: Summary,
+    /// E1: the exact summary of every measured sample (plotted); `None` when the run did not
+    /// report RESUME (app parameter `resume` = 0: an E2-only run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<Summary>,
     /// The same from an HdrHistogram of [`HDR_SIGFIG`] significant digits.
-    pub latency_hdr: Summary,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_hdr: Option<Summary>,
     /// E1 by the path the device recorded (the run's path, and `fallback`).
     pub latency_by_path: BTreeMap<WakePath, PathLatency>,
     /// E2 (busy runs): background cycles lost per wake, as the driver computes it.
@@ -107,6 +111,35 @@ fn summaries(cycles: &[u64]) -> Result<PathLatency> {
     Ok(PathLatency { exact, hdr })
 }
 
+/// Whether the run's woken task reported RESUME (app parameter `resume`, default 1), i.e.
+/// whether it has E1 samples.
+pub fn reports_resume(spec: &crate::spec::RunSpec) -> bool {
+    spec.params.get("resume").copied().unwrap_or(1) != 0
+}
+
+/// The selection of a run that did not report RESUME: no samples, and the measured windows
+/// must hold none (a sample there would mean the guest reported after all).
+fn not_reported(recorded: &RecordedSamples, measured: &[usize]) -> Result<Selection> {
+    let windows = &recorded.dump_windows;
+    let stray: usize = measured
+        .iter()
+        .filter_map(|&d| windows.get(d))
+        .map(|w| w.len())
+        .sum();
+    ensure!(
+        stray == 0,
+        "the run has resume=0 (no RESUME reports), but {} holds {stray} samples in the \
+         measured stats dump(s) {measured:?}",
+        recorded.file.display()
+    );
+    Ok(Selection {
+        samples: Vec::new(),
+        method: NOT_REPORTED,
+        dumps: measured.to_vec(),
+        note: Some("resume=0: the woken task did not report RESUME; E2 only".into()),
+    })
+}
+
 /// The numbers of one wake run (see the module docs of [`super`]); shared with the latency
 /// sweep and the breakdown.
 pub fn measure(point: &Point, result: &RunResult) -> Result<WakeMetrics> {
@@ -125,12 +158,16 @@ pub fn measure(point: &Point, result: &RunResult) -> Result<WakeMetrics> {
         )
     })?;
     let measured: Vec<usize> = result.measured().map(|d| d.index).collect();
-    let sel = select_samples(recorded, &measured, guest.wakes).with_context(|| {
-        format!(
-            "selecting the measured samples of {}",
-            recorded.file.display()
-        )
-    })?;
+    let sel = if reports_resume(spec) {
+        select_samples(recorded, &measured, guest.wakes).with_context(|| {
+            format!(
+                "selecting the measured samples of {}",
+                recorded.file.display()
+            )
+        })?
+    } else {
+        not_reported(recorded, &measured)?
+    };
 
     let allowed = [
         WakePath::from_name(&spec.mechanism),
@@ -151,7 +188,11 @@ pub fn measure(point: &Point, result: &RunResult) -> Result<WakeMetrics> {
         );
     }
     let all: Vec<u64> = sel.samples.iter().map(|s| s.cycles).collect();
-    let overall = summaries(&all)?;
+    let overall = if all.is_empty() {
+        None
+    } else {
+        Some(summaries(&all)?)
+    };
     let mut by_path: BTreeMap<WakePath, Vec<u64>> = BTreeMap::new();
     for s in &sel.samples {
         by_path.entry(s.path).or_default().push(s.cycles);
@@ -192,18 +233,18 @@ pub fn measure(point: &Point, result: &RunResult) -> Result<WakeMetrics> {
     let (lost_cycles_per_wake, e2) = match &guest.background {
         None => (None, None),
         Some(bg) => {
-            let lost = lost_cycles_per_wake(bg, all.len() as u64)?;
+            let lost = lost_cycles_per_wake(bg, guest.wakes)?;
             ensure!(
                 e2_agrees(bg.lost_per_wake, lost),
                 "the guest reports {} background cycles lost per wake, the driver computes \
                  {lost:.3} from (bg_cycles_with {} - bg_units_with {} × bg_cycles_without {} / \
-                 bg_units_without {}) / {} samples",
+                 bg_units_without {}) / {} wakes",
                 bg.lost_per_wake,
                 bg.cycles_with,
                 bg.units_with,
                 bg.cycles_without,
                 bg.units_without,
-                all.len()
+                guest.wakes
             );
             let e2 = E2 {
                 bg_units_without: Num(bg.units_without),
@@ -211,7 +252,7 @@ pub fn measure(point: &Point, result: &RunResult) -> Result<WakeMetrics> {
                 bg_units_with: Num(bg.units_with),
                 bg_cycles_with: Num(bg.cycles_with),
                 cycles_per_unit_without: Num(bg.cycles_without / bg.units_without),
-                lost_cycles: Num(lost * all.len() as f64),
+                lost_cycles: Num(lost * guest.wakes as f64),
                 lost_cycles_per_wake: Num(lost),
                 lost_cycles_per_wake_guest: Num(bg.lost_per_wake),
             };
@@ -239,8 +280,8 @@ pub fn measure(point: &Point, result: &RunResult) -> Result<WakeMetrics> {
             count: all.len(),
             by_path: by_path.iter().map(|(p, c)| (*p, c.len())).collect(),
         },
-        latency: overall.exact,
-        latency_hdr: overall.hdr,
+        latency: overall.as_ref().map(|o| o.exact),
+        latency_hdr: overall.map(|o| o.hdr),
         latency_by_path,
         lost_cycles_per_wake,
         e2,
@@ -297,12 +338,12 @@ mod tests {
             measure(&p, &r).map_err(|e| format!("{e:#}"))
         };
         let m = run(&record, Some(&rec), &stats).unwrap();
-        let l = m.latency;
+        let l = m.latency.unwrap();
         assert_eq!(
             (l.count, l.p50, l.p99, l.max, l.min),
             (101, 51, 100, 1000, 1)
         );
-        assert_eq!(m.latency_hdr.p50, 51);
+        assert_eq!(m.latency_hdr.unwrap().p50, 51);
         let hwq = m.latency_by_path[&WakePath::Hwq].exact;
         assert_eq!((hwq.p50, hwq.p90, hwq.p99, hwq.mean), (50, 90, 99, 50.5));
         assert_eq!(m.latency_by_path[&WakePath::Fallback].exact.count, 1);

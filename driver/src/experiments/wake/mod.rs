@@ -2,8 +2,18 @@
 //!
 //! Sweep: wake path {irq, poll, hwq, ring} × CPU {minor, o3} × background {idle, busy}, app
 //! `wake`, the device at its default placement and latency (on-chip, 2 ns, 16 entries),
-//! `iterations` = the number of measured wakes ([`sizes`]). Per run ([`metrics::measure`],
-//! recorded as [`WakeMetrics`]):
+//! `iterations` = the number of measured wakes ([`sizes`]). Beside them, two run parameters
+//! (labels `protocol` and `report`):
+//!
+//! - **The fast protocol** (`protocol` = `fast`, point ids ending in `-fast`), for hwq and ring:
+//!   multi-shot bindings (bound once, no MMIO write per wait), hwq popped only when the
+//!   device's non-empty flag line says so, and the device's DMA cache stashing into the CPU
+//!   cluster (`CoroSchedSpec::stash`). The others run the one-shot MMIO protocol (`mmio`).
+//! - **E2 without the probe** (`report` = `off`, ids ending in `-unreported`), busy runs of
+//!   every path and protocol: the woken task does not write RESUME, the MMIO write E1 needs,
+//!   so E2 does not charge the measurement to the path. These runs have no E1 samples.
+//!
+//! Per run ([`metrics::measure`], recorded as [`WakeMetrics`]):
 //!
 //! - **E1** from the device's raw samples (`<run dir>/coro_sched_wakes.csv`, kept in the run's
 //!   `result.json` as [`crate::coro_sched::recorded::RecordedSamples`]): cycles from the tick
@@ -99,6 +109,88 @@ pub fn sizes(profile: Profile) -> Sizes {
     }
 }
 
+/// The device protocol of a run: the label `protocol`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    /// One-shot bindings re-armed by an MMIO write per wait, hwq popped by MMIO every step,
+    /// DMA cache on the membus (app parameter `protocol` = 0, no stash).
+    Mmio,
+    /// Multi-shot bindings, the hwq non-empty flag, the DMA stash into the cluster
+    /// (`protocol` = 1, `stash`).
+    Fast,
+}
+
+impl Protocol {
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Mmio => "mmio",
+            Protocol::Fast => "fast",
+        }
+    }
+
+    /// The value of the app parameter `protocol`.
+    pub fn param(self) -> u64 {
+        match self {
+            Protocol::Mmio => 0,
+            Protocol::Fast => 1,
+        }
+    }
+
+    /// The device of a run of this protocol, from the placement's device.
+    pub fn device(self, device: CoroSchedSpec) -> CoroSchedSpec {
+        CoroSchedSpec {
+            stash: self == Protocol::Fast,
+            ..device
+        }
+    }
+}
+
+/// What differs between the runs of one (cpu, path, load): the protocol and whether the woken
+/// task reports RESUME.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Variant {
+    pub protocol: Protocol,
+    pub report: bool,
+}
+
+impl Variant {
+    /// The runs as before the fast protocol: the default of every point.
+    pub const MMIO: Variant = Variant {
+        protocol: Protocol::Mmio,
+        report: true,
+    };
+
+    /// The suffix of a point id: "", "-fast", "-unreported", "-fast-unreported".
+    pub fn suffix(self) -> String {
+        let mut s = String::new();
+        if self.protocol == Protocol::Fast {
+            s.push_str("-fast");
+        }
+        if !self.report {
+            s.push_str("-unreported");
+        }
+        s
+    }
+
+    /// The variants a (path, load) runs: the MMIO protocol everywhere; the fast one for the
+    /// device paths; without the RESUME report for busy runs (E2).
+    pub fn of(path: Mechanism, busy: u64) -> Vec<Variant> {
+        let protocols: &[Protocol] = if matches!(path, Mechanism::Hwq | Mechanism::Ring) {
+            &[Protocol::Mmio, Protocol::Fast]
+        } else {
+            &[Protocol::Mmio]
+        };
+        let reports: &[bool] = if busy != 0 { &[true, false] } else { &[true] };
+        let mut out = Vec::new();
+        for &report in reports {
+            for &protocol in protocols {
+                out.push(Variant { protocol, report });
+            }
+        }
+        out
+    }
+}
+
 /// `idle` or `busy`, the label of a value of the app parameter `busy`.
 pub fn load_name(busy: u64) -> &'static str {
     if busy == 0 { "idle" } else { "busy" }
@@ -113,20 +205,40 @@ pub fn spec(
     interval: u64,
     device: CoroSchedSpec,
 ) -> RunSpec {
+    spec_of(cpu, path, busy, wakes, interval, device, Variant::MMIO)
+}
+
+/// [`spec`] of a variant: its app parameters `protocol` and `resume`, its device's stash.
+pub fn spec_of(
+    cpu: Cpu,
+    path: Mechanism,
+    busy: u64,
+    wakes: u64,
+    interval: u64,
+    device: CoroSchedSpec,
+    variant: Variant,
+) -> RunSpec {
+    let mut params = vec![
+        ("busy".to_string(), busy),
+        ("interval".to_string(), interval),
+    ];
+    if variant.protocol != Protocol::Mmio {
+        params.push(("protocol".to_string(), variant.protocol.param()));
+    }
+    if !variant.report {
+        params.push(("resume".to_string(), 0));
+    }
     RunSpec::new(SpecRequest {
         app: App::Wake,
         mechanism: Some(path.name()),
         cores: 1,
         iterations: wakes,
         seed: SEED,
-        params: &[
-            ("busy".to_string(), busy),
-            ("interval".to_string(), interval),
-        ],
+        params: &params,
         sim: SimSpec::Gem5 {
             cpu,
             max_ticks: MAX_TICKS,
-            coro_sched: Some(device),
+            coro_sched: Some(variant.protocol.device(device)),
             loadgen: None,
         },
     })
@@ -135,13 +247,30 @@ pub fn spec(
 
 /// The point `<cpu>-<path>-<load>` of a wake run, labelled by cpu, path and load.
 pub fn point(cpu: Cpu, path: Mechanism, busy: u64, spec: RunSpec) -> Point {
+    point_of(cpu, path, busy, spec, Variant::MMIO)
+}
+
+/// [`point`] of a variant: the id gets [`Variant::suffix`], the labels `protocol` and
+/// `report`.
+pub fn point_of(cpu: Cpu, path: Mechanism, busy: u64, spec: RunSpec, variant: Variant) -> Point {
     Point {
-        id: format!("{}-{}-{}", cpu.name(), path.name(), load_name(busy)),
+        id: format!(
+            "{}-{}-{}{}",
+            cpu.name(),
+            path.name(),
+            load_name(busy),
+            variant.suffix()
+        ),
         spec,
         labels: BTreeMap::from([
             ("cpu".to_string(), cpu.name().to_string()),
             ("path".to_string(), path.name().to_string()),
             ("load".to_string(), load_name(busy).to_string()),
+            ("protocol".to_string(), variant.protocol.name().to_string()),
+            (
+                "report".to_string(),
+                if variant.report { "on" } else { "off" }.to_string(),
+            ),
         ]),
     }
 }
@@ -161,15 +290,18 @@ impl Experiment for Wake {
         for &cpu in s.cpus {
             for &busy in s.busy {
                 for &path in s.paths {
-                    let spec = spec(
-                        cpu,
-                        path,
-                        busy,
-                        s.wakes,
-                        s.interval,
-                        CoroSchedSpec::default(),
-                    );
-                    points.push(point(cpu, path, busy, spec));
+                    for variant in Variant::of(path, busy) {
+                        let spec = spec_of(
+                            cpu,
+                            path,
+                            busy,
+                            s.wakes,
+                            s.interval,
+                            CoroSchedSpec::default(),
+                            variant,
+                        );
+                        points.push(point_of(cpu, path, busy, spec, variant));
+                    }
                 }
             }
         }
@@ -290,7 +422,7 @@ pub(crate) mod tests {
             &[("resumesByPath::hwq", 1.0)],
         );
         let mut m = measure(&p, &r).unwrap();
-        m.latency.mean = mean;
+        m.latency.as_mut().unwrap().mean = mean;
         m
     }
 
@@ -308,19 +440,34 @@ pub(crate) mod tests {
     #[test]
     fn points_cover_paths_cpus_and_loads() {
         let points = Wake.points(Profile::Quick);
-        assert_eq!(points.len(), 16);
+        // Per CPU: idle irq, poll, hwq ×2, ring ×2 (MMIO and fast protocol); busy the same,
+        // with and without the RESUME report.
+        assert_eq!(points.len(), 2 * (6 + 2 * 6));
         assert_eq!(points[0].id, "minor-irq-idle");
-        assert_eq!(points[15].id, "o3-ring-busy");
+        assert_eq!(points[3].id, "minor-hwq-idle-fast");
+        assert_eq!(points[35].id, "o3-ring-busy-fast-unreported");
         for p in &points {
             assert_eq!(p.spec.iterations, 1000);
             assert_eq!(p.spec.seed, SEED);
-            assert_eq!(p.spec.sim.coro_sched(), Some(&CoroSchedSpec::default()));
+            let fast = p.labels["protocol"] == "fast";
+            assert_eq!(p.id.contains("-fast"), fast);
+            let stash = CoroSchedSpec {
+                stash: fast,
+                ..CoroSchedSpec::default()
+            };
+            assert_eq!(p.spec.sim.coro_sched(), Some(&stash));
             let cfg = p.spec.run_config().unwrap();
             assert_eq!(cfg.device_base, 0x2D00_0000);
             assert_eq!(
                 cfg.param("busy"),
                 Some(u64::from(p.labels["load"] == "busy"))
             );
+            assert_eq!(cfg.param("protocol"), Some(u64::from(fast)));
+            let reported = p.labels["report"] == "on";
+            assert_eq!(cfg.param("resume"), Some(u64::from(reported)));
+            assert_eq!(p.id.ends_with("-unreported"), !reported);
+            assert!(reported || p.labels["load"] == "busy", "{}", p.id);
+            assert!(!fast || matches!(p.labels["path"].as_str(), "hwq" | "ring"));
         }
         assert!(
             Wake.points(Profile::Full)

@@ -17,6 +17,8 @@ use crate::coro_sched::recorded::{RecordedSamples, Wake};
 /// How the samples of the measured phase were picked.
 pub const BY_DUMP_WINDOW: &str = "stats-dump-window";
 pub const LAST_WAKES: &str = "last-wakes";
+/// A run that did not report RESUME (app parameter `resume` = 0): no samples.
+pub const NOT_REPORTED: &str = "not-reported";
 
 /// The samples of the measured phase.
 #[derive(Clone, Debug, PartialEq)]

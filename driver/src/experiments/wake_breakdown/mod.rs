@@ -68,7 +68,7 @@ pub struct Sizes {
     pub interval: u64,
 }
 
-/// Every path, idle and busy.
+/// Every path, idle and busy (the device paths with the MMIO protocol and the fast one).
 const EVERY_PATH: &[(Mechanism, u64)] = &[
     (Mechanism::Irq, 0),
     (Mechanism::Poll, 0),
@@ -264,7 +264,10 @@ impl Bracketed {
 /// The breakdown of one stamped run.
 pub fn measure(point: &Point, result: &RunResult) -> Result<BreakdownMetrics> {
     let e1 = wake::measure(point, result)?;
-    let total = e1.latency.mean;
+    let latency = e1
+        .latency
+        .context("a stamped run must report RESUME (app parameter resume = 1): no E1 samples")?;
+    let total = latency.mean;
     let (b, probe, record) = stamped_record(&result.results)?;
     let dominant = b
         .patterns
@@ -280,7 +283,7 @@ pub fn measure(point: &Point, result: &RunResult) -> Result<BreakdownMetrics> {
     let net_total = before_first + steps.iter().map(|s| s.2).sum::<f64>();
     let bracket = record.bracket_cycles;
     Ok(BreakdownMetrics {
-        latency: e1.latency,
+        latency,
         stamped_total: Num(total),
         probe_cycles: Num(probe),
         stamps_per_wake: p.stages.len(),
@@ -341,16 +344,23 @@ impl Experiment for WakeBreakdown {
         let mut points = Vec::new();
         for &cpu in s.cpus {
             for &(path, busy) in s.runs {
-                let mut spec = wake::spec(
-                    cpu,
-                    path,
-                    busy,
-                    s.wakes,
-                    s.interval,
-                    CoroSchedSpec::default(),
-                );
-                spec.params.insert(STAMPS_PARAM.into(), 1);
-                points.push(wake::point(cpu, path, busy, spec));
+                // The stamped runs report RESUME: their total is E1's.
+                for variant in wake::Variant::of(path, busy)
+                    .into_iter()
+                    .filter(|v| v.report)
+                {
+                    let mut spec = wake::spec_of(
+                        cpu,
+                        path,
+                        busy,
+                        s.wakes,
+                        s.interval,
+                        CoroSchedSpec::default(),
+                        variant,
+                    );
+                    spec.params.insert(STAMPS_PARAM.into(), 1);
+                    points.push(wake::point_of(cpu, path, busy, spec, variant));
+                }
             }
         }
         points

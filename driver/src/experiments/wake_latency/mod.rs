@@ -29,6 +29,13 @@
 //!   entries carry `reference_latency_ns` and `reference_mean`);
 //! - `crossover_same_latency`: irq at the same L, i.e. the event source moved together with the
 //!   scheduler device ([`crossovers_same_latency`]).
+//!
+//! **Placement.** Besides the on-chip latencies, every path also runs with the device off-chip
+//! (`--coro-placement off-chip`: on the I/O bus behind the 50 ns bridge, its DMA through the
+//! I/O cache), point `<cpu>-<path>-off-chip`. The event source is the same device, so it moves
+//! off-chip too: irq's status read and acknowledge cross the I/O bus as hwq's pop does.
+//! `analysis.placement` gives each path's mean there and its ratio to irq's
+//! ([`placements`]).
 
 mod crossover;
 mod figure;
@@ -42,7 +49,7 @@ use serde_json::{Value, json};
 
 use super::wake::{self, WakeMetrics};
 use super::{Experiment, Profile, Record, ResultsFile, label_values};
-use crate::coro_sched::{CoroSchedSpec, DEFAULT_PIO_LATENCY, Latency};
+use crate::coro_sched::{CoroSchedSpec, DEFAULT_PIO_LATENCY, Latency, Placement};
 use crate::figures::format_value;
 use crate::results::RunResult;
 use crate::spec::Cpu;
@@ -87,7 +94,7 @@ pub fn sizes(profile: Profile) -> Sizes {
         Profile::Quick => Sizes {
             wakes: 1_000,
             cpus: &[Cpu::O3],
-            paths: &[Mechanism::Irq, Mechanism::Hwq],
+            paths: &[Mechanism::Irq, Mechanism::Hwq, Mechanism::Ring],
             latencies_ns: &[1, 10, 50, 225],
             interval: 10_000,
         },
@@ -108,7 +115,10 @@ fn latency_of(r: &Record) -> Option<f64> {
 
 /// The mean event-to-resume cycles of a record ([`WakeMetrics::latency`]).
 fn mean_of(r: &Record) -> Option<f64> {
-    r.metrics_as::<WakeMetrics>().ok().map(|m| m.latency.mean)
+    r.metrics_as::<WakeMetrics>()
+        .ok()
+        .and_then(|m| m.latency)
+        .map(|l| l.mean)
 }
 
 /// Whether a record is a run of `path` on `cpu`.
@@ -221,6 +231,75 @@ fn point(s: &Sizes, cpu: Cpu, path: Mechanism, latency: Latency) -> Point {
     }
 }
 
+/// One run with the device off-chip (at the default access latency): id
+/// `<cpu>-<path>-off-chip`, label `placement`; no `pio_latency_ns` label, so it is not a point
+/// of the on-chip latency curves.
+fn off_chip_point(s: &Sizes, cpu: Cpu, path: Mechanism) -> Point {
+    let device = CoroSchedSpec {
+        placement: Placement::OffChip,
+        ..CoroSchedSpec::default()
+    };
+    Point {
+        id: format!(
+            "{}-{}-{}",
+            cpu.name(),
+            path.name(),
+            Placement::OffChip.name()
+        ),
+        spec: wake::spec(cpu, path, 0, s.wakes, s.interval, device),
+        labels: BTreeMap::from([
+            ("cpu".to_string(), cpu.name().to_string()),
+            ("path".to_string(), path.name().to_string()),
+            ("load".to_string(), wake::load_name(0).to_string()),
+            (
+                "placement".to_string(),
+                Placement::OffChip.name().to_string(),
+            ),
+        ]),
+    }
+}
+
+/// Per CPU and path, the off-chip run's mean and its ratio to irq's off-chip mean (the event
+/// source moved with the device), beside the path's on-chip mean at the reference latency.
+pub fn placements(file: &ResultsFile) -> Vec<Value> {
+    let off_chip = |cpu: &str, path: &str| {
+        file.records
+            .iter()
+            .find(|r| {
+                is_run_of(r, cpu, path)
+                    && r.labels.get("placement").map(String::as_str)
+                        == Some(Placement::OffChip.name())
+            })
+            .and_then(mean_of)
+    };
+    let on_chip = |cpu: &str, path: &str| {
+        series(file, cpu, path)
+            .into_iter()
+            .find(|(l, _)| *l == REFERENCE_LATENCY.ns())
+            .map(|(_, m)| m)
+    };
+    let mut out = Vec::new();
+    for cpu in label_values(file, "cpu") {
+        let irq = off_chip(&cpu, BASELINE.name());
+        let mut paths = vec![BASELINE.name()];
+        paths.extend(challengers(file));
+        for path in paths {
+            let Some(mean) = off_chip(&cpu, path) else {
+                continue;
+            };
+            out.push(json!({
+                "cpu": cpu,
+                "path": path,
+                "off_chip_mean": mean,
+                "off_chip_vs_irq": irq.map(|i| mean / i),
+                "on_chip_mean": on_chip(&cpu, path),
+                "on_chip_latency_ns": REFERENCE_LATENCY.ns(),
+            }));
+        }
+    }
+    out
+}
+
 /// One crossover in `analysis`: who against whom, in words, and the [`Crossover`]'s fields.
 fn crossover_json(cpu: &str, path: &str, versus: &str, c: &Crossover) -> Value {
     let mut v = json!({
@@ -269,6 +348,9 @@ impl Experiment for WakeLatency {
             if !points.iter().any(|p| p.id == reference.id) {
                 points.push(reference);
             }
+            for &path in s.paths {
+                points.push(off_chip_point(&s, cpu, path));
+            }
         }
         points
     }
@@ -295,6 +377,12 @@ impl Experiment for WakeLatency {
         Ok(json!({
             "crossover": against_reference,
             "crossover_same_latency": same_latency,
+            "placement": placements(file),
+            "definition_placement": "per CPU and path: mean event-to-resume cycles with the \
+                                     device off-chip on the I/O bus (the event source with it) \
+                                     at the default access latency, and its ratio to irq's \
+                                     off-chip mean; on_chip_mean is the same path on-chip at \
+                                     on_chip_latency_ns",
             "definition": "per CPU and path: the scheduler-device access latency (pio_latency, \
                            ns) at which the path's mean event-to-resume cycles stop being smaller \
                            than the fixed irq reference's (irq with the event source at its \
@@ -351,6 +439,17 @@ impl Experiment for WakeLatency {
             out.push_str(&format!(
                 "{cpu}: {}\n",
                 c.describe(path, &same_latency_name())
+            ));
+        }
+        for p in placements(file) {
+            out.push_str(&format!(
+                "{} {} off-chip (event source too): {:.1} cycles, {} × irq off-chip\n",
+                p["cpu"].as_str().unwrap_or("?"),
+                p["path"].as_str().unwrap_or("?"),
+                p["off_chip_mean"].as_f64().unwrap_or(f64::NAN),
+                p["off_chip_vs_irq"]
+                    .as_f64()
+                    .map_or_else(|| "-".into(), |r| format!("{r:.2}"))
             ));
         }
         out
@@ -478,18 +577,28 @@ mod tests {
     #[test]
     fn points_and_sizes() {
         let quick = WakeLatency.points(Profile::Quick);
-        // 4 latencies × 2 paths, and the irq reference at 2 ns that quick does not sweep.
-        assert_eq!(quick.len(), 9);
+        // 4 latencies × 3 paths, the irq reference at 2 ns that quick does not sweep, and
+        // each path off-chip.
+        assert_eq!(quick.len(), 4 * 3 + 1 + 3);
         assert_eq!(quick[0].id, "o3-irq-1ns");
-        assert_eq!(quick[8].id, "o3-irq-2ns");
+        assert_eq!(quick[12].id, "o3-irq-2ns");
+        assert_eq!(quick[13].id, "o3-irq-off-chip");
+        let off = quick.iter().find(|p| p.id == "o3-ring-off-chip").unwrap();
+        let d = off.spec.sim.coro_sched().unwrap();
+        assert_eq!(
+            (d.placement, d.pio_latency),
+            (Placement::OffChip, DEFAULT_PIO_LATENCY)
+        );
+        assert_eq!(off.spec.run_config().unwrap().device_base, 0x1003_0000);
+        assert!(!off.labels.contains_key("pio_latency_ns"));
         let p = quick.iter().find(|p| p.id == "o3-hwq-225ns").unwrap();
         let d = p.spec.sim.coro_sched().unwrap();
         assert_eq!(d.pio_latency.to_string(), "225ns");
         assert_eq!(p.spec.params["busy"], 0);
         assert_eq!(p.spec.run_config().unwrap().device_base, 0x2D00_0000);
         // Full sweeps 2 ns: its irq runs at 2 ns are the references, not extra runs.
-        assert_eq!(WakeLatency.points(Profile::Full).len(), 2 * 3 * 8);
-        assert_eq!(WakeLatency.points(Profile::Smoke).len(), 2 * 2);
+        assert_eq!(WakeLatency.points(Profile::Full).len(), 2 * (3 * 8 + 3));
+        assert_eq!(WakeLatency.points(Profile::Smoke).len(), 2 * 2 + 2);
     }
 
     fn file(points: &[(&str, &str, u64, f64)]) -> ResultsFile {

@@ -66,9 +66,13 @@ pub fn check_device_line(log: &str, want: Option<&CoroSchedSpec>) -> Result<(), 
                 ("placement", d.placement.name().to_string()),
                 ("pio_latency", d.pio_latency.to_string()),
                 ("queue_depth", d.queue_depth.to_string()),
+                ("stash", crate::coro_sched::stash_name(d.stash).to_string()),
             ];
             for (key, want) in expect {
-                match kv.get(key) {
+                // A config from before the stash option prints no `stash`: it had none.
+                let off = crate::coro_sched::stash_name(false).to_string();
+                let got = kv.get(key).or((key == "stash").then_some(&off));
+                match got {
                     Some(v) if *v == want => {}
                     got => diffs.push(format!(
                         "{key} {} (asked for {want})",
