@@ -109,11 +109,11 @@ fn every_experiment_gathers_summarises_and_draws() {
         );
     let results = env.root.join("results");
 
-    // E1/E2: 16 points of the MMIO protocol, 8 of the fast one (hwq and ring), and the busy
-    // ones again without the RESUME report (12); every number traceable to its run and device
-    // configuration.
+    // E1/E2: 16 points of the MMIO protocol, 8 of the fast one (hwq and ring), 4 of the lean
+    // irq frame, and the busy ones again without the RESUME report (14); every number
+    // traceable to its run and device configuration.
     let file: ResultsFile = read(&results.join("wake.json"));
-    assert_eq!(file.records.len(), 36);
+    assert_eq!(file.records.len(), 42);
     for r in &file.records {
         assert_eq!(r.seed, 1);
         assert_eq!(r.spec.iterations, 1000);

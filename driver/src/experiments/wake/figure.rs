@@ -44,7 +44,7 @@ impl<'a> WakeRuns<'a> {
     /// variants.
     fn series(&self) -> Vec<String> {
         let present: Vec<String> = self.runs.iter().map(|(r, _)| series_of(r)).collect();
-        [Protocol::Mmio, Protocol::Fast]
+        [Protocol::Mmio, Protocol::LeanIrq, Protocol::Fast]
             .into_iter()
             .flat_map(|v| PATHS.iter().map(move |p| series_name(p.name(), v)))
             .filter(|s| present.contains(s))
@@ -73,6 +73,7 @@ fn series_of(r: &Record) -> String {
     let path = r.labels.get("path").map_or("", String::as_str);
     let protocol = match r.labels.get("protocol").map(String::as_str) {
         Some(p) if p == Protocol::Fast.name() => Protocol::Fast,
+        Some(p) if p == Protocol::LeanIrq.name() => Protocol::LeanIrq,
         _ => Protocol::Mmio,
     };
     series_name(path, protocol)
@@ -88,6 +89,7 @@ pub fn series_name(path: &str, protocol: Protocol) -> String {
     match protocol {
         Protocol::Mmio => path.to_string(),
         Protocol::Fast => format!("{path} fast"),
+        Protocol::LeanIrq => format!("{path} lean"),
     }
 }
 

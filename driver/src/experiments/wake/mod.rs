@@ -9,6 +9,10 @@
 //!   multi-shot bindings (bound once, no MMIO write per wait), hwq popped only when the
 //!   device's non-empty flag line says so, and the device's DMA cache stashing into the CPU
 //!   cluster (`CoroSchedSpec::stash`). The others run the one-shot MMIO protocol (`mmio`).
+//! - **The lean irq frame** (`protocol` = `lean`, ids ending in `-lean`), for irq only: the
+//!   same path with the kernel's lean IRQ entry (integer caller-saved registers only, FP/SIMD
+//!   saved lazily; docs/lean-irq.md), the strongest software baseline every device ratio is
+//!   stated against. Not a device protocol, but a variant on the same axis of the figures.
 //! - **E2 without the probe** (`report` = `off`, ids ending in `-unreported`), busy runs of
 //!   every path and protocol: the woken task does not write RESUME, the MMIO write E1 needs,
 //!   so E2 does not charge the measurement to the path. These runs have no E1 samples.
@@ -42,7 +46,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use runconfig::{App, Choice, Mechanism};
+use runconfig::{App, Choice, IrqFrame, Mechanism};
 use serde_json::Value;
 
 use super::{Experiment, Profile, ResultsFile};
@@ -118,6 +122,9 @@ pub enum Protocol {
     /// Multi-shot bindings, the hwq non-empty flag, the DMA stash into the cluster
     /// (`protocol` = 1, `stash`).
     Fast,
+    /// The irq path with the lean IRQ frame (`RunSpec::irq_frame` = `lean`); the device as in
+    /// [`Protocol::Mmio`].
+    LeanIrq,
 }
 
 impl Protocol {
@@ -125,13 +132,14 @@ impl Protocol {
         match self {
             Protocol::Mmio => "mmio",
             Protocol::Fast => "fast",
+            Protocol::LeanIrq => "lean",
         }
     }
 
     /// The value of the app parameter `protocol`.
     pub fn param(self) -> u64 {
         match self {
-            Protocol::Mmio => 0,
+            Protocol::Mmio | Protocol::LeanIrq => 0,
             Protocol::Fast => 1,
         }
     }
@@ -163,8 +171,10 @@ impl Variant {
     /// The suffix of a point id: "", "-fast", "-unreported", "-fast-unreported".
     pub fn suffix(self) -> String {
         let mut s = String::new();
-        if self.protocol == Protocol::Fast {
-            s.push_str("-fast");
+        match self.protocol {
+            Protocol::Fast => s.push_str("-fast"),
+            Protocol::LeanIrq => s.push_str("-lean"),
+            Protocol::Mmio => {}
         }
         if !self.report {
             s.push_str("-unreported");
@@ -173,12 +183,12 @@ impl Variant {
     }
 
     /// The variants a (path, load) runs: the MMIO protocol everywhere; the fast one for the
-    /// device paths; without the RESUME report for busy runs (E2).
+    /// device paths; the lean frame for irq; without the RESUME report for busy runs (E2).
     pub fn of(path: Mechanism, busy: u64) -> Vec<Variant> {
-        let protocols: &[Protocol] = if matches!(path, Mechanism::Hwq | Mechanism::Ring) {
-            &[Protocol::Mmio, Protocol::Fast]
-        } else {
-            &[Protocol::Mmio]
+        let protocols: &[Protocol] = match path {
+            Mechanism::Hwq | Mechanism::Ring => &[Protocol::Mmio, Protocol::Fast],
+            Mechanism::Irq => &[Protocol::Mmio, Protocol::LeanIrq],
+            _ => &[Protocol::Mmio],
         };
         let reports: &[bool] = if busy != 0 { &[true, false] } else { &[true] };
         let mut out = Vec::new();
@@ -222,13 +232,13 @@ pub fn spec_of(
         ("busy".to_string(), busy),
         ("interval".to_string(), interval),
     ];
-    if variant.protocol != Protocol::Mmio {
+    if variant.protocol == Protocol::Fast {
         params.push(("protocol".to_string(), variant.protocol.param()));
     }
     if !variant.report {
         params.push(("resume".to_string(), 0));
     }
-    RunSpec::new(SpecRequest {
+    let spec = RunSpec::new(SpecRequest {
         app: App::Wake,
         mechanism: Some(path.name()),
         cores: 1,
@@ -242,7 +252,12 @@ pub fn spec_of(
             loadgen: None,
         },
     })
-    .expect("wake paths and parameters come from the app's own lists")
+    .expect("wake paths and parameters come from the app's own lists");
+    if variant.protocol == Protocol::LeanIrq {
+        spec.with_irq_frame(IrqFrame::Lean)
+    } else {
+        spec
+    }
 }
 
 /// The point `<cpu>-<path>-<load>` of a wake run, labelled by cpu, path and load.
@@ -440,12 +455,13 @@ pub(crate) mod tests {
     #[test]
     fn points_cover_paths_cpus_and_loads() {
         let points = Wake.points(Profile::Quick);
-        // Per CPU: idle irq, poll, hwq ×2, ring ×2 (MMIO and fast protocol); busy the same,
-        // with and without the RESUME report.
-        assert_eq!(points.len(), 2 * (6 + 2 * 6));
+        // Per CPU: idle irq ×2 (full and lean frame), poll, hwq ×2, ring ×2 (MMIO and fast
+        // protocol); busy the same, with and without the RESUME report.
+        assert_eq!(points.len(), 2 * (7 + 2 * 7));
         assert_eq!(points[0].id, "minor-irq-idle");
-        assert_eq!(points[3].id, "minor-hwq-idle-fast");
-        assert_eq!(points[35].id, "o3-ring-busy-fast-unreported");
+        assert_eq!(points[1].id, "minor-irq-idle-lean");
+        assert_eq!(points[4].id, "minor-hwq-idle-fast");
+        assert_eq!(points[41].id, "o3-ring-busy-fast-unreported");
         for p in &points {
             assert_eq!(p.spec.iterations, 1000);
             assert_eq!(p.spec.seed, SEED);
@@ -468,6 +484,10 @@ pub(crate) mod tests {
             assert_eq!(p.id.ends_with("-unreported"), !reported);
             assert!(reported || p.labels["load"] == "busy", "{}", p.id);
             assert!(!fast || matches!(p.labels["path"].as_str(), "hwq" | "ring"));
+            let lean = p.labels["protocol"] == "lean";
+            assert_eq!(p.id.contains("-lean"), lean);
+            assert_eq!(p.spec.irq_frame == "lean", lean, "{}", p.id);
+            assert!(!lean || p.labels["path"] == "irq");
         }
         assert!(
             Wake.points(Profile::Full)

@@ -22,7 +22,7 @@ pub fn bars(file: &ResultsFile) -> Result<Vec<Bar>> {
     for cpu in label_values(file, "cpu") {
         for load in ["idle", "busy"] {
             for path in label_values(file, "path") {
-                for protocol in [Protocol::Mmio, Protocol::Fast] {
+                for protocol in [Protocol::Mmio, Protocol::LeanIrq, Protocol::Fast] {
                     if let Some(r) = file.records.iter().find(|r| {
                         r.labels.get("cpu") == Some(&cpu)
                             && r.labels.get("path") == Some(&path)
