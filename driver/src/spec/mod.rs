@@ -17,6 +17,11 @@ mod error;
 
 pub use error::{SpecError, list};
 
+/// The service app's parameter with the LoadGenNic's base (0: the software NIC).
+pub const SERVICE_NIC_PARAM: &str = "nic";
+/// The service app's wake-path parameter (a `WakePath` code).
+pub const SERVICE_WAKE_PATH_PARAM: &str = "wake_path";
+
 /// The simulator a run uses; decides the guest's platform field and how the run is launched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -238,6 +243,15 @@ impl RunSpec {
             seen.push(name);
             params.insert(name.clone(), *value);
         }
+        // The service app finds the LoadGenNic through its `nic` parameter: whenever the
+        // machine has the NIC, the driver passes the base where the config puts it, unless the
+        // caller gave one.
+        if app == App::Service
+            && req.sim.loadgen().is_some()
+            && !req.params.iter().any(|(n, _)| n == SERVICE_NIC_PARAM)
+        {
+            params.insert(SERVICE_NIC_PARAM.into(), loadgen_nic_regs::system::BASE);
+        }
         Ok(RunSpec {
             app: app.name().into(),
             mechanism: mechanism.name().into(),
@@ -273,6 +287,9 @@ impl RunSpec {
                 max,
             });
         }
+        if self.app == App::Service.name() {
+            return self.check_service_runnable();
+        }
         if self.app != App::Wake.name() || self.sim.coro_sched().is_some() {
             return Ok(());
         }
@@ -284,6 +301,33 @@ impl RunSpec {
         }
         if self.cores < 2 {
             return Err(SpecError::WakeNeedsTwoCores);
+        }
+        Ok(())
+    }
+
+    /// The service app's needs: the NIC its `nic` parameter names, two cores for the software
+    /// NIC, and the CoroSched device for the `hwq` and `ring` wake paths.
+    fn check_service_runnable(&self) -> Result<(), SpecError> {
+        let param = |name: &str| self.params.get(name).copied().unwrap_or(0);
+        let nic = param(SERVICE_NIC_PARAM);
+        let has_nic = self.sim.loadgen().is_some();
+        if nic != 0 && !has_nic {
+            return Err(SpecError::ServiceNicMissing { base: nic });
+        }
+        if nic == 0 && has_nic {
+            return Err(SpecError::ServiceNicUnused);
+        }
+        if nic == 0 && self.cores < 2 {
+            return Err(SpecError::ServiceNeedsTwoCores);
+        }
+        let path = runconfig::WakePath::from_code(param(SERVICE_WAKE_PATH_PARAM));
+        if let Some(p @ (runconfig::WakePath::Hwq | runconfig::WakePath::Ring)) = path
+            && self.sim.coro_sched().is_none()
+        {
+            return Err(SpecError::NeedsDevice {
+                mechanism: p.name().into(),
+                sim: self.sim(),
+            });
         }
         Ok(())
     }

@@ -12,6 +12,11 @@
 //!   throughput, and its two targets.
 
 pub mod budget;
+pub mod experiment;
+pub mod figure;
 pub mod grid;
 pub mod metrics;
+pub mod point_metrics;
+pub mod points;
+pub mod service_record;
 pub mod slo;
