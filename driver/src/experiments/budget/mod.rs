@@ -51,8 +51,8 @@ pub fn sizes(profile: Profile) -> Sizes {
         },
         Profile::Quick => Sizes {
             cpu: Cpu::Minor,
-            requests: 500,
-            warmup: 50,
+            requests: 300,
+            warmup: 30,
         },
         Profile::Full => Sizes {
             cpu: Cpu::O3,
@@ -250,8 +250,8 @@ mod tests {
     #[test]
     fn the_tick_limit_covers_the_arrivals_twice() {
         let s = sizes(Profile::Quick);
-        // 550 arrivals at 100 k/s: 5.5 ms; twice plus 2 ms.
-        assert_eq!(max_ticks(&s), 13_000_000_000);
+        // 330 arrivals at 100 k/s: 3.3 ms; twice plus 2 ms.
+        assert_eq!(max_ticks(&s), 8_600_000_000);
         assert_eq!(
             max_ticks(&Sizes {
                 requests: 1,

@@ -14,6 +14,8 @@ use crate::results::RunResult;
 pub const ANALYTIC_TOLERANCE: f64 = 0.10;
 /// gem5 ticks per ns (1 ps ticks).
 pub const TICKS_PER_NS: f64 = 1000.0;
+/// The cores' cycles per ns.
+pub const CYCLES_PER_NS: f64 = crate::loadgen::CPU_HZ as f64 / 1e9;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PointMetrics {
@@ -79,8 +81,9 @@ pub fn measured_cycles(result: &RunResult) -> Result<f64> {
     Ok(sum)
 }
 
-/// The numbers of one E4 run; with `analytic`, also the M/G/1 check. The per-request records
-/// are read from the run's directory, which the sweep has just made or resumed.
+/// The numbers of one E4 run; with `analytic`, also the M/G/1 check (λ and the service times
+/// from the NIC's records, the per-request overhead from gem5's cycles). The per-request
+/// records are read from the run's directory, which the sweep has just made or resumed.
 pub fn measure(result: &RunResult, analytic: bool) -> Result<PointMetrics> {
     let summary = result
         .requests
@@ -94,18 +97,20 @@ pub fn measure(result: &RunResult, analytic: bool) -> Result<PointMetrics> {
         overhead_per_request(window, service.received, completed, service.work_cycles)
             .context("no measured request completed")
     };
+    let overhead_cycles = overhead(cycles)?;
     let records = read_records(&result.run_dir.join(crate::requests::RECORDS_FILE))?;
-    let idle_overhead = idle_overhead_ns(&records, TICKS_PER_NS);
-    let analytic = match (analytic, idle_overhead) {
-        (false, _) => None,
-        (true, None) => anyhow::bail!(
-            "the analytic check is impossible: no measured request found the server idle, so \
-             there is no per-request overhead"
-        ),
-        (true, Some(o)) => Some(
+    // M/G/1's service time is the time the core is busy per request: the drawn service time
+    // plus the cycles outside service work that gem5 counted in the window. (The records' idle
+    // overhead is a latency, which also holds the wake from the idle state; it is kept for
+    // comparison.)
+    let analytic = if analytic {
+        let o = overhead_cycles / CYCLES_PER_NS;
+        Some(
             check_mg1(&records, TICKS_PER_NS, o, ANALYTIC_TOLERANCE)
                 .map_err(|e| anyhow::anyhow!("the analytic check is impossible: {e}"))?,
-        ),
+        )
+    } else {
+        None
     };
     Ok(PointMetrics {
         load,
@@ -113,9 +118,9 @@ pub fn measure(result: &RunResult, analytic: bool) -> Result<PointMetrics> {
         outstanding_ids: summary.outstanding_ids.clone(),
         mean_service_ns: summary.service_ns.as_ref().map(|p| p.mean),
         work_to_drawn: summary.work_to_drawn,
-        overhead_cycles_per_request: overhead(cycles)?,
+        overhead_cycles_per_request: overhead_cycles,
         guest_overhead_cycles_per_request: overhead(service.window_cycles)?,
-        idle_overhead_ns: idle_overhead,
+        idle_overhead_ns: idle_overhead_ns(&records, TICKS_PER_NS),
         yields: service.yields,
         forced_yields: service.forced_yields,
         preemptions: service.preemptions,
