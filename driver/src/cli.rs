@@ -364,7 +364,7 @@ mod tests {
         assert!(
             e.contains(
                 "unknown experiment 'e9'; valid experiments: wake, wake-latency, wake-breakdown, \
-                 context-switch (or all for every one)"
+                 context-switch, load, budget (or all for every one)"
             ),
             "{e}"
         );

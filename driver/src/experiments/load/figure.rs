@@ -42,9 +42,12 @@ impl Y {
     }
 }
 
+/// Points of a curve, (x, y).
+pub type Curve = Vec<(f64, f64)>;
+
 /// One policy's curve split into its sound points and its overloaded tail (which starts at the
 /// last sound point, so the two join).
-pub fn split_curve(points: &[(f64, f64, bool)]) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+pub fn split_curve(points: &[(f64, f64, bool)]) -> (Curve, Curve) {
     let mut sorted = points.to_vec();
     sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
     let sound: Vec<(f64, f64)> = sorted.iter().filter(|p| !p.2).map(|p| (p.0, p.1)).collect();
