@@ -41,6 +41,8 @@ pub struct PointMetrics {
     pub preemptions: f64,
     /// The policy's costs measured by the guest at the start of the run.
     pub costs: PolicyCosts,
+    /// Tolerated CoroSched error bits the run raised (`SPURIOUS_RESUME` on the poll path).
+    pub coro_errors: u64,
     /// The M/G/1 check (fcfs, `exp:MEAN`, the analytic loads only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analytic: Option<AnalyticCheck>,
@@ -125,6 +127,7 @@ pub fn measure(result: &RunResult, analytic: bool) -> Result<PointMetrics> {
         forced_yields: service.forced_yields,
         preemptions: service.preemptions,
         costs: service.costs.clone(),
+        coro_errors: service.coro_errors,
         analytic,
     })
 }

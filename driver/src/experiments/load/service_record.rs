@@ -33,6 +33,12 @@ pub struct ServiceRecord {
     pub preemption_cycles: Option<Num>,
 }
 
+/// CoroSched error bits that do not invalidate a service run: `SPURIOUS_RESUME`, a latency
+/// stamp (`RESUME`) written by the receive path with no device wake outstanding, which the
+/// `poll` path does when it finds a descriptor without having slept (the device records no
+/// sample; the requests are served as on the other paths). The bits are kept in the metrics.
+pub const TOLERATED_CORO_ERRORS: u64 = 1 << coro_sched_regs::error_code::SPURIOUS_RESUME;
+
 fn get(v: Option<Num>, field: &str) -> Result<f64> {
     v.map(|n| n.0)
         .with_context(|| format!("the service record has no \"{field}\""))
@@ -49,6 +55,8 @@ pub struct Service {
     pub forced_yields: f64,
     pub preemptions: f64,
     pub greedy_items: f64,
+    /// The CoroSched error bits (only tolerated ones: [`TOLERATED_CORO_ERRORS`]).
+    pub coro_errors: u64,
     pub costs: PolicyCosts,
 }
 
@@ -64,15 +72,12 @@ pub struct PolicyCosts {
 impl Service {
     pub fn of(result: &RunResult) -> Result<Service> {
         let r: ServiceRecord = bench_record(&result.results, "service")?;
-        let errors = (
-            get(r.nic_errors, "nic_errors")?,
-            get(r.coro_errors, "coro_errors")?,
-        );
+        let nic_errors = get(r.nic_errors, "nic_errors")? as u64;
+        let coro_errors = get(r.coro_errors, "coro_errors")? as u64;
         ensure!(
-            errors == (0.0, 0.0),
-            "the run raised error bits: NIC {:#x}, CoroSched {:#x} (see the run's console log)",
-            errors.0 as u64,
-            errors.1 as u64
+            nic_errors == 0 && coro_errors & !TOLERATED_CORO_ERRORS == 0,
+            "the run raised error bits: NIC {nic_errors:#x}, CoroSched {coro_errors:#x} (see the \
+             run's console log and docs/coro-sched-device.md's error codes)"
         );
         Ok(Service {
             received: get(r.received, "received")?,
@@ -83,6 +88,7 @@ impl Service {
             forced_yields: get(r.forced_yields, "forced_yields")?,
             preemptions: get(r.preemptions, "preemptions")?,
             greedy_items: get(r.greedy_items, "greedy_items")?,
+            coro_errors,
             costs: PolicyCosts {
                 yield_point: r.yield_point_cycles.map(|n| n.0),
                 forced_yield: r.forced_yield_cycles.map(|n| n.0),
