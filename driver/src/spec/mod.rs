@@ -604,6 +604,53 @@ mod tests {
     }
 
     #[test]
+    fn a_service_run_gets_the_nic_base_and_is_refused_without_what_it_needs() {
+        let service = |cores, params: &[(String, u64)], device, nic: bool| {
+            RunSpec::new(SpecRequest {
+                app: App::Service,
+                mechanism: Some("fcfs"),
+                cores,
+                iterations: 10,
+                seed: 1,
+                params,
+                sim: SimSpec::Gem5 {
+                    cpu: Cpu::Minor,
+                    max_ticks: 1,
+                    coro_sched: device,
+                    loadgen: nic
+                        .then(|| crate::experiments::load::grid::nic("exp:1us", 1000, 1, 10)),
+                },
+            })
+            .unwrap()
+        };
+        let dev = Some(CoroSchedSpec::default());
+        let irq = [("wake_path".to_string(), 0)];
+        // With the NIC: its base, unless given; runnable on one core.
+        let s = service(1, &[], dev.clone(), true);
+        assert_eq!(s.params[SERVICE_NIC_PARAM], loadgen_nic_regs::system::BASE);
+        assert_eq!(s.check_runnable(8), Ok(()));
+        // Without it: the software NIC needs two cores; a NIC base names a missing device.
+        let e = service(1, &irq, None, false).check_runnable(8).unwrap_err();
+        assert_eq!(e, SpecError::ServiceNeedsTwoCores);
+        assert_eq!(service(2, &irq, None, false).check_runnable(8), Ok(()));
+        let given = [("nic".to_string(), 0x2D01_0000)];
+        let e = service(1, &given, dev.clone(), false)
+            .check_runnable(8)
+            .unwrap_err();
+        assert!(e.to_string().contains("add --loadgen"), "{e}");
+        let soft = [("nic".to_string(), 0)];
+        let e = service(2, &soft, dev, true).check_runnable(8).unwrap_err();
+        assert_eq!(e, SpecError::ServiceNicUnused);
+        // hwq (the default path) needs the CoroSched device.
+        let e = service(1, &[], None, true).check_runnable(8).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("wake path 'hwq' needs the CoroSched device"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn params_parse() {
         assert_eq!(
             parse_param("quantum_ticks=0x10").unwrap(),
