@@ -626,7 +626,7 @@ mod tests {
         let dev = Some(CoroSchedSpec::default());
         let irq = [("wake_path".to_string(), 0)];
         // With the NIC: its base, unless given; runnable on one core.
-        let s = service(1, &[], dev.clone(), true);
+        let s = service(1, &[], dev, true);
         assert_eq!(s.params[SERVICE_NIC_PARAM], loadgen_nic_regs::system::BASE);
         assert_eq!(s.check_runnable(8), Ok(()));
         // Without it: the software NIC needs two cores; a NIC base names a missing device.
@@ -634,7 +634,7 @@ mod tests {
         assert_eq!(e, SpecError::ServiceNeedsTwoCores);
         assert_eq!(service(2, &irq, None, false).check_runnable(8), Ok(()));
         let given = [("nic".to_string(), 0x2D01_0000)];
-        let e = service(1, &given, dev.clone(), false)
+        let e = service(1, &given, dev, false)
             .check_runnable(8)
             .unwrap_err();
         assert!(e.to_string().contains("add --loadgen"), "{e}");
