@@ -370,7 +370,7 @@ mod tests {
         assert!(
             e.contains(
                 "unknown experiment 'e9'; valid experiments: wake, wake-latency, wake-breakdown, \
-                 context-switch, syscall (or all for every one)"
+                 context-switch, syscall, load, budget (or all for every one)"
             ),
             "{e}"
         );

@@ -242,6 +242,38 @@ fn every_experiment_gathers_summarises_and_draws() {
         .success()
         .stdout(contains("wake-cost.svg").and(contains("wake-latency.svg")));
     assert!(results.join("wake-cost.svg").exists());
+
+    // E4: every point, the analytic check passed on the fake NIC's M/G/1 queue (500 ns of busy
+    // overhead per request), the figures drawn.
+    let file: ResultsFile = read(&results.join("load.json"));
+    assert_eq!(file.records.len(), 51);
+    let checks = file.analysis["analytic_check"].as_array().unwrap();
+    assert_eq!(checks.len(), 2);
+    assert!(checks.iter().all(|c| c["check"]["passes"] == json!(true)));
+    let r = file
+        .records
+        .iter()
+        .find(|r| r.id == "minor-exp-fcfs-hwq-0.20")
+        .unwrap();
+    // 2000 cycles, the warm-up requests' work counted at the measured mean.
+    let overhead = metric(r, "/overhead_cycles_per_request").as_f64().unwrap();
+    assert!((overhead - 2000.0).abs() < 100.0, "{overhead}");
+    for svg in ["load.svg", "load-slo.svg", "load-exp-p999-latency.svg"] {
+        assert!(results.join(svg).exists(), "{svg}");
+    }
+    // E5: the no-budget point starved until the tick limit and is a result, not a failure.
+    let file: ResultsFile = read(&results.join("budget.json"));
+    assert_eq!(file.records.len(), 9);
+    let none = file
+        .records
+        .iter()
+        .find(|r| r.id == "minor-budget-none")
+        .unwrap();
+    assert_eq!(metric(none, "/starved"), json!(true));
+    assert_eq!(metric(none, "/p99_ns"), json!(null));
+    assert!(metric(none, "/outstanding").as_u64().unwrap() > 0);
+    assert_eq!(file.analysis["no_budget_starved"], json!(true));
+    assert!(results.join("budget-greedy.svg").exists());
 }
 
 #[test]

@@ -306,11 +306,18 @@ fn background_alone(cycles: u64, chunk: u64) -> (u64, u64) {
 /// loop checks its clock. The reference phase's stop condition reads the cycle counter, a
 /// system-register read that drains gem5's O3 pipeline: read at every step, it slowed the
 /// reference and understated every path's lost cycles alike.
+///
+/// Once true it stays true: `runtime::run_until` may ask again right after its runner stopped
+/// (a count that is no longer a multiple would otherwise say "not done" and run on forever).
 fn every_few_steps(done: impl Fn() -> bool) -> impl Fn() -> bool {
     let steps = core::cell::Cell::new(0u32);
+    let finished = core::cell::Cell::new(false);
     move || {
-        steps.set(steps.get().wrapping_add(1));
-        steps.get().is_multiple_of(runtime::STALL_CHECK_STEPS) && done()
+        if !finished.get() {
+            steps.set(steps.get().wrapping_add(1));
+            finished.set(steps.get().is_multiple_of(runtime::STALL_CHECK_STEPS) && done());
+        }
+        finished.get()
     }
 }
 

@@ -43,6 +43,14 @@ pub enum SpecError {
     },
     /// Without the device, core 1 makes the wake app's events.
     WakeNeedsTwoCores,
+    /// The service app was pointed at a LoadGenNic the machine does not have.
+    ServiceNicMissing {
+        base: u64,
+    },
+    /// The machine has the LoadGenNic but the service app was told to use the software NIC.
+    ServiceNicUnused,
+    /// The service app's software NIC runs on core 1.
+    ServiceNeedsTwoCores,
     UnknownIrqFrame {
         name: String,
     },
@@ -121,6 +129,21 @@ impl fmt::Display for SpecError {
                 f,
                 "app 'wake' without the CoroSched device needs --cores 2 or more (core 1 makes \
                  the events)"
+            ),
+            SpecError::ServiceNicMissing { base } => write!(
+                f,
+                "app 'service' has nic={base:#x} but this run has no LoadGenNic: add --loadgen \
+                 (gem5 only), or set nic=0 for the software NIC on core 1 (with --cores 2)"
+            ),
+            SpecError::ServiceNicUnused => write!(
+                f,
+                "app 'service' has nic=0 (the software NIC) although this run has the LoadGenNic: \
+                 drop --loadgen, or leave nic out and the driver passes the device's base"
+            ),
+            SpecError::ServiceNeedsTwoCores => write!(
+                f,
+                "app 'service' without the LoadGenNic needs --cores 2 or more (core 1 plays the \
+                 NIC in software); on gem5, --loadgen attaches the device instead"
             ),
             SpecError::TooManyParams { app } => write!(
                 f,

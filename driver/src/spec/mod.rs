@@ -17,6 +17,11 @@ mod error;
 
 pub use error::{SpecError, list};
 
+/// The service app's parameter with the LoadGenNic's base (0: the software NIC).
+pub const SERVICE_NIC_PARAM: &str = "nic";
+/// The service app's wake-path parameter (a `WakePath` code).
+pub const SERVICE_WAKE_PATH_PARAM: &str = "wake_path";
+
 /// The simulator a run uses; decides the guest's platform field and how the run is launched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -238,6 +243,15 @@ impl RunSpec {
             seen.push(name);
             params.insert(name.clone(), *value);
         }
+        // The service app finds the LoadGenNic through its `nic` parameter: whenever the
+        // machine has the NIC, the driver passes the base where the config puts it, unless the
+        // caller gave one.
+        if app == App::Service
+            && req.sim.loadgen().is_some()
+            && !req.params.iter().any(|(n, _)| n == SERVICE_NIC_PARAM)
+        {
+            params.insert(SERVICE_NIC_PARAM.into(), loadgen_nic_regs::system::BASE);
+        }
         Ok(RunSpec {
             app: app.name().into(),
             mechanism: mechanism.name().into(),
@@ -273,6 +287,9 @@ impl RunSpec {
                 max,
             });
         }
+        if self.app == App::Service.name() {
+            return self.check_service_runnable();
+        }
         if self.app != App::Wake.name() || self.sim.coro_sched().is_some() {
             return Ok(());
         }
@@ -284,6 +301,33 @@ impl RunSpec {
         }
         if self.cores < 2 {
             return Err(SpecError::WakeNeedsTwoCores);
+        }
+        Ok(())
+    }
+
+    /// The service app's needs: the NIC its `nic` parameter names, two cores for the software
+    /// NIC, and the CoroSched device for the `hwq` and `ring` wake paths.
+    fn check_service_runnable(&self) -> Result<(), SpecError> {
+        let param = |name: &str| self.params.get(name).copied().unwrap_or(0);
+        let nic = param(SERVICE_NIC_PARAM);
+        let has_nic = self.sim.loadgen().is_some();
+        if nic != 0 && !has_nic {
+            return Err(SpecError::ServiceNicMissing { base: nic });
+        }
+        if nic == 0 && has_nic {
+            return Err(SpecError::ServiceNicUnused);
+        }
+        if nic == 0 && self.cores < 2 {
+            return Err(SpecError::ServiceNeedsTwoCores);
+        }
+        let path = runconfig::WakePath::from_code(param(SERVICE_WAKE_PATH_PARAM));
+        if let Some(p @ (runconfig::WakePath::Hwq | runconfig::WakePath::Ring)) = path
+            && self.sim.coro_sched().is_none()
+        {
+            return Err(SpecError::NeedsDevice {
+                mechanism: p.name().into(),
+                sim: self.sim(),
+            });
         }
         Ok(())
     }
@@ -558,6 +602,53 @@ mod tests {
         assert!(many.to_string().contains("at most 8"), "{many}");
         let small_sim = wake("irq", 4, SimSpec::Qemu).check_runnable(2).unwrap_err();
         assert_eq!(small_sim, SpecError::TooManyCores { cores: 4, max: 2 });
+    }
+
+    #[test]
+    fn a_service_run_gets_the_nic_base_and_is_refused_without_what_it_needs() {
+        let service = |cores, params: &[(String, u64)], device, nic: bool| {
+            RunSpec::new(SpecRequest {
+                app: App::Service,
+                mechanism: Some("fcfs"),
+                cores,
+                iterations: 10,
+                seed: 1,
+                params,
+                sim: SimSpec::Gem5 {
+                    cpu: Cpu::Minor,
+                    max_ticks: 1,
+                    coro_sched: device,
+                    loadgen: nic
+                        .then(|| crate::experiments::load::grid::nic("exp:1us", 1000, 1, 10)),
+                },
+            })
+            .unwrap()
+        };
+        let dev = Some(CoroSchedSpec::default());
+        let irq = [("wake_path".to_string(), 0)];
+        // With the NIC: its base, unless given; runnable on one core.
+        let s = service(1, &[], dev, true);
+        assert_eq!(s.params[SERVICE_NIC_PARAM], loadgen_nic_regs::system::BASE);
+        assert_eq!(s.check_runnable(8), Ok(()));
+        // Without it: the software NIC needs two cores; a NIC base names a missing device.
+        let e = service(1, &irq, None, false).check_runnable(8).unwrap_err();
+        assert_eq!(e, SpecError::ServiceNeedsTwoCores);
+        assert_eq!(service(2, &irq, None, false).check_runnable(8), Ok(()));
+        let given = [("nic".to_string(), 0x2D01_0000)];
+        let e = service(1, &given, dev, false)
+            .check_runnable(8)
+            .unwrap_err();
+        assert!(e.to_string().contains("add --loadgen"), "{e}");
+        let soft = [("nic".to_string(), 0)];
+        let e = service(2, &soft, dev, true).check_runnable(8).unwrap_err();
+        assert_eq!(e, SpecError::ServiceNicUnused);
+        // hwq (the default path) needs the CoroSched device.
+        let e = service(1, &[], None, true).check_runnable(8).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("wake path 'hwq' needs the CoroSched device"),
+            "{e}"
+        );
     }
 
     #[test]

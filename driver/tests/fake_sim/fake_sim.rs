@@ -13,6 +13,7 @@
 
 mod gem5;
 mod guest;
+mod nic;
 mod qemu;
 
 use std::path::Path;

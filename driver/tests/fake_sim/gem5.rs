@@ -37,6 +37,7 @@ pub fn main(args: &[String]) -> u8 {
     let term = dir.join("system.terminal");
     let write = |path: &Path, text: &str| std::fs::write(path, text).expect("fake gem5: write");
     match mode.as_str() {
+        "ok" if args.iter().any(|a| a == "--loadgen") => loadgen_run(args, &cfg, &dir),
         "ok" => {
             write(&term, &guest::console(&cfg, device.as_ref()));
             let samples = match (cfg.app(), &device) {
@@ -101,6 +102,51 @@ pub fn main(args: &[String]) -> u8 {
             99
         }
     }
+}
+
+/// A run with the fake LoadGenNic: its records, the service app's record and the stats, or a
+/// starved run that ends at the tick limit.
+fn loadgen_run(args: &[String], cfg: &RunConfig, dir: &Path) -> u8 {
+    use runconfig::Choice;
+    let write = |path: &Path, text: &str| std::fs::write(path, text).expect("fake gem5: write");
+    let policy = cfg.mechanism().map_or("?", |m| m.name());
+    let nic = crate::nic::run(args, policy == "fcfs");
+    write(&dir.join(driver::loadgen::RECORDS_FILE), &nic.records);
+    let with_nic = |d: String, ticks: u64| {
+        d.replace(
+            "\n---------- End",
+            &format!("{}\n---------- End", nic.stats(ticks)),
+        )
+    };
+    let term = dir.join("system.terminal");
+    if nic.starved {
+        write(&term, &format!("boot: EL3\n{}\n", runconfig::APP_START));
+        let ticks = nic.window_ticks;
+        write(
+            &dir.join("stats.txt"),
+            &(dump(25_000_000, 100_000, 40_000, None)
+                + &with_nic(dump(ticks, ticks / 250, 10, None), ticks)),
+        );
+        exit_line("simulate() limit reached", 0, ticks);
+        return 2;
+    }
+    let console = format!(
+        "boot: EL3\n{}\n{}{}\n{}\n",
+        runconfig::APP_START,
+        runconfig::RESULT_PREFIX,
+        nic.service_record(policy),
+        runconfig::DONE
+    );
+    write(&term, &console);
+    let ticks = nic.window_ticks;
+    write(
+        &dir.join("stats.txt"),
+        &(dump(25_000_000, 100_000, 40_000, None)
+            + &with_nic(dump(ticks, nic.busy_cycles, 1000, None), ticks)
+            + &dump(2500, 10, 5, None)),
+    );
+    exit_line("m5_exit instruction encountered", 0, 37_502_500);
+    0
 }
 
 fn exit_line(cause: &str, code: i32, tick: u64) {

@@ -84,6 +84,8 @@ where
 }
 
 /// Runs this core's executor until `done()` holds, waiting when there is nothing to do.
+/// `done` is asked several times per step (between polls and before waiting): once it has
+/// returned true it must keep returning true.
 pub fn run_until(done: impl Fn() -> bool) {
     let ex = executor();
     let core = ex.core();

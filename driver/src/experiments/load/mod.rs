@@ -10,8 +10,18 @@
 //!   from the whole curve;
 //! - [`budget`]: E5's numbers, the latency-sensitive flow's p99 and the greedy flow's
 //!   throughput, and its two targets.
+//!
+//! The experiment `load` (E4) itself: [`points`] (the sweep and its sizes per profile),
+//! [`service_record`] (the service app's `@result`), [`point_metrics`] (one run's numbers, the
+//! per-request overhead and the analytic check), [`experiment`] (the `Experiment`, its
+//! analysis and targets) and [`figure`]. E5 is `experiments::budget`.
 
 pub mod budget;
+pub mod experiment;
+pub mod figure;
 pub mod grid;
 pub mod metrics;
+pub mod point_metrics;
+pub mod points;
+pub mod service_record;
 pub mod slo;
