@@ -399,11 +399,11 @@ mod tests {
         );
         assert!((b.mean_service_ns().unwrap() - (0.995 * 500.0 + 0.005 * 500_000.0)).abs() < 1e-9);
         assert_eq!(
-            Workload::parse("kv:0.995:100:100000:zipf:0.99"),
+            Workload::parse("kv:0.995:100:25000:zipf:0.99"),
             Ok(Workload::Kv {
                 get_fraction: 0.995,
                 scan_len: 100,
-                keys: 100_000,
+                keys: 25_000,
                 zipf: Some(0.99)
             })
         );

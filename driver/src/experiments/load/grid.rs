@@ -7,7 +7,7 @@ use crate::loadgen::{Arrival, LoadGenSpec, Workload};
 pub const WORKLOADS: &[&str] = &[
     "bimodal:0.005:0.5us:500us",
     "exp:1us",
-    "kv:0.995:100:100000:zipf:0.99",
+    "kv:0.995:100:25000:zipf:0.99",
 ];
 
 /// Offered loads, as fractions of one core's capacity (1 / mean service time), from light to
@@ -52,7 +52,7 @@ mod tests {
         assert_eq!(rate_for("exp:1us", 0.5), Some(500_000));
         // Shinjuku's bimodal: mean 0.995 × 0.5 µs + 0.005 × 500 µs = 2.9975 µs.
         assert_eq!(rate_for("bimodal:0.005:0.5us:500us", 1.0), Some(333_611));
-        assert_eq!(rate_for("kv:0.995:100:100000:zipf:0.99", 0.5), None);
+        assert_eq!(rate_for("kv:0.995:100:25000:zipf:0.99", 0.5), None);
         assert_eq!(rate_for("nonsense", 0.5), None);
         let n = nic("exp:1us", 500_000, 100, 1000);
         assert_eq!(

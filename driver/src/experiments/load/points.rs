@@ -262,7 +262,7 @@ mod tests {
         assert!(p.spec.sim.coro_sched().is_some());
         p.spec.check_runnable(1).unwrap();
         // The key-value loads refer to the nominal service time.
-        assert_eq!(rate("kv:0.995:100:100000:zipf:0.99", 0.5), 500_000);
+        assert_eq!(rate("kv:0.995:100:25000:zipf:0.99", 0.5), 500_000);
         let irq = pts.iter().find(|p| p.labels["set"] == PATHS).unwrap();
         assert_eq!(irq.labels["path"], "irq");
         assert_eq!(irq.labels["load"], "0.40");

@@ -74,7 +74,8 @@ pub const MAX_TICKS: u64 = 1_000_000_000_000;
 
 /// The size of the sweep per profile: the one table to change. The quick profile's events come
 /// every 5,000–15,000 cycles (the wakes take hundreds to a few thousand), which halves its
-/// simulated time so that `just run-experiment` fits in 15 minutes on two cores.
+/// simulated time and its 400 wakes per run (1,000 before the fast protocol, the lean irq and the unreported E2 runs
+/// tripled the busy runs) keep `just run-experiment` under 30 minutes on two cores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sizes {
     /// Measured wakes per run (`iterations`).
@@ -97,7 +98,7 @@ pub fn sizes(profile: Profile) -> Sizes {
             interval: 20_000,
         },
         Profile::Quick => Sizes {
-            wakes: 1_000,
+            wakes: 400,
             cpus: &[Cpu::Minor, Cpu::O3],
             paths: PATHS,
             busy: &[0, 1],
@@ -463,7 +464,7 @@ pub(crate) mod tests {
         assert_eq!(points[4].id, "minor-hwq-idle-fast");
         assert_eq!(points[41].id, "o3-ring-busy-fast-unreported");
         for p in &points {
-            assert_eq!(p.spec.iterations, 1000);
+            assert_eq!(p.spec.iterations, 400);
             assert_eq!(p.spec.seed, SEED);
             let fast = p.labels["protocol"] == "fast";
             assert_eq!(p.id.contains("-fast"), fast);
