@@ -8,8 +8,12 @@ use crate::arch::exceptions::{self, Frame, SvcHandler};
 /// Does nothing and returns 0: measures the bare trap.
 pub const SYS_NULL: u64 = 0;
 /// Switches between a dispatcher and a stackful request thread: the handler that
-/// [`set_thread_switch`] installed gets the frame (`request_threads`).
-pub const SYS_THREAD_SWITCH: u64 = 1;
+/// [`set_thread_switch`] installed gets the frame (`request_threads`). A kernel-internal number,
+/// outside the user call table (`syscalls::table::Call`, numbers 0..): with 1 it shadowed
+/// `clock`.
+pub const SYS_THREAD_SWITCH: u64 = 0x100;
+// The internal call must not shadow a call of the table.
+const _: () = assert!(crate::syscalls::table::Call::from_number(SYS_THREAD_SWITCH).is_none());
 
 static THREAD_SWITCH: AtomicUsize = AtomicUsize::new(0);
 
