@@ -1,60 +1,14 @@
-//! Builds the device core's C++ unit tests with the system compiler (no gem5) and runs them, so
-//! that `cargo test` (and CI) covers the plain C++ state machine of the CoroSched device.
+//! The CoroSched device core's C++ unit tests, built and run on the host.
 
-use std::path::PathBuf;
-use std::process::Command;
-
-use coro_sched_regmap::workspace_root;
-
-fn compiler() -> String {
-    std::env::var("CXX").unwrap_or_else(|_| "c++".to_string())
-}
+mod cxx_core;
 
 #[test]
 fn sched_core_unit_tests_pass() {
-    let include = workspace_root().join("gem5-devices");
-    let dir = include.join("coro_sched");
-    let out_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("coro_sched_core_test");
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let exe = out_dir.join("sched_core_test");
-    let build = Command::new(compiler())
-        .args([
-            "-std=c++17",
-            "-O1",
-            "-g",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-pedantic",
-        ])
-        .arg("-I")
-        .arg(&include)
-        .arg(dir.join("sched_core.cc"))
-        .arg(dir.join("test/sched_core_test.cc"))
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run the C++ compiler `{}`: {e}", compiler()));
-    assert!(
-        build.status.success(),
-        "compiling the C++ core tests failed:\n{}{}",
-        String::from_utf8_lossy(&build.stdout),
-        String::from_utf8_lossy(&build.stderr)
+    cxx_core::build_and_run(
+        "coro_sched",
+        &["sched_core.cc", "test/sched_core_test.cc"],
+        "sched_core_test",
+        "CoroSched",
+        0,
     );
-    let run = Command::new(&exe).output().unwrap();
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    print!("{stdout}");
-    eprint!("{}", String::from_utf8_lossy(&run.stderr));
-    assert!(
-        run.status.success(),
-        "C++ core tests failed (exit {:?})",
-        run.status.code()
-    );
-    let last = stdout.lines().last().unwrap_or_default();
-    let (passed, failed) = last
-        .strip_suffix(" failed")
-        .and_then(|l| l.split_once(" passed, "))
-        .unwrap_or_else(|| panic!("last line `{last}` is not `N passed, M failed`"));
-    assert_eq!(failed, "0", "{last}");
-    assert!(passed.parse::<u32>().unwrap() > 0, "{last}");
 }

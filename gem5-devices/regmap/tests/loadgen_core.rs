@@ -1,61 +1,15 @@
-//! Builds the LoadGenNic core's C++ unit tests with the system compiler (no gem5) and runs
-//! them, so that `cargo test` covers the NIC's plain C++ state machine and its distributions.
+//! The LoadGenNic core's C++ unit tests (its state machine and its distributions), built and
+//! run on the host.
 
-use std::path::PathBuf;
-use std::process::Command;
-
-use coro_sched_regmap::workspace_root;
-
-fn compiler() -> String {
-    std::env::var("CXX").unwrap_or_else(|_| "c++".to_string())
-}
+mod cxx_core;
 
 #[test]
 fn loadgen_nic_core_unit_tests_pass() {
-    let include = workspace_root().join("gem5-devices");
-    let dir = include.join("loadgen_nic");
-    let out_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("loadgen_nic_core_test");
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let exe = out_dir.join("nic_core_test");
-    let build = Command::new(compiler())
-        .args([
-            "-std=c++17",
-            "-O1",
-            "-g",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-pedantic",
-        ])
-        .arg("-I")
-        .arg(&include)
-        .arg(dir.join("nic_core.cc"))
-        .arg(dir.join("workload.cc"))
-        .arg(dir.join("test/nic_core_test.cc"))
-        .arg("-o")
-        .arg(&exe)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run the C++ compiler `{}`: {e}", compiler()));
-    assert!(
-        build.status.success(),
-        "compiling the LoadGenNic core tests failed:\n{}{}",
-        String::from_utf8_lossy(&build.stdout),
-        String::from_utf8_lossy(&build.stderr)
+    cxx_core::build_and_run(
+        "loadgen_nic",
+        &["nic_core.cc", "workload.cc", "test/nic_core_test.cc"],
+        "nic_core_test",
+        "LoadGenNic",
+        20,
     );
-    let run = Command::new(&exe).output().unwrap();
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    print!("{stdout}");
-    eprint!("{}", String::from_utf8_lossy(&run.stderr));
-    assert!(
-        run.status.success(),
-        "LoadGenNic core tests failed (exit {:?})",
-        run.status.code()
-    );
-    let last = stdout.lines().last().unwrap_or_default();
-    let (passed, failed) = last
-        .strip_suffix(" failed")
-        .and_then(|l| l.split_once(" passed, "))
-        .unwrap_or_else(|| panic!("last line `{last}` is not `N passed, M failed`"));
-    assert_eq!(failed, "0", "{last}");
-    assert!(passed.parse::<u32>().unwrap() > 20, "{last}");
 }
