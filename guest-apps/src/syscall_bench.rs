@@ -174,10 +174,10 @@ async fn call(path: Mechanism, nr: u64, args: [u64; 6]) -> u64 {
     r
 }
 
-fn args_for(call: Call, buf: u64, i: u64) -> [u64; 6] {
+fn args_for(call: Call, buf: u64, _i: u64) -> [u64; 6] {
     match call {
         Call::Write => [buf, WRITE_LEN, 0, 0, 0, 0],
-        Call::NicSend => [i, 1, 0, 0, 0, 0],
+        Call::NicSend => [buf, 1, 0, 0, 0, 0],
         _ => [0; 6],
     }
 }
