@@ -68,7 +68,7 @@ static IN_BATCH: [AtomicBool; crate::MAX_CORES] =
 /// [`MAX_RECORDS`]) and returns `count`. A range outside user memory is [`Errno::Fault`]; a
 /// count out of range or a misaligned buffer [`Errno::Inval`].
 pub fn call(records: u64, count: u64) -> Result<u64, Errno> {
-    if count == 0 || count > MAX_RECORDS || records % 8 != 0 {
+    if count == 0 || count > MAX_RECORDS || !records.is_multiple_of(8) {
         return Err(Errno::Inval);
     }
     let range = super::user::check(records, count * RECORD_BYTES)?;
