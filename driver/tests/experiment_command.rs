@@ -246,7 +246,15 @@ fn every_experiment_gathers_summarises_and_draws() {
     // E4: every point, the analytic check passed on the fake NIC's M/G/1 queue (500 ns of busy
     // overhead per request), the figures drawn.
     let file: ResultsFile = read(&results.join("load.json"));
-    assert_eq!(file.records.len(), 39);
+    assert_eq!(file.records.len(), 41);
+    // The completion comparison: direct (the sweep's point), svc and fwd:16.
+    let modes: Vec<&str> = file.analysis["completion"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["complete"].as_str().unwrap())
+        .collect();
+    assert_eq!(modes, ["direct", "svc", "fwd:16"]);
     let checks = file.analysis["analytic_check"].as_array().unwrap();
     assert_eq!(checks.len(), 2);
     assert!(checks.iter().all(|c| c["check"]["passes"] == json!(true)));

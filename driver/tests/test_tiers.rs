@@ -18,7 +18,7 @@ fn qemu_test_tier_checks_the_selftest_records() {
         .stdout(
             contains("selftest-4core-lean-checked")
                 .and(contains("ctxswitch-thread-preempt-lean-checked"))
-                .and(contains("qemu tier: 29 passed, 0 failed")),
+                .and(contains("qemu tier: 32 passed, 0 failed")),
         );
     env.driver("ok")
         .env("FAKE_GUEST_FAIL", "budget")
@@ -28,7 +28,7 @@ fn qemu_test_tier_checks_the_selftest_records() {
         .failure()
         .stdout(
             contains("failed: {\"ok\":false,\"test\":\"budget\"}")
-                .and(contains("25 passed, 4 failed")),
+                .and(contains("28 passed, 4 failed")),
         );
 }
 

@@ -6,9 +6,10 @@
 //! `side = 1` the user core runs its own batches at its idle point.
 //!
 //! First, on the run's own path, the error checks: an unknown call number, and `write` from
-//! kernel memory, from an unmapped address and from a range that wraps, must each return their
-//! error code, and a good `write` its length (`@result {"test":"syscall_errors",…}`; the run
-//! panics if one fails). Then two measured regions, each between `m5_reset_stats` and
+//! kernel memory, from an unmapped address and from a range that wraps, and `nic_send` from
+//! kernel memory or with too many records, must each return their error code, and a good
+//! `write` its length, a good `nic_send` its count (`@result {"test":"syscall_errors",…}`; the
+//! run panics if one fails). Then two measured regions, each between `m5_reset_stats` and
 //! `m5_dump_stats`: the work alone (no calls), and the work with a call after each piece.
 //! Per region the record has the user core's cycles, the cycles inside the work pieces, and
 //! the kernel side's cycles, batches and calls; the driver adds gem5's instruction counts.
@@ -174,10 +175,10 @@ async fn call(path: Mechanism, nr: u64, args: [u64; 6]) -> u64 {
     r
 }
 
-fn args_for(call: Call, buf: u64, i: u64) -> [u64; 6] {
+fn args_for(call: Call, buf: u64, _i: u64) -> [u64; 6] {
     match call {
         Call::Write => [buf, WRITE_LEN, 0, 0, 0, 0],
-        Call::NicSend => [i, 1, 0, 0, 0, 0],
+        Call::NicSend => [buf, 1, 0, 0, 0, 0],
         _ => [0; 6],
     }
 }
@@ -186,7 +187,7 @@ fn args_for(call: Call, buf: u64, i: u64) -> [u64; 6] {
 fn error_checks(s: Setup, buf: u64, stall_ticks: u64) {
     static KERNEL_WORD: AtomicU64 = AtomicU64::new(7);
     let kernel_ptr = core::ptr::addr_of!(KERNEL_WORD) as u64;
-    let cases: [(&str, u64, [u64; 6], u64); 6] = [
+    let cases: [(&str, u64, [u64; 6], u64); 9] = [
         ("unknown_call", 999, [0; 6], Errno::NoSys.result()),
         (
             "write_kernel_memory",
@@ -213,6 +214,24 @@ fn error_checks(s: Setup, buf: u64, stall_ticks: u64) {
             WRITE_LEN,
         ),
         ("null", Call::Null as u64, [0; 6], 0),
+        (
+            "nic_send_kernel_memory",
+            Call::NicSend as u64,
+            [kernel_ptr & !7, 1, 0, 0, 0, 0],
+            Errno::Fault.result(),
+        ),
+        (
+            "nic_send_bad_count",
+            Call::NicSend as u64,
+            [buf, 17, 0, 0, 0, 0],
+            Errno::Inval.result(),
+        ),
+        (
+            "nic_send_good",
+            Call::NicSend as u64,
+            [buf, 1, 0, 0, 0, 0],
+            1,
+        ),
     ];
     let path = s.path;
     let got = run_one(s, stall_ticks, "error checks", async move {

@@ -39,7 +39,36 @@ pub(super) fn qemu_service_points() -> Vec<Point> {
     ];
     let spec = qemu_app(App::Service, "budget", 2, QEMU_REQUESTS, &params);
     points.push(point("service-greedy-budget-irq".into(), spec));
+    points.extend(qemu_completion_points());
     points
+}
+
+/// The completion modes through the `nic_send` system call, key-value under `fcfs` on `irq`:
+/// `svc`, and `fwd:16` collected on a kernel core (core 2: core 1 plays the NIC) and at the
+/// worker's idle point.
+fn qemu_completion_points() -> Vec<Point> {
+    use runconfig::services::{FWD_SIDE_KERNEL_CORE, FWD_SIDE_SAME_CORE, parse_completion};
+    [
+        ("svc", FWD_SIDE_KERNEL_CORE, 2, "svc"),
+        ("fwd:16", FWD_SIDE_KERNEL_CORE, 3, "fwd16-kernel-core"),
+        ("fwd:16", FWD_SIDE_SAME_CORE, 2, "fwd16-same-core"),
+    ]
+    .into_iter()
+    .map(|(mode, side, cores, name)| {
+        let (complete, batch) = parse_completion(mode).expect("the tier's modes parse");
+        let mut params = vec![
+            ("wake_path".to_string(), u64::from(WakePath::Irq.code())),
+            ("soft_workload".to_string(), SOFT_KV),
+            ("complete".to_string(), complete),
+            ("fwd_side".to_string(), side),
+        ];
+        if batch > 0 {
+            params.push(("fwd_batch".to_string(), batch));
+        }
+        let spec = qemu_app(App::Service, "fcfs", cores, QEMU_REQUESTS, &params);
+        point(format!("service-kv-fcfs-irq-{name}"), spec)
+    })
+    .collect()
 }
 
 /// Requests of the gem5 tier's service point.
@@ -110,6 +139,17 @@ pub fn check_service(results: &[Value], requests: u64, greedy: bool) -> Result<(
             field(srv, "received")
         ));
     }
+    // Through the system call, every completion went through the kernel's TX queue.
+    let complete = srv
+        .get("complete")
+        .and_then(Value::as_str)
+        .unwrap_or("direct");
+    if complete != "direct" && field(srv, "kernel_tx_moved") != completed {
+        problems.push(format!(
+            "complete = {complete}: the kernel transmitted {} completions, the NIC saw {completed}",
+            field(srv, "kernel_tx_moved")
+        ));
+    }
     for bits in ["nic_errors", "coro_errors"] {
         if field(srv, bits) != 0.0 {
             problems.push(format!("{bits}: {}", field(srv, bits)));
@@ -154,6 +194,16 @@ mod tests {
         assert!(dup.contains("duplicates"), "{dup}");
         let unserved = check_service(&run(110, 0, 0, 100), 100, false).unwrap_err();
         assert!(unserved.contains("the server completed 100"), "{unserved}");
+        let mut short = run(110, 0, 0, 110);
+        short[1]["complete"] = json!("fwd:16");
+        short[1]["kernel_tx_moved"] = json!(100);
+        let through_kernel = check_service(&short, 100, false).unwrap_err();
+        assert!(
+            through_kernel.contains("kernel transmitted 100"),
+            "{through_kernel}"
+        );
+        short[1]["kernel_tx_moved"] = json!(110);
+        assert_eq!(check_service(&short, 100, false), Ok(()));
         let missing = check_service(&run(110, 0, 0, 110)[..1], 100, false).unwrap_err();
         assert!(missing.contains("\"bench\":\"service\""), "{missing}");
     }

@@ -5,7 +5,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 use kernel::nic::RxQueue;
 use kernel::request_threads::{Ran, RequestThreads};
-use nic_ring::{Completion, Kind, RxDescriptor};
+use nic_ring::{Kind, RxDescriptor};
 
 use super::policy::Policy;
 use super::{State, work};
@@ -32,11 +32,8 @@ fn in_flight() -> u64 {
     RECEIVED.load(Relaxed) - COMPLETED.load(Relaxed)
 }
 
-fn complete(s: &State, d: &RxDescriptor, work_cycles: u64) {
-    s.nic.send(Completion {
-        id: d.id,
-        work_cycles,
-    });
+async fn complete(s: &State, d: &RxDescriptor, work_cycles: u64) {
+    s.completer.send(&s.nic, d.id, work_cycles).await;
     if !d.is_warmup() {
         WORK_CYCLES.fetch_add(work_cycles, Relaxed);
     }
@@ -66,7 +63,7 @@ pub async fn cooperative(mut rx: RxQueue, s: &'static State) {
         check_request(&d);
         let request = async move {
             let w = work::serve(&d, &s.store, &s.policy, s.chunk).await;
-            complete(s, &d, w);
+            complete(s, &d, w).await;
         };
         match s.policy {
             Policy::Quantum(q) => drop(kernel::runtime::spawn(QuantumPolled::new(q, request))),
@@ -110,7 +107,14 @@ pub async fn preemptive(mut rx: RxQueue, s: &'static State, quantum_ticks: u64) 
             continue;
         }
         if let Ran::Completed(d, w) = threads.run_one() {
-            complete(s, &d, w);
+            if s.completer.is_forwarded() {
+                // A forwarded completion waits for its batch: not in the dispatcher's way.
+                drop(kernel::runtime::spawn(
+                    async move { complete(s, &d, w).await },
+                ));
+            } else {
+                complete(s, &d, w).await;
+            }
         }
     }
     rx.flush();

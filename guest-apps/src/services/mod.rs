@@ -11,6 +11,8 @@
 //! empties (E5). END on flow 0 ends the run; core 0 prints one `@result` with the policy's
 //! counters and its measured costs (`overheads`), and the software NIC one with what it saw.
 
+mod call_gate;
+mod completion;
 mod dispatch;
 mod overheads;
 mod policy;
@@ -36,6 +38,8 @@ pub struct State {
     pub policy: Policy,
     /// Cycles between yield points (and of a greedy item).
     pub chunk: u64,
+    /// How completions reach the NIC (`complete`).
+    pub completer: completion::Completer,
 }
 
 static STATE: spin::Once<State> = spin::Once::new();
@@ -60,6 +64,8 @@ struct Params {
     soft_interval_ns: u64,
     requests: u64,
     seed: u64,
+    complete: completion::Mode,
+    fwd_timeout_ns: u64,
 }
 
 impl Params {
@@ -81,12 +87,34 @@ impl Params {
             soft_interval_ns: p("soft_interval_ns").max(1),
             requests: cfg.iterations.max(1),
             seed: cfg.seed,
+            complete: completion::Mode::of(p("complete"), p("fwd_batch"), p("fwd_side")),
+            fwd_timeout_ns: p("fwd_timeout_ns"),
         }
     }
 }
 
 pub fn run(core: usize, cfg: &RunConfig) {
     let p = Params::of(cfg);
+    let cores = cfg.cores as usize;
+    let kernel_core = p.complete.kernel_core(cores);
+    if let Some(k) = kernel_core {
+        // Core 0 serves, core 1 plays the software NIC when there is no NIC.
+        let first_free = if p.nic_base == 0 { 2 } else { 1 };
+        assert!(
+            k >= first_free,
+            "complete = fwd with fwd_side = 0 collects on a kernel core of its own (the last \
+             core): run with at least {} cores, or fwd_side = 1",
+            first_free + 1
+        );
+    }
+    if kernel_core == Some(core) {
+        if let completion::Mode::Fwd { batch, .. } = p.complete {
+            let ticks = (u128::from(p.fwd_timeout_ns) * u128::from(kernel::timer::frequency())
+                / 1_000_000_000) as u64;
+            completion::serve_kernel_core(batch, ticks);
+        }
+        return;
+    }
     if p.nic_base == 0 && core == 1 {
         play_nic();
         return;
@@ -128,6 +156,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
         .collect();
     wake::setup(p.path, core, &sources, RingWait::EventWire);
     let store = work::preload(nic.kv_keys(), nic.seed());
+    let completer = completion::Completer::new(p.complete);
     let costs = overheads::measure(&policy);
     runtime::executor().set_budget(policy.executor_budget());
     let state = STATE.call_once(|| State {
@@ -135,7 +164,9 @@ pub fn run(core: usize, cfg: &RunConfig) {
         store,
         policy,
         chunk,
+        completer,
     });
+    state.completer.attach(&state.nic);
 
     let forced0 = runtime::executor().forced_yields();
     let preemptions = alloc::sync::Arc::new(core::sync::atomic::AtomicU64::new(0));
@@ -180,6 +211,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
     }
     let window = kernel::cycles() - t0;
     m5::dump_stats();
+    state.completer.teardown();
     let coro_errors = kernel::coro_sched::device().map_or(0, |d| d.errors());
     wake::teardown();
     if let Policy::Quantum(q) = state.policy {
@@ -193,8 +225,10 @@ pub fn run(core: usize, cfg: &RunConfig) {
             core::hint::spin_loop();
         }
     }
+    let param = |name: &str| cfg.param(name).unwrap_or(0);
+    let fwd_side = &kernel::syscalls::forwarder::STATS[core];
     result!(
-        "{{\"bench\":\"service\",\"policy\":\"{}\",\"path\":\"{}\",\"requests\":{},\"received\":{},\"completed\":{},\"work_cycles\":{},\"window_cycles\":{},\"chunk_cycles\":{},\"yields\":{},\"forced_yields\":{},\"preemptions\":{},\"greedy_items\":{},\"nic\":\"{}\",\"nic_arrivals\":{},\"nic_drops\":{},\"nic_completions\":{},\"nic_errors\":{},\"nic_err_addr\":{},\"coro_errors\":{},\"checksum\":{},{}}}",
+        "{{\"bench\":\"service\",\"policy\":\"{}\",\"path\":\"{}\",\"requests\":{},\"received\":{},\"completed\":{},\"work_cycles\":{},\"window_cycles\":{},\"chunk_cycles\":{},\"yields\":{},\"forced_yields\":{},\"preemptions\":{},\"greedy_items\":{},\"nic\":\"{}\",\"nic_arrivals\":{},\"nic_drops\":{},\"nic_completions\":{},\"nic_errors\":{},\"nic_err_addr\":{},\"coro_errors\":{},\"checksum\":{},\"complete\":\"{}\",\"kernel_doorbells\":{},\"kernel_tx_moved\":{},\"fwd_batches\":{},\"fwd_timeout_batches\":{},\"fwd_calls\":{},\"fwd_kernel_cycles\":{},\"fwd_full_waits\":{},\"fwd_gate_waits\":{},{}}}",
         svc::policy_label(mech, p.policy_arg),
         p.path.name(),
         p.requests,
@@ -215,6 +249,15 @@ pub fn run(core: usize, cfg: &RunConfig) {
         err_addr,
         coro_errors,
         work::CHECKSUM.load(Relaxed) & 0xffff,
+        svc::completion_label(param("complete"), param("fwd_batch")),
+        kernel::nic::kernel_tx::DOORBELLS.load(Relaxed),
+        kernel::nic::kernel_tx::MOVED.load(Relaxed),
+        fwd_side.batches.load(Relaxed),
+        fwd_side.timeout_batches.load(Relaxed),
+        fwd_side.calls.load(Relaxed),
+        fwd_side.cycles.load(Relaxed),
+        kernel::syscalls::fwd::FULL_WAITS[core].load(Relaxed),
+        state.completer.gate.waits.load(Relaxed),
         costs.json(&clock)
     );
 }

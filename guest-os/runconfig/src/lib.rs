@@ -20,9 +20,9 @@ pub const SYMBOL: &str = "RUN_CONFIG";
 /// "CORORUN1", little-endian: tells the driver it found the right bytes.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"CORORUN1");
 /// Bumped whenever the layout of [`RunConfig`] changes.
-pub const VERSION: u64 = 3;
+pub const VERSION: u64 = 4;
 /// Number of app-specific parameter slots.
-pub const NUM_PARAMS: usize = 8;
+pub const NUM_PARAMS: usize = 12;
 /// Most cores a run can have: the guest reserves stacks and per-core state for this many, and
 /// the driver refuses a larger `cores` before a simulator starts.
 pub const MAX_CORES: usize = 8;

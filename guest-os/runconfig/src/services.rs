@@ -59,7 +59,84 @@ pub(crate) const SERVICE_PARAMS: &[ParamSpec] = &[
         default: 10_000,
         help: "software NIC only: mean time between arrivals (Poisson), in ns",
     },
+    ParamSpec {
+        name: "complete",
+        default: COMPLETE_DIRECT,
+        help: "how a request's completion reaches the NIC: 0 direct (the task writes the TX ring), 1 svc (the nic_send system call, trapped), 2 fwd (nic_send forwarded in batches of fwd_batch)",
+    },
+    ParamSpec {
+        name: "fwd_batch",
+        default: 16,
+        help: "complete = 2: requests per batch of the forwarded calls (B, 1..=64)",
+    },
+    ParamSpec {
+        name: "fwd_side",
+        default: FWD_SIDE_KERNEL_CORE,
+        help: "complete = 2: who collects the forwarded calls: 0 the software collector on a kernel core of its own (the last core: one more core than without), 1 the worker core at its idle point",
+    },
+    ParamSpec {
+        name: "fwd_timeout_ns",
+        default: 1_000,
+        help: "complete = 2: how long a pending forwarded call waits for a full batch before a partial batch runs, in ns",
+    },
 ];
+
+/// `complete`'s codes.
+pub const COMPLETE_DIRECT: u64 = 0;
+pub const COMPLETE_SVC: u64 = 1;
+pub const COMPLETE_FWD: u64 = 2;
+/// `fwd_side`'s codes.
+pub const FWD_SIDE_KERNEL_CORE: u64 = 0;
+pub const FWD_SIDE_SAME_CORE: u64 = 1;
+/// Largest `fwd_batch` (the submission ring's slots).
+pub const MAX_FWD_BATCH: u64 = 64;
+
+/// A completion mode as the command line names it: `direct`, `svc`, `fwd:B`. Returns the
+/// `complete` parameter and the batch (`fwd_batch`; 0 for the others).
+pub fn parse_completion(s: &str) -> Result<(u64, u64), CompletionError> {
+    match s.split_once(':') {
+        None if s == "direct" => Ok((COMPLETE_DIRECT, 0)),
+        None if s == "svc" => Ok((COMPLETE_SVC, 0)),
+        Some(("fwd", b)) => b
+            .parse::<u64>()
+            .ok()
+            .filter(|b| (1..=MAX_FWD_BATCH).contains(b))
+            .map(|b| (COMPLETE_FWD, b))
+            .ok_or(CompletionError),
+        _ => Err(CompletionError),
+    }
+}
+
+/// A completion mode that is not `direct`, `svc` or `fwd:B`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CompletionError;
+
+impl core::fmt::Display for CompletionError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "unknown completion mode; valid modes: direct, svc, fwd:B (B from 1 to {MAX_FWD_BATCH})"
+        )
+    }
+}
+
+/// The `complete` field of results: `direct`, `svc`, `fwd:16`.
+pub fn completion_label(complete: u64, batch: u64) -> CompletionLabel {
+    CompletionLabel(complete, batch)
+}
+
+pub struct CompletionLabel(u64, u64);
+
+impl core::fmt::Display for CompletionLabel {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            COMPLETE_DIRECT => write!(f, "direct"),
+            COMPLETE_SVC => write!(f, "svc"),
+            COMPLETE_FWD => write!(f, "fwd:{}", self.1),
+            c => write!(f, "complete={c}"),
+        }
+    }
+}
 
 /// `policy_arg` with 0 replaced by the policy's default (the value a run uses).
 pub fn effective_arg(mech: Mechanism, arg: u64) -> u64 {
@@ -215,6 +292,22 @@ mod tests {
             "quantum:5000ns"
         );
         assert_eq!(std::format!("{}", policy_label(Mechanism::Fcfs, 0)), "fcfs");
+    }
+
+    #[test]
+    fn completion_modes_parse_and_label_round_trip() {
+        assert_eq!(parse_completion("direct"), Ok((COMPLETE_DIRECT, 0)));
+        assert_eq!(parse_completion("svc"), Ok((COMPLETE_SVC, 0)));
+        assert_eq!(parse_completion("fwd:16"), Ok((COMPLETE_FWD, 16)));
+        for bad in ["fwd", "fwd:0", "fwd:65", "fwd:x", "svc:2", "trap"] {
+            assert_eq!(parse_completion(bad), Err(CompletionError), "{bad}");
+        }
+        let msg = std::format!("{CompletionError}");
+        assert!(msg.contains("direct, svc, fwd:B"), "{msg}");
+        for mode in ["direct", "svc", "fwd:16"] {
+            let (c, b) = parse_completion(mode).unwrap();
+            assert_eq!(std::format!("{}", completion_label(c, b)), mode);
+        }
     }
 
     #[test]

@@ -92,6 +92,7 @@ pub fn points(profile: Profile) -> Vec<Point> {
                     cpu: s.cpu,
                     policy: &policy,
                     path: super::load::points::DEFAULT_PATH,
+                    complete: super::load::points::DIRECT,
                     nic: LoadGenSpec {
                         arrival: Arrival::Poisson,
                         rate: RATE,

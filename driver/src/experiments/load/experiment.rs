@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::figure::{self, Y};
 use super::point_metrics::{self, PointMetrics};
-use super::points::{self, PATHS, SWEEP};
+use super::points::{self, COMPLETION, PATHS, SWEEP};
 use super::slo::{DEFAULT_SLO_P999_SLOWDOWN, throughput_at_slo};
 use crate::experiments::{Experiment, Profile, ResultsFile, typed_records};
 use crate::results::RunResult;
@@ -37,6 +37,8 @@ pub struct LoadRun {
     pub workload: String,
     pub load: f64,
     pub load_label: String,
+    /// How completions reached the NIC (`direct` for results from before the modes).
+    pub complete: String,
     pub m: PointMetrics,
 }
 
@@ -62,6 +64,11 @@ pub fn runs_of(file: &ResultsFile) -> Result<Vec<LoadRun>> {
                     .parse()
                     .with_context(|| format!("record {}: load {load_label}", r.id))?,
                 load_label,
+                complete: r
+                    .labels
+                    .get("complete")
+                    .cloned()
+                    .unwrap_or_else(|| points::DIRECT.to_string()),
                 m,
             })
         })
@@ -220,6 +227,53 @@ pub fn paths(runs: &[LoadRun]) -> Value {
     Value::Array(out)
 }
 
+/// The completion comparison: per mode, the latencies, the throughput and what the kernel did
+/// per request (the `direct` point is the sweep's at the comparison's load).
+pub fn completions(runs: &[LoadRun]) -> Value {
+    let Some(load) = runs
+        .iter()
+        .find(|r| r.set == COMPLETION)
+        .map(|r| r.load_label.clone())
+    else {
+        return Value::Array(Vec::new());
+    };
+    let mut out = Vec::new();
+    for &mode in points::COMPLETIONS {
+        let r = runs.iter().find(|r| {
+            r.complete == mode
+                && r.workload == points::COMPLETION_WORKLOAD
+                && r.policy == points::COMPLETION_POLICY
+                && r.path == points::DEFAULT_PATH.name()
+                && r.load_label == load
+                && (r.set == COMPLETION || r.set == SWEEP)
+        });
+        if let Some(r) = r {
+            let c = &r.m.completion;
+            out.push(json!({
+                "complete": mode,
+                "load": r.load_label,
+                "cores": if r.m.other_core_cycles_per_request > 0.0 { 2 } else { 1 },
+                "throughput_rps": r.m.load.throughput_rps,
+                "p50_ns": r.m.load.p50_ns,
+                "p99_ns": r.m.load.p99_ns,
+                "p999_ns": r.m.load.p999_ns,
+                "mean_ns": r.m.load.mean_ns,
+                "worker_overhead_cycles_per_request": r.m.overhead_cycles_per_request,
+                "other_core_cycles_per_request": r.m.other_core_cycles_per_request,
+                "kernel_doorbells": c.kernel_doorbells,
+                "fwd_batches": c.fwd_batches,
+                "fwd_timeout_batches": c.fwd_timeout_batches,
+                "mean_batch": (c.fwd_batches > 0.0).then(|| c.fwd_calls / c.fwd_batches),
+                "fwd_kernel_cycles_per_call": (c.fwd_calls > 0.0).then(|| c.fwd_kernel_cycles / c.fwd_calls),
+                // The kernel's counters include the warm-up requests.
+                "doorbells_per_completion": (c.kernel_tx_moved > 0.0)
+                    .then(|| c.kernel_doorbells / c.kernel_tx_moved),
+            }));
+        }
+    }
+    Value::Array(out)
+}
+
 impl Experiment for Load {
     fn name(&self) -> &'static str {
         "load"
@@ -268,6 +322,7 @@ impl Experiment for Load {
             "throughput_at_slo": slo,
             "targets": targets(&runs, &slo),
             "wake_paths": paths(&runs),
+            "completion": completions(&runs),
             "scaled": scaled_note(file.profile),
         }))
     }
@@ -309,6 +364,10 @@ impl Experiment for Load {
                 r.m.overhead_cycles_per_request,
                 if r.m.load.overloaded { "  overloaded" } else { "" }
             ));
+            if r.complete != points::DIRECT {
+                out.pop();
+                out.push_str(&format!("  complete={}\n", r.complete));
+            }
         }
         for r in &runs {
             if let Some(c) = &r.m.analytic {
@@ -346,6 +405,61 @@ pub fn scaled_note(profile: Profile) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn run(set: &str, complete: &str, p99_ns: f64, doorbells: f64, batches: f64) -> LoadRun {
+        let m: PointMetrics = serde_json::from_value(json!({
+            "offered_rps": 400000.0, "throughput_rps": 399000.0, "measured": 600, "dropped": 0,
+            "p50_ns": 600.0, "p99_ns": p99_ns, "p999_ns": 2.0 * p99_ns, "mean_ns": 700.0,
+            "p50_slowdown": 1.0, "p99_slowdown": 2.0, "p999_slowdown": 3.0, "overloaded": false,
+            "outstanding": 0, "outstanding_ids": [], "mean_service_ns": null,
+            "work_to_drawn": null, "overhead_cycles_per_request": 2000.0,
+            "guest_overhead_cycles_per_request": 2100.0,
+            "other_core_cycles_per_request": if batches > 0.0 { 9000.0 } else { 0.0 },
+            "completion": {"complete": complete, "kernel_doorbells": doorbells,
+                           "kernel_tx_moved": 700.0, "fwd_batches": batches,
+                           "fwd_timeout_batches": batches, "fwd_calls": if batches > 0.0 { 700.0 } else { 0.0 },
+                           "fwd_kernel_cycles": 0.0},
+            "idle_overhead_ns": null, "yields": 0.0, "forced_yields": 0.0, "preemptions": 0.0,
+            "costs": {"yield_point": null, "forced_yield": null, "quantum_start": null,
+                      "preemption": null},
+            "coro_errors": 0
+        }))
+        .unwrap();
+        LoadRun {
+            set: set.into(),
+            cpu: "minor".into(),
+            policy: points::COMPLETION_POLICY.into(),
+            path: points::DEFAULT_PATH.name().into(),
+            workload: points::COMPLETION_WORKLOAD.into(),
+            load: 0.4,
+            load_label: "0.40".into(),
+            complete: complete.into(),
+            m,
+        }
+    }
+
+    #[test]
+    fn the_completion_table_has_one_row_per_mode_with_the_kernels_work() {
+        let runs = vec![
+            run(SWEEP, "direct", 1700.0, 0.0, 0.0),
+            run(COMPLETION, "svc", 2300.0, 700.0, 0.0),
+            run(COMPLETION, "fwd:16", 3100.0, 500.0, 500.0),
+        ];
+        let t = completions(&runs);
+        let rows = t.as_array().unwrap();
+        let modes: Vec<&str> = rows
+            .iter()
+            .map(|r| r["complete"].as_str().unwrap())
+            .collect();
+        assert_eq!(modes, ["direct", "svc", "fwd:16"]);
+        assert_eq!(rows[0]["doorbells_per_completion"], json!(0.0));
+        assert_eq!(rows[1]["doorbells_per_completion"], json!(1.0));
+        assert_eq!(rows[2]["mean_batch"], json!(1.4));
+        assert_eq!(rows[2]["cores"], json!(2));
+        assert_eq!(rows[1]["p99_ns"], json!(2300.0));
+        // Without the comparison's points there is no table (old results files).
+        assert_eq!(completions(&runs[..1]), json!([]));
+    }
 
     #[test]
     fn the_analytic_points_are_fcfs_exp_at_a_low_and_a_medium_load() {

@@ -4,14 +4,17 @@
 
 use anyhow::{Context, Result, ensure};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::metrics::LoadMetrics;
-use super::service_record::{PolicyCosts, Service};
+use super::service_record::{CompletionCounters, PolicyCosts, Service};
 use crate::requests::{AnalyticCheck, check_mg1, idle_overhead_ns, read_records};
 use crate::results::RunResult;
 
 /// The analytic check's tolerance (issue 10: within 10 %).
 pub const ANALYTIC_TOLERANCE: f64 = 0.10;
+/// The worker core's cycles when the system has several CPUs.
+const WORKER_CYCLES: &str = "system.cpu_cluster.cpus0.numCycles";
 /// gem5 ticks per ns (1 ps ticks).
 pub const TICKS_PER_NS: f64 = 1000.0;
 /// The cores' cycles per ns.
@@ -33,6 +36,13 @@ pub struct PointMetrics {
     pub overhead_cycles_per_request: f64,
     /// The same from the guest's own cycle counter (`window_cycles`), for comparison.
     pub guest_overhead_cycles_per_request: f64,
+    /// Cycles of the run's other cores (the kernel core that collects forwarded calls) in the
+    /// measured window, per request received; 0 on one core.
+    #[serde(default)]
+    pub other_core_cycles_per_request: f64,
+    /// How completions went through the kernel (`complete` and its counters).
+    #[serde(default)]
+    pub completion: CompletionCounters,
     /// NIC-to-completion time beyond the service time of the requests that found the server
     /// idle (no waiting), ns: descriptor DMA, wake, dispatch, completion doorbell.
     pub idle_overhead_ns: Option<f64>,
@@ -61,18 +71,27 @@ pub fn overhead_per_request(
         .then(|| (window_cycles - measured_work_cycles * received / measured) / received)
 }
 
-/// The worker core's cycles in the measured window(s) of a run.
-pub fn measured_cycles(result: &RunResult) -> Result<f64> {
-    let mut sum = 0.0;
+/// The worker core's (core 0's) cycles in the measured window(s) of a run, and those of the
+/// other cores.
+pub fn measured_cycles(result: &RunResult) -> Result<(f64, f64)> {
+    let mut sum = (0.0, 0.0);
     let mut any = false;
     for w in result.measured() {
-        sum += w.cycles.with_context(|| {
+        let all = w.cycles.with_context(|| {
             format!(
                 "measured dump {} has no {} stat",
                 w.index,
                 crate::run::CYCLES
             )
         })?;
+        // One CPU is `cpus`, several are `cpus0`, `cpus1`, …
+        let worker = w
+            .stats
+            .get(WORKER_CYCLES)
+            .and_then(Value::as_f64)
+            .unwrap_or(all);
+        sum.0 += worker;
+        sum.1 += all - worker;
         any = true;
     }
     ensure!(
@@ -93,7 +112,7 @@ pub fn measure(result: &RunResult, analytic: bool) -> Result<PointMetrics> {
         .context("the run has no request summary (was the LoadGenNic attached?)")?;
     let load = LoadMetrics::of(summary)?;
     let service = Service::of(result)?;
-    let cycles = measured_cycles(result)?;
+    let (cycles, other_cycles) = measured_cycles(result)?;
     let completed = summary.completed as f64;
     let overhead = |window| {
         overhead_per_request(window, service.received, completed, service.work_cycles)
@@ -122,6 +141,12 @@ pub fn measure(result: &RunResult, analytic: bool) -> Result<PointMetrics> {
         work_to_drawn: summary.work_to_drawn,
         overhead_cycles_per_request: overhead_cycles,
         guest_overhead_cycles_per_request: overhead(service.window_cycles)?,
+        other_core_cycles_per_request: if service.received > 0.0 {
+            other_cycles / service.received
+        } else {
+            0.0
+        },
+        completion: service.completion.clone(),
         idle_overhead_ns: idle_overhead_ns(&records, TICKS_PER_NS),
         yields: service.yields,
         forced_yields: service.forced_yields,

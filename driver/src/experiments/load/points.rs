@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use runconfig::services::parse_policy;
+use runconfig::services::{parse_completion, parse_policy};
 use runconfig::{App, Choice, WakePath};
 
 use super::grid::{self, WORKLOADS};
@@ -24,6 +24,17 @@ pub const COMPARED_PATHS: &[WakePath] =
     &[WakePath::Irq, WakePath::Poll, WakePath::Hwq, WakePath::Ring];
 pub const PATH_WORKLOAD: &str = "exp:1us";
 pub const PATH_POLICY: &str = "fcfs";
+/// The completion comparison (issue 11, item 5): how a completion reaches the NIC, at
+/// [`Sizes::path_load`] of [`COMPLETION_WORKLOAD`] under [`COMPLETION_POLICY`]. `direct` is the
+/// sweep's own point. The key-value mix because its GETs are short (about 1 µs with the
+/// NIC path), so a per-completion cost is a large share of a request; `fcfs` because a request
+/// then runs to its completion call without yields or preemption in between, so the latency
+/// difference is the completion path's alone.
+pub const COMPLETIONS: &[&str] = &[DIRECT, "svc", "fwd:16"];
+pub const COMPLETION_WORKLOAD: &str = "kv:0.995:100:25000:zipf:0.99";
+pub const COMPLETION_POLICY: &str = "fcfs";
+/// The completion mode of every point outside the comparison.
+pub const DIRECT: &str = "direct";
 /// Seed of every run (the NIC's arrivals and draws follow it).
 pub const SEED: u64 = 1;
 
@@ -123,22 +134,38 @@ pub struct ServiceRun<'a> {
     /// What the NIC offers (with `greedy`, flow 1 saturating too).
     pub nic: LoadGenSpec,
     pub max_ticks: u64,
+    /// How completions reach the NIC: `direct`, `svc` or `fwd:B`.
+    pub complete: &'a str,
+}
+
+/// The cores of a run completing by `complete`: the worker, plus the kernel core that collects
+/// the forwarded calls (the software collector; the SyscallFwd device takes its place once its
+/// driver exists, a choice of the fwd path's `fwd_side` parameter).
+pub fn cores_for(complete: &str) -> u64 {
+    if complete.starts_with("fwd") { 2 } else { 1 }
 }
 
 /// The spec of one service run.
 pub fn spec(r: &ServiceRun<'_>) -> RunSpec {
     let (mechanism, arg) = parse_policy(r.policy).expect("the policies are the app's own forms");
+    let (complete, batch) =
+        parse_completion(r.complete).expect("the completion modes are the app's own forms");
+    let mut params = vec![
+        ("wake_path".to_string(), r.path.code() as u64),
+        ("policy_arg".to_string(), arg),
+        ("greedy".to_string(), u64::from(r.nic.greedy)),
+        ("complete".to_string(), complete),
+    ];
+    if batch > 0 {
+        params.push(("fwd_batch".to_string(), batch));
+    }
     RunSpec::new(SpecRequest {
         app: App::Service,
         mechanism: Some(mechanism.name()),
-        cores: 1,
+        cores: cores_for(r.complete),
         iterations: r.nic.requests,
         seed: SEED,
-        params: &[
-            ("wake_path".to_string(), r.path.code() as u64),
-            ("policy_arg".to_string(), arg),
-            ("greedy".to_string(), u64::from(r.nic.greedy)),
-        ],
+        params: &params,
         sim: SimSpec::Gem5 {
             cpu: r.cpu,
             max_ticks: r.max_ticks,
@@ -157,14 +184,29 @@ pub fn load_label(fraction: f64) -> String {
 /// Labels a point of the sweep or of the wake-path comparison.
 pub const SWEEP: &str = "sweep";
 pub const PATHS: &str = "paths";
+pub const COMPLETION: &str = "completion";
 
 fn point(s: &Sizes, set: &str, policy: &str, path: WakePath, workload: &str, load: f64) -> Point {
+    completion_point(s, set, policy, path, workload, load, DIRECT)
+}
+
+/// A point completing by `complete`; the id names the mode unless it is `direct` (so the
+/// sweep's ids stay as they were).
+fn completion_point(
+    s: &Sizes,
+    set: &str,
+    policy: &str,
+    path: WakePath,
+    workload: &str,
+    load: f64,
+    complete: &str,
+) -> Point {
     let requests = if workload_name(workload) == "bimodal" {
         s.bimodal_requests
     } else {
         s.requests
     };
-    let id = format!(
+    let mut id = format!(
         "{}-{}-{}-{}-{}",
         s.cpu.name(),
         workload_name(workload),
@@ -172,6 +214,10 @@ fn point(s: &Sizes, set: &str, policy: &str, path: WakePath, workload: &str, loa
         path.name(),
         load_label(load)
     );
+    if complete != DIRECT {
+        id.push('-');
+        id.push_str(&complete.replace(':', ""));
+    }
     Point {
         id,
         spec: spec(&ServiceRun {
@@ -180,6 +226,7 @@ fn point(s: &Sizes, set: &str, policy: &str, path: WakePath, workload: &str, loa
             path,
             nic: grid::nic(workload, rate(workload, load), s.warmup, requests),
             max_ticks: MAX_TICKS,
+            complete,
         }),
         labels: BTreeMap::from([
             ("set".to_string(), set.to_string()),
@@ -188,12 +235,14 @@ fn point(s: &Sizes, set: &str, policy: &str, path: WakePath, workload: &str, loa
             ("path".to_string(), path.name().to_string()),
             ("workload".to_string(), workload.to_string()),
             ("load".to_string(), load_label(load)),
+            ("complete".to_string(), complete.to_string()),
         ]),
     }
 }
 
 /// Every E4 point: the sweep (workload × policy × load, `hwq`), then the wake-path comparison
-/// (its `hwq` point is the sweep's, so it is not run twice).
+/// (its `hwq` point is the sweep's, so it is not run twice), then the completion comparison
+/// (its `direct` point is the sweep's).
 pub fn points(profile: Profile) -> Vec<Point> {
     let s = sizes(profile);
     let mut out = Vec::new();
@@ -216,6 +265,19 @@ pub fn points(profile: Profile) -> Vec<Point> {
             ));
         }
     }
+    for &complete in COMPLETIONS {
+        if complete != DIRECT {
+            out.push(completion_point(
+                &s,
+                COMPLETION,
+                COMPLETION_POLICY,
+                DEFAULT_PATH,
+                COMPLETION_WORKLOAD,
+                s.path_load,
+                complete,
+            ));
+        }
+    }
     out
 }
 
@@ -230,10 +292,22 @@ mod tests {
             let pts = points(profile);
             let sweep = pts.iter().filter(|p| p.labels["set"] == SWEEP).count();
             assert_eq!(sweep, WORKLOADS.len() * POLICIES.len() * s.loads.len());
-            assert_eq!(pts.len() - sweep, COMPARED_PATHS.len() - 1, "{profile:?}");
+            let completion = pts.iter().filter(|p| p.labels["set"] == COMPLETION).count();
+            assert_eq!(completion, COMPLETIONS.len() - 1, "{profile:?}");
+            assert_eq!(
+                pts.len() - sweep - completion,
+                COMPARED_PATHS.len() - 1,
+                "{profile:?}"
+            );
+            assert!(WORKLOADS.contains(&COMPLETION_WORKLOAD) && POLICIES.contains(&"fcfs"));
             assert!(s.loads.contains(&s.path_load));
             assert!(s.analytic_loads.iter().all(|l| s.loads.contains(l)));
-            assert!(pts.iter().all(|p| p.spec.cores == 1 && p.spec.seed == SEED));
+            assert!(pts.iter().all(|p| p.spec.seed == SEED));
+            assert!(
+                pts.iter()
+                    .filter(|p| p.labels["set"] != COMPLETION)
+                    .all(|p| p.spec.cores == 1 && p.labels["complete"] == DIRECT)
+            );
         }
         // Light to beyond saturation.
         let q = sizes(Profile::Quick);
@@ -266,5 +340,35 @@ mod tests {
         let irq = pts.iter().find(|p| p.labels["set"] == PATHS).unwrap();
         assert_eq!(irq.labels["path"], "irq");
         assert_eq!(irq.labels["load"], "0.40");
+    }
+
+    #[test]
+    fn the_completion_comparison_runs_svc_and_fwd16_beside_the_sweeps_direct_point() {
+        let pts = points(Profile::Quick);
+        let direct = pts
+            .iter()
+            .find(|p| p.id == "minor-kv-fcfs-hwq-0.40")
+            .unwrap();
+        assert_eq!(direct.spec.params["complete"], 0);
+        let svc = pts
+            .iter()
+            .find(|p| p.id == "minor-kv-fcfs-hwq-0.40-svc")
+            .unwrap();
+        assert_eq!((svc.spec.cores, svc.spec.params["complete"]), (1, 1));
+        assert_eq!(svc.labels["set"], COMPLETION);
+        let fwd = pts
+            .iter()
+            .find(|p| p.id == "minor-kv-fcfs-hwq-0.40-fwd16")
+            .unwrap();
+        // The worker and the kernel core that collects.
+        assert_eq!(fwd.spec.cores, 2);
+        assert_eq!(fwd.spec.params["complete"], 2);
+        assert_eq!(fwd.spec.params["fwd_batch"], 16);
+        assert_eq!(fwd.labels["complete"], "fwd:16");
+        assert_eq!(
+            fwd.spec.sim.loadgen().unwrap().rate,
+            direct.spec.sim.loadgen().unwrap().rate
+        );
+        fwd.spec.check_runnable(2).unwrap();
     }
 }

@@ -31,6 +31,16 @@ pub struct ServiceRecord {
     pub forced_yield_cycles: Option<Num>,
     pub quantum_start_cycles: Option<Num>,
     pub preemption_cycles: Option<Num>,
+    /// How completions reached the NIC (`direct`, `svc`, `fwd:B`; absent before the modes).
+    pub complete: Option<String>,
+    /// Doorbells the kernel's NIC driver rang for `nic_send`, and the completions it moved.
+    pub kernel_doorbells: Option<Num>,
+    pub kernel_tx_moved: Option<Num>,
+    /// The fwd path's kernel side: batches, those started by the timeout, calls, its cycles.
+    pub fwd_batches: Option<Num>,
+    pub fwd_timeout_batches: Option<Num>,
+    pub fwd_calls: Option<Num>,
+    pub fwd_kernel_cycles: Option<Num>,
 }
 
 /// CoroSched error bits that do not invalidate a service run: `SPURIOUS_RESUME`, a latency
@@ -58,6 +68,19 @@ pub struct Service {
     /// The CoroSched error bits (only tolerated ones: [`TOLERATED_CORO_ERRORS`]).
     pub coro_errors: u64,
     pub costs: PolicyCosts,
+    pub completion: CompletionCounters,
+}
+
+/// How the completions went through the kernel (all zero for `direct`).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, Deserialize)]
+pub struct CompletionCounters {
+    pub complete: String,
+    pub kernel_doorbells: f64,
+    pub kernel_tx_moved: f64,
+    pub fwd_batches: f64,
+    pub fwd_timeout_batches: f64,
+    pub fwd_calls: f64,
+    pub fwd_kernel_cycles: f64,
 }
 
 /// The policy's measured costs, cycles (docs/services.md "Measured costs").
@@ -79,6 +102,17 @@ impl Service {
             "the run raised error bits: NIC {nic_errors:#x}, CoroSched {coro_errors:#x} (see the \
              run's console log and docs/coro-sched-device.md's error codes)"
         );
+        // Through the system call, every completion went through the kernel's TX queue.
+        if let (Some(c), Some(moved), Some(done)) =
+            (r.complete.as_deref(), r.kernel_tx_moved, r.completed)
+        {
+            ensure!(
+                c == "direct" || moved.0 == done.0,
+                "complete = {c}: the kernel's NIC driver transmitted {} completions of {}",
+                moved.0,
+                done.0
+            );
+        }
         Ok(Service {
             received: get(r.received, "received")?,
             completed: get(r.completed, "completed")?,
@@ -94,6 +128,15 @@ impl Service {
                 forced_yield: r.forced_yield_cycles.map(|n| n.0),
                 quantum_start: r.quantum_start_cycles.map(|n| n.0),
                 preemption: r.preemption_cycles.map(|n| n.0),
+            },
+            completion: CompletionCounters {
+                complete: r.complete.clone().unwrap_or_else(|| "direct".into()),
+                kernel_doorbells: r.kernel_doorbells.map_or(0.0, |n| n.0),
+                kernel_tx_moved: r.kernel_tx_moved.map_or(0.0, |n| n.0),
+                fwd_batches: r.fwd_batches.map_or(0.0, |n| n.0),
+                fwd_timeout_batches: r.fwd_timeout_batches.map_or(0.0, |n| n.0),
+                fwd_calls: r.fwd_calls.map_or(0.0, |n| n.0),
+                fwd_kernel_cycles: r.fwd_kernel_cycles.map_or(0.0, |n| n.0),
             },
         })
     }

@@ -7,11 +7,13 @@
 //! full (the greedy flow) still yields when its budget is spent. When the ring is empty it
 //! waits for the flow's CoroSched event source with [`EventWait`], so arrivals wake it by the
 //! run's wake path (irq, poll, hwq, ring). [`Nic::send`] writes a completion and rings the
-//! doorbell.
+//! doorbell (user-level transmit); [`kernel_tx`] moves the completions of the `nic_send` system
+//! call from the kernel-owned TX queue onto the same ring ([`Nic::send_all`]).
 //!
 //! Without the device, the registers are a plain register file in memory ([`soft::SoftRegs`])
 //! and another core plays the device through the same protocol ([`soft::run`]).
 
+pub mod kernel_tx;
 pub mod soft;
 
 use alloc::{boxed::Box, vec::Vec};
@@ -168,6 +170,27 @@ impl Nic {
         if let Some(prod) = tx.doorbell() {
             self.regs.write(global::TX_PROD, prod);
         }
+    }
+
+    /// Reports every completion `next` yields with one doorbell at the end (the kernel's
+    /// transmit side, [`kernel_tx`]): the device stamps them all with that doorbell's tick. A
+    /// full ring rings early for what it holds, so the device can make room. Returns how many.
+    pub fn send_all(&self, mut next: impl FnMut() -> Option<Completion>) -> u64 {
+        let mut tx = self.tx.lock();
+        let mut sent = 0;
+        while let Some(c) = next() {
+            while !tx.push(c, || self.regs.read(global::TX_CONS)) {
+                if let Some(prod) = tx.doorbell() {
+                    self.regs.write(global::TX_PROD, prod);
+                }
+                core::hint::spin_loop();
+            }
+            sent += 1;
+        }
+        if let Some(prod) = tx.doorbell() {
+            self.regs.write(global::TX_PROD, prod);
+        }
+        sent
     }
 
     /// Sticky error bits (ERR_STATUS) and the offset that set the first one.

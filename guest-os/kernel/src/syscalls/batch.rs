@@ -11,6 +11,8 @@ use super::table;
 /// checks the number and every pointer), writes each completion, and passes each request's
 /// task pointer to `wake` after its completion is visible. Returns how many it ran.
 pub fn run_batch(rings: &CoreRings, max: u64, mut wake: impl FnMut(u64)) -> u64 {
+    // The batch's `nic_send` calls only queue; one doorbell when it ends.
+    let _doorbell = super::nic_tx::BatchDoorbell::open();
     let tail = rings.tail.0.load(Ordering::Relaxed);
     let head = rings.head.0.load(Ordering::Acquire);
     let n = (head - tail).min(max);

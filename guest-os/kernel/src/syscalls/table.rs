@@ -15,8 +15,9 @@ pub enum Call {
     ///
     /// [`console_log::MAX_WRITE`]: super::console_log::MAX_WRITE
     Write = 2,
-    /// `nic_send(id, work)`: queues a completion descriptor on the kernel-owned NIC TX queue;
-    /// returns its sequence number.
+    /// `nic_send(records, count)`: copies `count` completion records (`nic_tx::TxRecord`) from
+    /// user memory onto the kernel-owned NIC TX queue, which the kernel's NIC driver transmits;
+    /// returns `count`.
     NicSend = 3,
 }
 
@@ -76,7 +77,7 @@ pub fn execute(nr: u64, args: &[u64; 6]) -> u64 {
         Some(Call::Null) => Ok(0),
         Some(Call::Clock) => Ok(crate::timer::now()),
         Some(Call::Write) => write(args[0], args[1]),
-        Some(Call::NicSend) => Ok(super::nic_tx::send(args[0], args[1])),
+        Some(Call::NicSend) => super::nic_tx::call(args[0], args[1]),
         None => Err(Errno::NoSys),
     };
     out.unwrap_or_else(Errno::result)
