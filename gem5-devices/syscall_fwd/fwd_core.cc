@@ -18,6 +18,7 @@ countName(Count c)
       case Count::TimeoutBatches: return "timeoutBatches";
       case Count::Requests: return "requests";
       case Count::Wakes: return "wakes";
+      case Count::WakeStalls: return "wakeStalls";
       case Count::Errors: return "errors";
     }
     return "?";
@@ -40,7 +41,7 @@ FwdCore::read(uint64_t offset) const
       case ID: return DEV_ID;
       case VERSION: return DEV_VERSION;
       case NUM_CORES: return DEV_NUM_CORES;
-      case CTRL: return enabled ? CTRL_ENABLE : 0;
+      case CTRL: return (enabled ? CTRL_ENABLE : 0) | (secure ? CTRL_DMA_SECURE : 0);
       case BATCH: return batchSize;
       case TIMEOUT: return timeout;
       case POLL_PERIOD: return pollPeriod;
@@ -53,6 +54,8 @@ FwdCore::read(uint64_t offset) const
       case TIMEOUT_BATCHES: return count(Count::TimeoutBatches);
       case WAKES: return count(Count::Wakes);
       case PRODUCER_READS: return count(Count::ProducerReads);
+      case KERNEL_CORE: return kernelCore;
+      case WAKE_STALLS: return count(Count::WakeStalls);
       default: break;
     }
     if (offset >= CORE_BASE && offset < CORE_BASE + CORE_COUNT * CORE_STRIDE) {
@@ -77,6 +80,7 @@ FwdCore::write(uint64_t offset, uint64_t value, Tick now)
             return true;
         }
         enabled = value & CTRL_ENABLE;
+        secure = value & CTRL_DMA_SECURE;
         if (enabled && !pollScheduled) {
             pollScheduled = true;
             hooks.schedulePoll(now + pollPeriod);
@@ -99,6 +103,12 @@ FwdCore::write(uint64_t offset, uint64_t value, Tick now)
         return true;
       case ERR_STATUS:
         err &= ~value;
+        return true;
+      case KERNEL_CORE:
+        if (value >= DEV_NUM_CORES)
+            raise(ErrorCode::BAD_VALUE, "KERNEL_CORE: not below num_cores");
+        else
+            kernelCore = unsigned(value);
         return true;
       case BATCH_DONE:
         if (!batch.active || batch.done) {
@@ -140,8 +150,16 @@ void
 FwdCore::poll(Tick now)
 {
     pollScheduled = false;
-    if (!enabled)
+    // Wakes CoroSched could not take are retried first (a batch with stalled wakes holds the
+    // next hand-over, so nothing overtakes them).
+    wakeReady(now);
+    if (!enabled) {
+        if (batch.active && batch.done) { // stalled wakes keep the timer going
+            pollScheduled = true;
+            hooks.schedulePoll(now + pollPeriod);
+        }
         return;
+    }
     for (unsigned i = 0; i < DEV_NUM_CORES; i++) {
         if (cores[i].ringBase) {
             bump(Count::ProducerReads);
@@ -204,7 +222,7 @@ FwdCore::tryHandOver(Tick now)
             hooks.readTask(i, s, c.ringBase + DEV_REQUESTS_OFFSET +
                            slot * DEV_REQUEST_SLOT + DEV_TASK_WORD * 8);
         }
-        hooks.signalKernel();
+        hooks.signalKernel(kernelCore);
         return;
     }
 }
@@ -226,7 +244,10 @@ FwdCore::wakeReady(Tick now)
         return;
     const uint64_t path = cores[batch.core].wakePath;
     while (batch.woken < batch.count && batch.tasks[batch.woken]) {
-        hooks.wake(batch.core, *batch.tasks[batch.woken], path);
+        if (!hooks.wake(batch.core, *batch.tasks[batch.woken], path)) {
+            bump(Count::WakeStalls);
+            return;
+        }
         bump(Count::Wakes);
         batch.woken++;
     }

@@ -42,6 +42,7 @@ enum class Count : uint8_t
     TimeoutBatches, // of which started by the timeout with fewer than B requests
     Requests,       // requests handed over
     Wakes,          // tasks woken
+    WakeStalls,     // wakes CoroSched could not take (retried at the next poll)
     Errors,         // error bits raised
 };
 constexpr unsigned NUM_COUNTS = static_cast<unsigned>(Count::Errors) + 1;
@@ -56,10 +57,13 @@ class Hooks
     virtual void readProducer(unsigned core, uint64_t addr) = 0;
     /** DMA-read request seq's task word at addr; answer with taskRead(). */
     virtual void readTask(unsigned core, uint64_t seq, uint64_t addr) = 0;
-    /** Tell the kernel side a batch is in the BATCH_* registers. */
-    virtual void signalKernel() = 0;
-    /** Wake task on core through wake path `path` (regs::WakePath). */
-    virtual void wake(unsigned core, uint64_t task, uint64_t path) = 0;
+    /** Tell the kernel side (on core `kernelCore`) a batch is in the BATCH_* registers. */
+    virtual void signalKernel(unsigned kernelCore) = 0;
+    /**
+     * Wake task on core through wake path `path` (regs::WakePath). False if the wake path
+     * cannot take it now (a full queue or ring): the device keeps it and retries later.
+     */
+    virtual bool wake(unsigned core, uint64_t task, uint64_t path) = 0;
     /** Call poll() at tick `when`. */
     virtual void schedulePoll(Tick when) = 0;
     /** An error bit was raised (for the debug log). */
@@ -85,6 +89,8 @@ class FwdCore
 
     uint64_t count(Count c) const { return counts[static_cast<unsigned>(c)]; }
     uint64_t errStatus() const { return err; }
+    /** CTRL.DMA_SECURE: make DMA reads Secure accesses. */
+    bool dmaSecure() const { return secure; }
 
   private:
     struct CoreState
@@ -114,6 +120,8 @@ class FwdCore
 
     Hooks &hooks;
     bool enabled = false;
+    bool secure = false;
+    unsigned kernelCore = 0;
     bool pollScheduled = false;
     uint64_t batchSize = 1;
     uint64_t timeout = 0;

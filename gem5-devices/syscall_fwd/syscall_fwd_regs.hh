@@ -76,6 +76,13 @@ constexpr uint64_t TIMEOUT_BATCHES = 0x70;
 constexpr uint64_t WAKES = 0x78;
 // RO 64-bit. DMA reads of producer lines.
 constexpr uint64_t PRODUCER_READS = 0x80;
+// RW 64-bit. The core whose event input the device signals when it hands a batch over (the
+// kernel side waits in WFE there: a dedicated kernel core, or the user core itself at its idle
+// point); not below num_cores sets BAD_VALUE and is ignored.
+constexpr uint64_t KERNEL_CORE = 0x88;
+// RO 64-bit. Wakes CoroSched could not take (the core's hardware queue or ready ring full, or
+// no ring): each stays with the device, in request order, and is retried at the next poll.
+constexpr uint64_t WAKE_STALLS = 0x90;
 
 // ---- block core: Per user core: its submission ring
 constexpr uint64_t CORE_BASE = 0x100;
