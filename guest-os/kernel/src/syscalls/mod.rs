@@ -24,6 +24,7 @@ pub mod batch;
 pub mod console_log;
 pub mod forwarder;
 pub mod fwd;
+pub mod fwd_device;
 pub mod nic_tx;
 pub mod ring;
 pub mod svc_path;
