@@ -59,7 +59,14 @@ struct Setup {
     poll_ns: u64,
 }
 
-static STOP: AtomicBool = AtomicBool::new(false);
+/// Set when the run is over. The software collector's kernel core polls it in its loop: it
+/// sits on a cache line of its own, or each of its loads would take the line from the user
+/// core's counters below (false sharing that cost the user core a miss per work piece, in
+/// both windows).
+static STOP: Aligned<AtomicBool> = Aligned(AtomicBool::new(false));
+
+#[repr(C, align(64))]
+struct Aligned<T>(T);
 /// Iterations (work pieces, each with its call if any) completed in the current region.
 static COMPLETED: AtomicU64 = AtomicU64::new(0);
 /// Calls completed since boot: the progress the stall checks watch.
@@ -87,9 +94,9 @@ pub fn run(core: usize, cfg: &RunConfig) {
     }
     if core == kernel_core && fwd_on_kernel_core {
         if device {
-            fwd_device::device().serve_dedicated(&STOP);
+            fwd_device::device().serve_dedicated(&STOP.0);
         } else {
-            forwarder::serve_dedicated(0..1, s.policy, &STOP);
+            forwarder::serve_dedicated(0..1, s.policy, &STOP.0);
         }
         return;
     }
@@ -112,7 +119,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
     let calls = cfg.iterations.max(s.tasks);
     let nocall = measure(s, buf_addr, calls, stall_ticks, false);
     let with = measure(s, buf_addr, calls, stall_ticks, true);
-    STOP.store(true, Relaxed);
+    STOP.0.store(true, Relaxed);
     kernel::arch::cpu::sev(); // a kernel core waiting for the device's signal sees STOP
     runtime::set_idle(0, kernel::arch::cpu::wfe);
     let wake_stalls = if device {
