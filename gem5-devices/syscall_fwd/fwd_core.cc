@@ -113,10 +113,14 @@ FwdCore::write(uint64_t offset, uint64_t value, Tick now)
       case BATCH_DONE:
         if (!batch.active || batch.done) {
             raise(ErrorCode::UNEXPECTED_DONE, "BATCH_DONE: no batch at the kernel side");
-        } else if (value != batch.count) {
-            raise(ErrorCode::BAD_VALUE, "BATCH_DONE: not the batch's count");
+        } else if (value == 0 || value > batch.count || value < batch.completed) {
+            raise(ErrorCode::BAD_VALUE,
+                  "BATCH_DONE: not between the requests done so far and the batch's count");
         } else {
-            batch.done = true;
+            // Progressive: the first `value` requests' completions are written, so their
+            // tasks may wake now, while the kernel side runs the rest.
+            batch.completed = value;
+            batch.done = value == batch.count;
             wakeReady(now);
         }
         return true;
@@ -154,7 +158,7 @@ FwdCore::poll(Tick now)
     // next hand-over, so nothing overtakes them).
     wakeReady(now);
     if (!enabled) {
-        if (batch.active && batch.done) { // stalled wakes keep the timer going
+        if (batch.active && batch.woken < batch.completed) { // stalled wakes: keep polling
             pollScheduled = true;
             hooks.schedulePoll(now + pollPeriod);
         }
@@ -240,10 +244,10 @@ FwdCore::taskRead(unsigned core, uint64_t seq, uint64_t task, Tick now)
 void
 FwdCore::wakeReady(Tick now)
 {
-    if (!batch.active || !batch.done)
+    if (!batch.active)
         return;
     const uint64_t path = cores[batch.core].wakePath;
-    while (batch.woken < batch.count && batch.tasks[batch.woken]) {
+    while (batch.woken < batch.completed && batch.tasks[batch.woken]) {
         if (!hooks.wake(batch.core, *batch.tasks[batch.woken], path)) {
             bump(Count::WakeStalls);
             return;

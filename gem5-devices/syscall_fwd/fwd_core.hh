@@ -109,6 +109,7 @@ class FwdCore
         unsigned core = 0;
         uint64_t start = 0;
         uint64_t count = 0;
+        uint64_t completed = 0; // requests the kernel side reported done (BATCH_DONE)
         uint64_t woken = 0;
         std::vector<std::optional<uint64_t>> tasks;
     };

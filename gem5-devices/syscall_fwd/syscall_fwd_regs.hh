@@ -62,9 +62,11 @@ constexpr uint64_t BATCH_CORE = 0x40;
 constexpr uint64_t BATCH_START = 0x48;
 // RO 64-bit. Requests in the current batch; 0 when no batch is with the kernel side.
 constexpr uint64_t BATCH_COUNT = 0x50;
-// WO 64-bit. The kernel side writes BATCH_COUNT here once it has written every completion of
-// the batch; the device then wakes the tasks in request order. A write without a batch sets
-// UNEXPECTED_DONE, a wrong count BAD_VALUE.
+// WO 64-bit. The kernel side writes k here once it has written the completions of the batch's
+// first k requests (k = BATCH_COUNT completes the batch); the device then wakes those tasks in
+// request order. Writing k after each request lets each task wake while the kernel side runs
+// the rest; writing BATCH_COUNT once at the end wakes them all then. A write without a batch
+// sets UNEXPECTED_DONE; k = 0, k above BATCH_COUNT or below the previous k sets BAD_VALUE.
 constexpr uint64_t BATCH_DONE = 0x58;
 // RO 64-bit. Batches handed to the kernel side.
 constexpr uint64_t BATCHES = 0x60;

@@ -222,12 +222,17 @@ bad_values_set_error_bits()
     c.write(BATCH_DONE, 1, 0);
     CHECK(c.errStatus() & bit(ErrorCode::UNEXPECTED_DONE));
     CHECK(m.polls.empty()); // never enabled
-    // a BATCH_DONE with the wrong count wakes nobody
+    // a BATCH_DONE above the count, of 0, or going back wakes nobody more
     Fixture f(2, 0);
     f.core.producerRead(0, 2, 5);
     f.answerTasks(5);
-    f.core.write(BATCH_DONE, 1, 6);
+    f.core.write(BATCH_DONE, 3, 6);
+    f.core.write(BATCH_DONE, 0, 6);
     CHECK(f.m.wakes.empty() && (f.core.errStatus() & bit(ErrorCode::BAD_VALUE)));
+    f.core.write(ERR_STATUS, ~0ULL, 6);
+    f.core.write(BATCH_DONE, 1, 7);
+    f.core.write(BATCH_DONE, 0, 7);
+    CHECK(f.m.wakes.size() == 1 && (f.core.errStatus() & bit(ErrorCode::BAD_VALUE)));
 }
 
 void
@@ -293,6 +298,34 @@ stalled_wakes_retry_at_the_next_poll_in_order()
 }
 
 void
+progressive_done_wakes_each_task_as_its_completion_is_written()
+{
+    Fixture f(4, 0);
+    f.core.producerRead(0, 4, 10);
+    f.answerTasks(11);
+    f.core.write(BATCH_DONE, 1, 20);
+    CHECK(f.m.wakes.size() == 1 && f.m.wakes[0].task == 0x1000);
+    CHECK(*f.core.read(BATCH_COUNT) == 4); // still with the kernel side
+    f.core.write(BATCH_DONE, 1, 21);       // the same count again: nothing new
+    f.core.write(BATCH_DONE, 3, 22);
+    CHECK(f.m.wakes.size() == 3 && f.m.wakes[2].task == 0x1002);
+    CHECK(f.core.errStatus() == 0);
+    f.core.write(BATCH_DONE, 4, 23);
+    CHECK(f.m.wakes.size() == 4 && *f.core.read(BATCH_COUNT) == 0);
+    f.core.write(BATCH_DONE, 4, 24); // the batch is over
+    CHECK(f.core.errStatus() & (1ULL << static_cast<uint64_t>(ErrorCode::UNEXPECTED_DONE)));
+    // a task word that comes back late holds the later wakes, in order
+    f.core.producerRead(0, 6, 30);
+    f.core.write(BATCH_DONE, 2, 31);
+    CHECK(f.m.wakes.size() == 4);
+    f.core.taskRead(0, 5, 0xB, 32);
+    CHECK(f.m.wakes.size() == 4);
+    f.core.taskRead(0, 4, 0xA, 33);
+    CHECK(f.m.wakes.size() == 6 && f.m.wakes[4].task == 0xA && f.m.wakes[5].task == 0xB);
+    CHECK(*f.core.read(BATCH_COUNT) == 0);
+}
+
+void
 signals_the_kernel_core()
 {
     Fixture f(1, 0);
@@ -328,6 +361,8 @@ main()
         {"stalled_wakes_retry_at_the_next_poll_in_order",
          stalled_wakes_retry_at_the_next_poll_in_order},
         {"signals_the_kernel_core", signals_the_kernel_core},
+        {"progressive_done_wakes_each_task_as_its_completion_is_written",
+         progressive_done_wakes_each_task_as_its_completion_is_written},
     };
     int passed = 0, failed = 0;
     for (auto &t : tests) {
