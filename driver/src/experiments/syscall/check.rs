@@ -175,7 +175,7 @@ mod tests {
     #[test]
     fn the_device_points_ask_for_the_device() {
         let p = device_tier_point();
-        assert_eq!(p.spec.params.get("collector"), Some(&1));
+        assert_eq!(p.spec.params.get("collector"), Some(&2));
         assert_eq!(p.spec.params.get("batch"), Some(&4));
         assert!(p.spec.sim.coro_sched().is_some());
         let n = device_never_answers_spec();

@@ -75,7 +75,7 @@ fn quick_points_sweep_b_on_o3_and_fwd16_on_minor() {
         2 * 4 * (1 + BATCHES.len()) + 2 * 4 * BATCHES.len()
     );
     // the device points have CoroSched and ask for the device; svc and software have neither
-    assert_eq!(fwd.spec.params["collector"], 1);
+    assert_eq!(fwd.spec.params["collector"], 2);
     assert_eq!(fwd.labels["collector"], "device");
     assert!(fwd.spec.sim.coro_sched().is_some());
     assert!(points[0].spec.sim.coro_sched().is_none());
