@@ -46,9 +46,11 @@ FwdCore::read(uint64_t offset) const
       case TIMEOUT: return timeout;
       case POLL_PERIOD: return pollPeriod;
       case ERR_STATUS: return err;
-      case BATCH_CORE: return batch.active ? batch.core : 0;
-      case BATCH_START: return batch.active ? batch.start : 0;
-      case BATCH_COUNT: return batch.active ? batch.count : 0;
+      // Once the kernel side reported the batch done it is no longer its, even while some of
+      // its wakes wait for room in CoroSched: it must not be served twice.
+      case BATCH_CORE: return withKernel() ? batch.core : 0;
+      case BATCH_START: return withKernel() ? batch.start : 0;
+      case BATCH_COUNT: return withKernel() ? batch.count : 0;
       case BATCHES: return count(Count::Batches);
       case REQUESTS: return count(Count::Requests);
       case TIMEOUT_BATCHES: return count(Count::TimeoutBatches);

@@ -114,6 +114,8 @@ class FwdCore
         std::vector<std::optional<uint64_t>> tasks;
     };
 
+    /** A batch is handed over and the kernel side has not reported all of it done. */
+    bool withKernel() const { return batch.active && !batch.done; }
     void raise(regs::ErrorCode code, const char *what);
     void bump(Count c, uint64_t n = 1) { counts[static_cast<unsigned>(c)] += n; }
     void tryHandOver(Tick now);

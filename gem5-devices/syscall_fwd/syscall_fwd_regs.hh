@@ -60,7 +60,8 @@ constexpr uint64_t BATCH_CORE = 0x40;
 // RO 64-bit. Sequence number of the batch's first request (request s is in slot s %
 // ring_slots).
 constexpr uint64_t BATCH_START = 0x48;
-// RO 64-bit. Requests in the current batch; 0 when no batch is with the kernel side.
+// RO 64-bit. Requests in the current batch; 0 when no batch is with the kernel side (also once
+// BATCH_DONE reported the whole batch, while its wakes wait for room in CoroSched).
 constexpr uint64_t BATCH_COUNT = 0x50;
 // WO 64-bit. The kernel side writes k here once it has written the completions of the batch's
 // first k requests (k = BATCH_COUNT completes the batch); the device then wakes those tasks in

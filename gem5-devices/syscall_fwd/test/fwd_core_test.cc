@@ -273,6 +273,7 @@ stalled_wakes_retry_at_the_next_poll_in_order()
     CHECK(f.m.wakes.size() == 2 && f.m.wakes[1].task == 0x1001);
     CHECK(f.core.count(Count::WakeStalls) == 1 && *f.core.read(WAKE_STALLS) == 1);
     CHECK(f.m.signals == 1); // the stalled batch holds the next hand-over
+    CHECK(*f.core.read(BATCH_COUNT) == 0); // but it is no longer the kernel side's to run
     f.core.poll(100);
     CHECK(f.m.wakes.size() == 2 && f.core.count(Count::WakeStalls) == 2);
     f.m.capacity = SIZE_MAX; // the core popped its queue
