@@ -268,9 +268,10 @@ pub struct SyscallMetrics {
     pub mean_batch: f64,
     pub timeout_batches: f64,
     pub full_waits: f64,
-    /// Device wakes that CoroSched refused at first and the device retried (0 without it).
-    #[serde(default)]
-    pub wake_stalls: f64,
+    /// Device wakes that CoroSched refused at first and the device retried (absent from the
+    /// records of guests from before the device).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wake_stalls: Option<f64>,
 }
 
 fn req(v: Option<Num>, field: &str) -> Result<f64> {
@@ -334,7 +335,7 @@ pub fn measure(point: &Point, result: &RunResult) -> Result<SyscallMetrics> {
         mean_batch: if batches > 0.0 { calls / batches } else { 1.0 },
         timeout_batches: req(r.timeout_batches, "timeout_batches")?,
         full_waits: req(r.full_waits, "full_waits")?,
-        wake_stalls: r.wake_stalls.map_or(0.0, |n| n.0),
+        wake_stalls: r.wake_stalls.map(|n| n.0),
     })
 }
 
@@ -370,6 +371,20 @@ fn lines<'a>(
         .collect();
     fwd.sort_by_key(|(b, _)| *b);
     (svc, fwd)
+}
+
+/// The collector of the figures' main lines: the device, or, in results from before it (no
+/// device records), the software collector.
+fn main_collector(file: &ResultsFile) -> Collector {
+    if file
+        .records
+        .iter()
+        .any(|r| label(r, "collector") == Collector::Device.name())
+    {
+        Collector::Device
+    } else {
+        Collector::Software
+    }
 }
 
 fn groups(file: &ResultsFile) -> Vec<(String, String)> {
@@ -501,7 +516,8 @@ impl Experiment for Syscall {
         )
         .log_x(true);
         for (cpu, call) in groups(file) {
-            let (svc, fwd) = lines(&runs, &cpu, &call, "fwd", Collector::Device);
+            let main = main_collector(file);
+            let (svc, fwd) = lines(&runs, &cpu, &call, "fwd", main);
             let xs: Vec<f64> = fwd.iter().map(|(b, _)| *b as f64).collect();
             if let Some(svc) = svc
                 && !xs.is_empty()
@@ -509,12 +525,12 @@ impl Experiment for Syscall {
                 let flat = xs.iter().map(|&x| (x, svc.user_cycles_per_call)).collect();
                 chart = chart.series(format!("svc {call} {cpu}"), flat);
             }
-            for (prefix, collector, tag) in [
-                ("fwd", Collector::Device, ""),
-                (IDLE, Collector::Device, ""),
-                ("fwd", Collector::Software, " (software)"),
-                (IDLE, Collector::Software, " (software)"),
-            ] {
+            let mut kinds = vec![("fwd", main, ""), (IDLE, main, "")];
+            if main == Collector::Device {
+                kinds.push(("fwd", Collector::Software, " (software)"));
+                kinds.push((IDLE, Collector::Software, " (software)"));
+            }
+            for (prefix, collector, tag) in kinds {
                 let (_, fwd) = lines(&runs, &cpu, &call, prefix, collector);
                 if !fwd.is_empty() {
                     let pts = fwd
@@ -591,7 +607,7 @@ fn ipc_figure(file: &ResultsFile, svg: &Path) -> Result<()> {
     )
     .log_x(true);
     for (cpu, call) in groups(file) {
-        let (svc, fwd) = lines(&runs, &cpu, &call, "fwd", Collector::Device);
+        let (svc, fwd) = lines(&runs, &cpu, &call, "fwd", main_collector(file));
         let ratio = |m: &SyscallMetrics| m.ipc_work_with / m.ipc_work_without;
         let xs: Vec<f64> = fwd.iter().map(|(b, _)| *b as f64).collect();
         if let Some(svc) = svc

@@ -130,7 +130,7 @@ fn metrics(user: f64) -> SyscallMetrics {
         mean_batch: 1.0,
         timeout_batches: 0.0,
         full_waits: 0.0,
-        wake_stalls: 0.0,
+        wake_stalls: None,
     }
 }
 
