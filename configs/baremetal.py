@@ -86,6 +86,12 @@ from loadgen_nic_system import (  # noqa: E402
     LOADGEN_SOURCES,
 )
 
+# The SyscallFwd system-call forwarding device (gem5-devices/syscall_fwd): on-chip, on the
+# membus next to CoroSched and the LoadGenNic, with a 4 KiB window. It has no SPI: it signals
+# the kernel core's event input. The guest's driver has the same base
+# (guest-os/kernel/src/syscalls/fwd_device.rs; a regmap test holds the two equal).
+SYSCALL_FWD_BASE = 0x2D020000
+
 EXIT_OK, EXIT_GUEST_FAILED, EXIT_TICK_LIMIT, EXIT_OTHER = 0, 1, 2, 3
 
 
@@ -124,6 +130,19 @@ def parse_args():
         help="entries per hardware ready queue",
     )
     add_loadgen_args(p)
+    p.add_argument(
+        "--syscall-fwd",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="add the SyscallFwd device (docs/syscall-forwarding.md; it wakes through "
+        "CoroSched; default: if this gem5 has it and the run has CoroSched). It is idle "
+        "until the guest enables it.",
+    )
+    p.add_argument(
+        "--syscall-fwd-pio-latency",
+        default="2ns",
+        help="the SyscallFwd's own latency per MMIO access",
+    )
     p.add_argument(
         "--coro-stash",
         choices=["off", "cluster"],
@@ -172,6 +191,7 @@ def build_system(args):
 
     add_coro_sched(system, args, want_caches)
     add_loadgen(system, args, want_caches)
+    add_syscall_fwd(system, args, want_caches)
 
     system.auto_reset_addr = True
     system.realview.gic.gicv4 = False  # GICv3: 128 KiB redistributor frames
@@ -385,6 +405,58 @@ def add_loadgen(system, args, want_caches):
         f"greedy={args.loadgen_greedy} seed={args.loadgen_seed} "
         f"sources={'wired' if pins else 'none (no CoroSched)'} "
         f"selftest={args.loadgen_selftest}",
+        flush=True,
+    )
+
+
+def add_syscall_fwd(system, args, want_caches):
+    have = hasattr(m5.objects, "SyscallFwd")
+    sched = getattr(system.realview, "coro_sched", None)
+    want = (have and sched is not None) if args.syscall_fwd is None else args.syscall_fwd
+    if not want:
+        return
+    if not have:
+        print(
+            "error: this gem5 has no SyscallFwd SimObject; rebuild gem5 with the project's "
+            "gem5-devices/ directory as EXTRAS (see README)",
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_OTHER)
+    rv = system.realview
+    if sched is None:
+        print(
+            "error: --syscall-fwd wakes tasks through CoroSched: drop --no-coro-sched",
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_OTHER)
+    rv.syscall_fwd = m5.objects.SyscallFwd(
+        pio_addr=SYSCALL_FWD_BASE,
+        pio_latency=args.syscall_fwd_pio_latency,
+        sched=sched,
+    )
+    fwd = rv.syscall_fwd
+    fwd.pio = system.membus.mem_side_ports
+    if want_caches:
+        # As CoroSched on-chip: a small cache makes the device a coherent agent, so its reads
+        # of the producer line and the task words see what the user core wrote (a snoop of its
+        # L1), not stale DRAM.
+        system.syscall_fwd_dma_cache = m5.objects.Cache(
+            size="1kB",
+            assoc=2,
+            tag_latency=2,
+            data_latency=2,
+            response_latency=2,
+            mshrs=4,
+            tgts_per_mshr=8,
+            write_buffers=8,
+        )
+        fwd.dma = system.syscall_fwd_dma_cache.cpu_side
+        system.syscall_fwd_dma_cache.mem_side = system.membus.cpu_side_ports
+    else:
+        fwd.dma = system.membus.cpu_side_ports
+    print(
+        f"syscall-fwd: base={SYSCALL_FWD_BASE:#x} "
+        f"pio_latency={args.syscall_fwd_pio_latency}",
         flush=True,
     )
 

@@ -124,6 +124,16 @@ CoroSched::sourceFired(unsigned source)
     updateDeadline();
 }
 
+bool
+CoroSched::wakeTask(unsigned c, uint64_t task, bool ring)
+{
+    const bool ok = core.wakeTask(c, task, ring, curTick());
+    DPRINTF(CoroSched, "task wake core %u task %#x via %s: %s\n", c, task,
+            ring ? "ring" : "hwq", ok ? "delivered" : "refused (full or no ring)");
+    updateDeadline();
+    return ok;
+}
+
 void
 CoroSched::updateDeadline()
 {
@@ -295,6 +305,10 @@ CoroSched::CoroSchedStats::CoroSchedStats(statistics::Group *parent, unsigned qu
                "RESUME writes without an outstanding wake"),
       ADD_STAT(quantumExpiries, statistics::units::Count::get(),
                "Quantum expiries (yield requests raised)"),
+      ADD_STAT(taskWakes, statistics::units::Count::get(),
+               "Task pointers pushed by another device (SyscallFwd's wakes)"),
+      ADD_STAT(taskWakesRefused, statistics::units::Count::get(),
+               "Task wakes of another device refused (queue or ring full, or no ring)"),
       ADD_STAT(errors, statistics::units::Count::get(), "Error codes raised (ERR_STATUS)"),
       ADD_STAT(eventSignals, statistics::units::Count::get(),
                "Per-core event-wire signals sent"),
@@ -330,6 +344,8 @@ CoroSched::CoroSchedStats::CoroSchedStats(statistics::Group *parent, unsigned qu
     byCount[unsigned(Count::Resumes)] = &resumes;
     byCount[unsigned(Count::SpuriousResumes)] = &spuriousResumes;
     byCount[unsigned(Count::QuantumExpiries)] = &quantumExpiries;
+    byCount[unsigned(Count::TaskWakes)] = &taskWakes;
+    byCount[unsigned(Count::TaskWakesRefused)] = &taskWakesRefused;
     byCount[unsigned(Count::Errors)] = &errors;
     for (auto *s : byCount)
         panic_if(!s, "CoroSched: a coro_sched::Count has no stat");

@@ -48,6 +48,13 @@ class CoroSched : public DmaDevice, private coro_sched::Hooks
      */
     void sourceFired(unsigned source);
 
+    /**
+     * Another device (SyscallFwd) wakes `task` on core `c` now: pushed into the core's hwq, or
+     * (`ring`) written into its ready ring, as a bound source's wake is. False, with nothing
+     * changed, if the queue or ring is full or not set up; the caller retries later.
+     */
+    bool wakeTask(unsigned c, uint64_t task, bool ring);
+
   private:
     // coro_sched::Hooks
     void setIrq(bool level) override;
@@ -96,6 +103,8 @@ class CoroSched : public DmaDevice, private coro_sched::Hooks
         statistics::Scalar resumes;
         statistics::Scalar spuriousResumes;
         statistics::Scalar quantumExpiries;
+        statistics::Scalar taskWakes;
+        statistics::Scalar taskWakesRefused;
         statistics::Scalar errors;
         statistics::Scalar eventSignals;
         statistics::Scalar irqRaises;

@@ -33,6 +33,8 @@ countName(Count c)
       case Count::Resumes: return "resumes";
       case Count::SpuriousResumes: return "spuriousResumes";
       case Count::QuantumExpiries: return "quantumExpiries";
+      case Count::TaskWakes: return "taskWakes";
+      case Count::TaskWakesRefused: return "taskWakesRefused";
       case Count::Errors: return "errors";
     }
     return "?";
@@ -592,6 +594,48 @@ SchedCore::hardwareWake(unsigned s, uint64_t task, unsigned c, Tick fireTick)
               (unsigned long long)addr, (unsigned long long)task);
     hooks.writeMemory(addr, task, unsigned(DEV_RING_SLOT), wire ? int(c) : -1,
                    (ctrl & CTRL_DMA_SECURE) != 0);
+}
+
+bool
+SchedCore::wakeTask(unsigned c, uint64_t task, bool ring, Tick now)
+{
+    (void)now;
+    if (c >= cfg.numCores)
+        return false;
+    CoreState &core = cores[c];
+    const bool wire = (ctrl & CTRL_EVENT_WIRE) != 0;
+    if (!ring) {
+        if (core.count >= cfg.queueDepth) {
+            bump(Count::TaskWakesRefused);
+            return false;
+        }
+        core.queue[(core.head + core.count) % cfg.queueDepth] = Entry{task, DEV_NUM_SOURCES};
+        core.count++;
+        bump(Count::TaskWakes);
+        hooks.queueDepth(c, core.count);
+        hooks.wake(Path::Hwq, c);
+        traceLine("task wake: hwq push core %u task %#llx depth %u", c,
+                  (unsigned long long)task, core.count);
+        if (core.count == 1 && writeHwqFlag(c, 1, wire))
+            return true;
+        if (wire)
+            hooks.signalCore(c);
+        return true;
+    }
+    if (core.ringSize == 0 || core.ringProd - core.ringCons >= core.ringSize) {
+        bump(Count::TaskWakesRefused);
+        return false;
+    }
+    const uint64_t addr = core.ringBase + (core.ringProd & (core.ringSize - 1)) * DEV_RING_SLOT;
+    core.ringProd++;
+    bump(Count::RingWrites);
+    bump(Count::TaskWakes);
+    hooks.wake(Path::Ring, c);
+    traceLine("task wake: ring write core %u addr %#llx task %#llx", c,
+              (unsigned long long)addr, (unsigned long long)task);
+    hooks.writeMemory(addr, task, unsigned(DEV_RING_SLOT), wire ? int(c) : -1,
+                   (ctrl & CTRL_DMA_SECURE) != 0);
+    return true;
 }
 
 void

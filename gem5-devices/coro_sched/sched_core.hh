@@ -55,6 +55,8 @@ enum class Count : uint8_t
     Resumes,         // RESUME writes that produced a latency sample
     SpuriousResumes, // RESUME writes with no outstanding wake
     QuantumExpiries, // quantum timer expiries (yield requests raised)
+    TaskWakes,       // task pointers pushed by another device (wakeTask)
+    TaskWakesRefused, // wakeTask calls refused: the queue or ring was full, or no ring
     Errors,          // error codes raised (any kind)
 };
 constexpr unsigned NUM_COUNTS = static_cast<unsigned>(Count::Errors) + 1;
@@ -147,6 +149,16 @@ class SchedCore
 
     /** Event source `source` fires at `now` (an interrupt line of another device rose). */
     void fire(unsigned source, Tick now);
+
+    /**
+     * Another device (SyscallFwd) wakes `task` on core `core` directly, with no event source
+     * or binding: pushed into the core's hwq (`ring` false) or written into its ready ring,
+     * as a bound source's wake on that path is, with the event wire and the hwq flag line.
+     * Returns false, changing nothing, if the queue or ring is full or the ring is not set
+     * up: the caller keeps the wake and retries (no fallback: there is no source to latch).
+     * No latency sample is taken (RESUME names a source).
+     */
+    bool wakeTask(unsigned core, uint64_t task, bool ring, Tick now);
 
     /** The earliest tick at which advance() has work, or NEVER. */
     Tick nextDeadline() const;

@@ -18,6 +18,7 @@ countName(Count c)
       case Count::TimeoutBatches: return "timeoutBatches";
       case Count::Requests: return "requests";
       case Count::Wakes: return "wakes";
+      case Count::WakeStalls: return "wakeStalls";
       case Count::Errors: return "errors";
     }
     return "?";
@@ -40,19 +41,23 @@ FwdCore::read(uint64_t offset) const
       case ID: return DEV_ID;
       case VERSION: return DEV_VERSION;
       case NUM_CORES: return DEV_NUM_CORES;
-      case CTRL: return enabled ? CTRL_ENABLE : 0;
+      case CTRL: return (enabled ? CTRL_ENABLE : 0) | (secure ? CTRL_DMA_SECURE : 0);
       case BATCH: return batchSize;
       case TIMEOUT: return timeout;
       case POLL_PERIOD: return pollPeriod;
       case ERR_STATUS: return err;
-      case BATCH_CORE: return batch.active ? batch.core : 0;
-      case BATCH_START: return batch.active ? batch.start : 0;
-      case BATCH_COUNT: return batch.active ? batch.count : 0;
+      // Once the kernel side reported the batch done it is no longer its, even while some of
+      // its wakes wait for room in CoroSched: it must not be served twice.
+      case BATCH_CORE: return withKernel() ? batch.core : 0;
+      case BATCH_START: return withKernel() ? batch.start : 0;
+      case BATCH_COUNT: return withKernel() ? batch.count : 0;
       case BATCHES: return count(Count::Batches);
       case REQUESTS: return count(Count::Requests);
       case TIMEOUT_BATCHES: return count(Count::TimeoutBatches);
       case WAKES: return count(Count::Wakes);
       case PRODUCER_READS: return count(Count::ProducerReads);
+      case KERNEL_CORE: return kernelCore;
+      case WAKE_STALLS: return count(Count::WakeStalls);
       default: break;
     }
     if (offset >= CORE_BASE && offset < CORE_BASE + CORE_COUNT * CORE_STRIDE) {
@@ -77,6 +82,7 @@ FwdCore::write(uint64_t offset, uint64_t value, Tick now)
             return true;
         }
         enabled = value & CTRL_ENABLE;
+        secure = value & CTRL_DMA_SECURE;
         if (enabled && !pollScheduled) {
             pollScheduled = true;
             hooks.schedulePoll(now + pollPeriod);
@@ -100,13 +106,23 @@ FwdCore::write(uint64_t offset, uint64_t value, Tick now)
       case ERR_STATUS:
         err &= ~value;
         return true;
+      case KERNEL_CORE:
+        if (value >= DEV_NUM_CORES)
+            raise(ErrorCode::BAD_VALUE, "KERNEL_CORE: not below num_cores");
+        else
+            kernelCore = unsigned(value);
+        return true;
       case BATCH_DONE:
         if (!batch.active || batch.done) {
             raise(ErrorCode::UNEXPECTED_DONE, "BATCH_DONE: no batch at the kernel side");
-        } else if (value != batch.count) {
-            raise(ErrorCode::BAD_VALUE, "BATCH_DONE: not the batch's count");
+        } else if (value == 0 || value > batch.count || value < batch.completed) {
+            raise(ErrorCode::BAD_VALUE,
+                  "BATCH_DONE: not between the requests done so far and the batch's count");
         } else {
-            batch.done = true;
+            // Progressive: the first `value` requests' completions are written, so their
+            // tasks may wake now, while the kernel side runs the rest.
+            batch.completed = value;
+            batch.done = value == batch.count;
             wakeReady(now);
         }
         return true;
@@ -140,8 +156,16 @@ void
 FwdCore::poll(Tick now)
 {
     pollScheduled = false;
-    if (!enabled)
+    // Wakes CoroSched could not take are retried first (a batch with stalled wakes holds the
+    // next hand-over, so nothing overtakes them).
+    wakeReady(now);
+    if (!enabled) {
+        if (batch.active && batch.woken < batch.completed) { // stalled wakes: keep polling
+            pollScheduled = true;
+            hooks.schedulePoll(now + pollPeriod);
+        }
         return;
+    }
     for (unsigned i = 0; i < DEV_NUM_CORES; i++) {
         if (cores[i].ringBase) {
             bump(Count::ProducerReads);
@@ -204,7 +228,7 @@ FwdCore::tryHandOver(Tick now)
             hooks.readTask(i, s, c.ringBase + DEV_REQUESTS_OFFSET +
                            slot * DEV_REQUEST_SLOT + DEV_TASK_WORD * 8);
         }
-        hooks.signalKernel();
+        hooks.signalKernel(kernelCore);
         return;
     }
 }
@@ -222,11 +246,14 @@ FwdCore::taskRead(unsigned core, uint64_t seq, uint64_t task, Tick now)
 void
 FwdCore::wakeReady(Tick now)
 {
-    if (!batch.active || !batch.done)
+    if (!batch.active)
         return;
     const uint64_t path = cores[batch.core].wakePath;
-    while (batch.woken < batch.count && batch.tasks[batch.woken]) {
-        hooks.wake(batch.core, *batch.tasks[batch.woken], path);
+    while (batch.woken < batch.completed && batch.tasks[batch.woken]) {
+        if (!hooks.wake(batch.core, *batch.tasks[batch.woken], path)) {
+            bump(Count::WakeStalls);
+            return;
+        }
         bump(Count::Wakes);
         batch.woken++;
     }

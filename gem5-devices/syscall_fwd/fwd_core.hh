@@ -42,6 +42,7 @@ enum class Count : uint8_t
     TimeoutBatches, // of which started by the timeout with fewer than B requests
     Requests,       // requests handed over
     Wakes,          // tasks woken
+    WakeStalls,     // wakes CoroSched could not take (retried at the next poll)
     Errors,         // error bits raised
 };
 constexpr unsigned NUM_COUNTS = static_cast<unsigned>(Count::Errors) + 1;
@@ -56,10 +57,13 @@ class Hooks
     virtual void readProducer(unsigned core, uint64_t addr) = 0;
     /** DMA-read request seq's task word at addr; answer with taskRead(). */
     virtual void readTask(unsigned core, uint64_t seq, uint64_t addr) = 0;
-    /** Tell the kernel side a batch is in the BATCH_* registers. */
-    virtual void signalKernel() = 0;
-    /** Wake task on core through wake path `path` (regs::WakePath). */
-    virtual void wake(unsigned core, uint64_t task, uint64_t path) = 0;
+    /** Tell the kernel side (on core `kernelCore`) a batch is in the BATCH_* registers. */
+    virtual void signalKernel(unsigned kernelCore) = 0;
+    /**
+     * Wake task on core through wake path `path` (regs::WakePath). False if the wake path
+     * cannot take it now (a full queue or ring): the device keeps it and retries later.
+     */
+    virtual bool wake(unsigned core, uint64_t task, uint64_t path) = 0;
     /** Call poll() at tick `when`. */
     virtual void schedulePoll(Tick when) = 0;
     /** An error bit was raised (for the debug log). */
@@ -85,6 +89,8 @@ class FwdCore
 
     uint64_t count(Count c) const { return counts[static_cast<unsigned>(c)]; }
     uint64_t errStatus() const { return err; }
+    /** CTRL.DMA_SECURE: make DMA reads Secure accesses. */
+    bool dmaSecure() const { return secure; }
 
   private:
     struct CoreState
@@ -103,10 +109,13 @@ class FwdCore
         unsigned core = 0;
         uint64_t start = 0;
         uint64_t count = 0;
+        uint64_t completed = 0; // requests the kernel side reported done (BATCH_DONE)
         uint64_t woken = 0;
         std::vector<std::optional<uint64_t>> tasks;
     };
 
+    /** A batch is handed over and the kernel side has not reported all of it done. */
+    bool withKernel() const { return batch.active && !batch.done; }
     void raise(regs::ErrorCode code, const char *what);
     void bump(Count c, uint64_t n = 1) { counts[static_cast<unsigned>(c)] += n; }
     void tryHandOver(Tick now);
@@ -114,6 +123,8 @@ class FwdCore
 
     Hooks &hooks;
     bool enabled = false;
+    bool secure = false;
+    unsigned kernelCore = 0;
     bool pollScheduled = false;
     uint64_t batchSize = 1;
     uint64_t timeout = 0;

@@ -60,11 +60,14 @@ constexpr uint64_t BATCH_CORE = 0x40;
 // RO 64-bit. Sequence number of the batch's first request (request s is in slot s %
 // ring_slots).
 constexpr uint64_t BATCH_START = 0x48;
-// RO 64-bit. Requests in the current batch; 0 when no batch is with the kernel side.
+// RO 64-bit. Requests in the current batch; 0 when no batch is with the kernel side (also once
+// BATCH_DONE reported the whole batch, while its wakes wait for room in CoroSched).
 constexpr uint64_t BATCH_COUNT = 0x50;
-// WO 64-bit. The kernel side writes BATCH_COUNT here once it has written every completion of
-// the batch; the device then wakes the tasks in request order. A write without a batch sets
-// UNEXPECTED_DONE, a wrong count BAD_VALUE.
+// WO 64-bit. The kernel side writes k here once it has written the completions of the batch's
+// first k requests (k = BATCH_COUNT completes the batch); the device then wakes those tasks in
+// request order. Writing k after each request lets each task wake while the kernel side runs
+// the rest; writing BATCH_COUNT once at the end wakes them all then. A write without a batch
+// sets UNEXPECTED_DONE; k = 0, k above BATCH_COUNT or below the previous k sets BAD_VALUE.
 constexpr uint64_t BATCH_DONE = 0x58;
 // RO 64-bit. Batches handed to the kernel side.
 constexpr uint64_t BATCHES = 0x60;
@@ -76,6 +79,13 @@ constexpr uint64_t TIMEOUT_BATCHES = 0x70;
 constexpr uint64_t WAKES = 0x78;
 // RO 64-bit. DMA reads of producer lines.
 constexpr uint64_t PRODUCER_READS = 0x80;
+// RW 64-bit. The core whose event input the device signals when it hands a batch over (the
+// kernel side waits in WFE there: a dedicated kernel core, or the user core itself at its idle
+// point); not below num_cores sets BAD_VALUE and is ignored.
+constexpr uint64_t KERNEL_CORE = 0x88;
+// RO 64-bit. Wakes CoroSched could not take (the core's hardware queue or ready ring full, or
+// no ring): each stays with the device, in request order, and is retried at the next poll.
+constexpr uint64_t WAKE_STALLS = 0x90;
 
 // ---- block core: Per user core: its submission ring
 constexpr uint64_t CORE_BASE = 0x100;

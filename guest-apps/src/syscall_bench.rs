@@ -2,8 +2,10 @@
 //!
 //! Core 0 is the user core: `tasks` tasks each do `work` units of work, then one call, in a
 //! loop. With `fwd` and `side = 0` the last core is the kernel core, which serves the user
-//! core's submission ring (the software collector; see `kernel::syscalls::forwarder`); with
-//! `side = 1` the user core runs its own batches at its idle point.
+//! core's submission ring; with `side = 1` the user core runs its own batches at its idle
+//! point. Who collects the batches and wakes the tasks is `collector`: the software collector
+//! (`kernel::syscalls::forwarder`), or the SyscallFwd device (`kernel::syscalls::fwd_device`),
+//! which wakes them through CoroSched's hwq or ready ring into the user core's executor.
 //!
 //! First, on the run's own path, the error checks: an unknown call number, and `write` from
 //! kernel memory, from an unmapped address and from a range that wraps, and `nic_send` from
@@ -17,7 +19,9 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 use alloc::vec::Vec;
+use kernel::syscalls::fwd_device::{self, WakeVia};
 use kernel::syscalls::{self, Call, Errno, forwarder, fwd, svc_path};
+use kernel::wake::{RingWait, WakePath};
 use kernel::{m5, result, runtime, timer};
 use runconfig::{Mechanism, RunConfig};
 
@@ -36,6 +40,13 @@ enum Side {
     Nowhere,
 }
 
+/// Who collects the `fwd` batches and wakes the tasks (`collector`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Collector {
+    Software,
+    Device(WakeVia),
+}
+
 #[derive(Clone, Copy)]
 struct Setup {
     path: Mechanism,
@@ -45,9 +56,18 @@ struct Setup {
     work: u64,
     side: Side,
     policy: forwarder::Policy,
+    collector: Collector,
+    poll_ns: u64,
 }
 
-static STOP: AtomicBool = AtomicBool::new(false);
+/// Set when the run is over. The software collector's kernel core polls it in its loop: it
+/// sits on a cache line of its own, or each of its loads would take the line from the user
+/// core's counters below (false sharing that cost the user core a miss per work piece, in
+/// both windows).
+static STOP: Aligned<AtomicBool> = Aligned(AtomicBool::new(false));
+
+#[repr(C, align(64))]
+struct Aligned<T>(T);
 /// Iterations (work pieces, each with its call if any) completed in the current region.
 static COMPLETED: AtomicU64 = AtomicU64::new(0);
 /// Calls completed since boot: the progress the stall checks watch.
@@ -65,14 +85,28 @@ pub fn run(core: usize, cfg: &RunConfig) {
             "syscall: fwd with side = 0 needs a kernel core: run with --cores 2 or more (or side = 1)"
         );
     }
+    let device = s.path == Mechanism::Fwd && s.collector != Collector::Software;
+    if device && kernel::coro_sched::device().is_none() {
+        panic!(
+            "syscall: collector = {} needs gem5 with the CoroSched and SyscallFwd devices \
+             (configs/baremetal.py --syscall-fwd); this machine has none: give collector = 0",
+            collector_name(s.collector)
+        );
+    }
     if core == kernel_core && fwd_on_kernel_core {
-        forwarder::serve_dedicated(0..1, s.policy, &STOP);
+        if device {
+            fwd_device::device().serve_dedicated(&STOP.0);
+        } else {
+            forwarder::serve_dedicated(0..1, s.policy, &STOP.0);
+        }
         return;
     }
     if core != 0 {
         return;
     }
-    if s.path == Mechanism::Fwd && s.side == Side::SameCore {
+    if let (true, Collector::Device(via)) = (device, s.collector) {
+        start_device(s, via, kernel_core);
+    } else if s.path == Mechanism::Fwd && s.side == Side::SameCore {
         forwarder::install_same_core(0, s.batch);
     }
     let buf = syscalls::user::alloc_buffer(WRITE_LEN as usize).expect("user buffer for write");
@@ -86,10 +120,20 @@ pub fn run(core: usize, cfg: &RunConfig) {
     let calls = cfg.iterations.max(s.tasks);
     let nocall = measure(s, buf_addr, calls, stall_ticks, false);
     let with = measure(s, buf_addr, calls, stall_ticks, true);
-    STOP.store(true, Relaxed);
+    STOP.0.store(true, Relaxed);
+    kernel::arch::cpu::sev(); // a kernel core waiting for the device's signal sees STOP
     runtime::set_idle(0, kernel::arch::cpu::wfe);
+    let wake_stalls = if device {
+        let dev = fwd_device::device();
+        dev.check_errors("serving the run's calls");
+        dev.stop(0);
+        kernel::wake::teardown();
+        dev.wake_stalls()
+    } else {
+        0
+    };
     result!(
-        "{{\"bench\":\"syscall\",\"path\":\"{}\",\"call\":\"{}\",\"batch\":{},\"side\":\"{}\",\"tasks\":{},\"work\":{},\"calls\":{},\"nocall_cycles\":{},\"nocall_work_cycles\":{},\"call_cycles\":{},\"call_work_cycles\":{},\"kernel_cycles\":{},\"batches\":{},\"timeout_batches\":{},\"kernel_calls\":{},\"full_waits\":{},\"ticks\":{},\"freq\":{}}}",
+        "{{\"bench\":\"syscall\",\"path\":\"{}\",\"call\":\"{}\",\"batch\":{},\"side\":\"{}\",\"tasks\":{},\"work\":{},\"calls\":{},\"nocall_cycles\":{},\"nocall_work_cycles\":{},\"call_cycles\":{},\"call_work_cycles\":{},\"kernel_cycles\":{},\"batches\":{},\"timeout_batches\":{},\"kernel_calls\":{},\"full_waits\":{},\"ticks\":{},\"freq\":{},\"collector\":\"{}\",\"wake_stalls\":{}}}",
         runconfig::Choice::name(s.path),
         s.call.name(),
         if s.path == Mechanism::Fwd { s.batch } else { 0 },
@@ -108,7 +152,50 @@ pub fn run(core: usize, cfg: &RunConfig) {
         with.full_waits,
         with.ticks,
         timer::frequency(),
+        collector_name(s.collector),
+        wake_stalls,
     );
+}
+
+fn collector_name(c: Collector) -> &'static str {
+    match c {
+        Collector::Software => "software",
+        Collector::Device(WakeVia::Hwq) => "device-hwq",
+        Collector::Device(WakeVia::Ring) => "device-ring",
+    }
+}
+
+/// The user core's side of the device path: its executor takes the device's wakes from
+/// CoroSched's ready source, as the wake app's tasks do (hwq behind the non-empty flag line,
+/// or the ready ring, the event wire waking an idle core), and the device serves its ring.
+fn start_device(s: Setup, via: WakeVia, kernel_core: usize) {
+    let path = match via {
+        WakeVia::Hwq => WakePath::Hwq,
+        WakeVia::Ring => WakePath::Ring,
+    };
+    kernel::wake::setup(path, 0, &[], RingWait::EventWire);
+    if via == WakeVia::Hwq {
+        kernel::wake::use_hwq_flag(0);
+    }
+    let to_ps = |ticks: u64| {
+        (u128::from(ticks) * 1_000_000_000_000 / u128::from(timer::frequency().max(1))) as u64
+    };
+    let kernel_core = match s.side {
+        Side::KernelCore => kernel_core,
+        // Nowhere: the device signals the user core, whose idle point serves nothing.
+        Side::SameCore | Side::Nowhere => 0,
+    };
+    fwd_device::device().start(fwd_device::Setup {
+        user_core: 0,
+        kernel_core,
+        batch: s.batch,
+        timeout_ps: to_ps(s.policy.timeout_ticks),
+        poll_ps: s.poll_ns.max(1) * 1000,
+        wake: via,
+    });
+    if s.side == Side::SameCore {
+        fwd_device::install_same_core(0);
+    }
 }
 
 fn side_name(s: Setup) -> &'static str {
@@ -146,6 +233,15 @@ fn setup(cfg: &RunConfig) -> Setup {
             "syscall: side = {n} is unknown: give 0 (kernel core), 1 (same core) or 2 (nowhere)"
         ),
     };
+    let collector = match param("collector") {
+        0 => Collector::Software,
+        1 => Collector::Device(WakeVia::Hwq),
+        2 => Collector::Device(WakeVia::Ring),
+        n => panic!(
+            "syscall: collector = {n} is unknown: give 0 (software), 1 (the SyscallFwd device, \
+             waking through hwq) or 2 (the device, waking through the ready ring)"
+        ),
+    };
     let tasks = match (param("tasks"), path) {
         (0, Mechanism::Fwd) => batch,
         (0, _) => 1,
@@ -162,6 +258,8 @@ fn setup(cfg: &RunConfig) -> Setup {
             batch,
             timeout_ticks: param("timeout_ticks"),
         },
+        collector,
+        poll_ns: param("poll_ns"),
     }
 }
 
@@ -356,6 +454,20 @@ fn measure(s: Setup, buf: u64, calls: u64, stall_ticks: u64, with_calls: bool) -
                         let r = call(s2.path, nr, args_for(s2.call, buf, i)).await;
                         if Errno::from_result(r).is_some() {
                             panic!("syscall: call {} failed with {r:#x}", s2.call.name());
+                        }
+                        // Every result is checked: a completion delivered to the wrong task
+                        // or never written would show here.
+                        let want = match s2.call {
+                            Call::Null => Some(0),
+                            Call::Write => Some(WRITE_LEN),
+                            _ => None,
+                        };
+                        if want.is_some_and(|w| w != r) {
+                            panic!(
+                                "syscall: call {} returned {r:#x}, expected {:#x}",
+                                s2.call.name(),
+                                want.unwrap_or(0)
+                            );
                         }
                     }
                     COMPLETED.fetch_add(1, Relaxed);

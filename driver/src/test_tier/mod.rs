@@ -256,11 +256,21 @@ pub fn run(tier: Tier, opts: &TierOptions<'_>) -> Result<()> {
             Err(e) => failed.push(format!("determinism: {e}")),
         }
     }
-    if tier == Tier::Qemu {
-        // A fwd run whose kernel side never answers must fail with the guest's timeout.
+    {
+        // A fwd run whose kernel side never answers must fail with the guest's timeout (on
+        // gem5, with the SyscallFwd device collecting).
         checks += 1;
-        let id = "syscall-fwd-never-answers";
-        let spec = crate::experiments::syscall::never_answers_spec();
+        let (id, spec) = if tier == Tier::Qemu {
+            (
+                "syscall-fwd-never-answers",
+                crate::experiments::syscall::never_answers_spec(),
+            )
+        } else {
+            (
+                "syscall-fwd-device-never-answers",
+                crate::experiments::syscall::device_never_answers_spec(),
+            )
+        };
         let outcome = sweep::run_point(&cfg, &spec, &cfg.dir.join(id));
         match crate::experiments::syscall::check_never_answers(outcome) {
             Ok(()) => println!("{id}: failed with the guest's timeout, as it must"),
@@ -351,6 +361,8 @@ fn gem5_points() -> Vec<Point> {
     points.extend(WakeBreakdown.points(Profile::Smoke));
     points.extend(gem5_lean_checked_points());
     points.extend(services::gem5_service_points());
+    // E6's fwd path collected by the SyscallFwd device: every call completes, with its result.
+    points.push(crate::experiments::syscall::device_tier_point());
     points
 }
 
@@ -422,6 +434,9 @@ fn check_point(point: &Point, result: &RunResult) -> Result<(), String> {
             &result.results,
             &point.spec.mechanism,
             point.spec.iterations,
+            crate::experiments::syscall::collector_reported(
+                point.spec.params.get("collector").copied().unwrap_or(0),
+            ),
         )
     } else if matches!(point.spec.sim, SimSpec::Qemu) {
         check_ctxswitch_functional(

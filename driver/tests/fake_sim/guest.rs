@@ -180,12 +180,17 @@ fn syscall(cfg: &RunConfig) -> Vec<String> {
         (true, _) => "kernel-core",
     };
     let (user, kernel) = if fwd { (100, 50) } else { (300, 0) };
+    let collector = match cfg.param("collector") {
+        Some(1) => "device-hwq",
+        Some(2) => "device-ring",
+        _ => "software",
+    };
     vec![
         format!(
             r#"{{"test":"syscall_errors","path":"{path}","side":"{side}","ok":true,"unknown_call":-38,"write_kernel_memory":-14,"write_unmapped":-14,"write_wrapping":-14,"write_good":64,"null":0,"clock":1}}"#
         ),
         format!(
-            r#"{{"bench":"syscall","path":"{path}","call":"null","side":"{side}","calls":{calls},"nocall_cycles":1000000,"nocall_work_cycles":900000,"call_cycles":{},"call_work_cycles":900000,"kernel_cycles":{},"batches":{},"timeout_batches":0,"kernel_calls":{},"full_waits":0,"ticks":25000,"freq":25000000}}"#,
+            r#"{{"bench":"syscall","path":"{path}","call":"null","side":"{side}","calls":{calls},"nocall_cycles":1000000,"nocall_work_cycles":900000,"call_cycles":{},"call_work_cycles":900000,"kernel_cycles":{},"batches":{},"timeout_batches":0,"kernel_calls":{},"full_waits":0,"ticks":25000,"freq":25000000,"collector":"{collector}","wake_stalls":0}}"#,
             1_000_000 + user * calls,
             kernel * calls,
             if fwd { calls } else { 0 },

@@ -167,6 +167,43 @@ TEST(identification_and_configuration_registers)
     CHECK_EQ(DEV_ID, 0x444843534f524f43ULL); // "COROSCHD"
 }
 
+TEST(wake_task_pushes_a_pointer_without_a_source)
+{
+    Dev d(2, 2);
+    d.wr(CTRL, CTRL_EVENT_WIRE);
+    // hwq: independent of WAKE_MODE; the third push into a 2-deep queue is refused, unchanged
+    CHECK(d.core.wakeTask(1, 0x1000, false, 5));
+    CHECK(d.core.wakeTask(1, 0x2000, false, 6));
+    CHECK(!d.core.wakeTask(1, 0x3000, false, 7));
+    CHECK_EQ(d.rd(qDepth(1)), 2);
+    CHECK_EQ(d.hooks.signals.size(), 2);
+    CHECK_EQ(d.hooks.signals[0], 1);
+    CHECK_EQ(d.rd(pop(1)), 0x1000);
+    CHECK_EQ(d.rd(pop(1)), 0x2000);
+    CHECK_EQ(d.cnt(Count::TaskWakes), 2);
+    CHECK_EQ(d.cnt(Count::TaskWakesRefused), 1);
+    CHECK_EQ(d.cnt(Count::Fallbacks), 0);
+    CHECK_EQ(d.rd(EVT_PENDING), 0); // no source, no fallback to the irq
+    CHECK(d.hooks.samples.empty());
+    CHECK(!d.core.wakeTask(2, 0x1000, false, 8)); // no such core
+    // ring: refused until the ring is set up, then written slot by slot until full
+    CHECK(!d.core.wakeTask(0, 0x4000, true, 9));
+    d.wr(ringBase(0), 0x8000);
+    d.wr(ringSize(0), 2);
+    CHECK(d.core.wakeTask(0, 0x4000, true, 10));
+    CHECK(d.core.wakeTask(0, 0x5000, true, 11));
+    CHECK(!d.core.wakeTask(0, 0x6000, true, 12));
+    CHECK_EQ(d.hooks.dmas.size(), 2);
+    CHECK_EQ(d.hooks.dmas[1].addr, 0x8000 + DEV_RING_SLOT);
+    CHECK_EQ(d.hooks.dmas[1].value, 0x5000);
+    CHECK_EQ(d.hooks.dmas[1].signalCore, 0);
+    CHECK_EQ(d.rd(ringProd(0)), 2);
+    d.wr(ringCons(0), 1);
+    CHECK(d.core.wakeTask(0, 0x6000, true, 13));
+    CHECK_EQ(d.hooks.dmas.back().addr, 0x8000);
+    CHECK_EQ(d.cnt(Count::TaskWakes), 5);
+}
+
 TEST(config_check)
 {
     CHECK(SchedCore::checkConfig(Config{1, 1, 1}) == nullptr);

@@ -5,6 +5,7 @@
  * any test failed.
  */
 
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -53,11 +54,20 @@ struct Mock : Hooks
     std::vector<Tick> polls;
     std::vector<uint64_t> errors;
     unsigned signals = 0;
+    unsigned signalledCore = 99;
+    /** Wakes the wake path takes before it refuses (a full queue); unlimited by default. */
+    size_t capacity = SIZE_MAX;
 
     void readProducer(unsigned c, uint64_t a) override { producerReads.push_back({c, a}); }
     void readTask(unsigned c, uint64_t s, uint64_t a) override { taskReads.push_back({c, s, a}); }
-    void signalKernel() override { signals++; }
-    void wake(unsigned c, uint64_t t, uint64_t p) override { wakes.push_back({c, t, p}); }
+    void signalKernel(unsigned k) override { signals++; signalledCore = k; }
+    bool wake(unsigned c, uint64_t t, uint64_t p) override
+    {
+        if (wakes.size() >= capacity)
+            return false;
+        wakes.push_back({c, t, p});
+        return true;
+    }
     void schedulePoll(Tick w) override { polls.push_back(w); }
     void error(uint64_t code, const char *) override { errors.push_back(code); }
 };
@@ -212,12 +222,17 @@ bad_values_set_error_bits()
     c.write(BATCH_DONE, 1, 0);
     CHECK(c.errStatus() & bit(ErrorCode::UNEXPECTED_DONE));
     CHECK(m.polls.empty()); // never enabled
-    // a BATCH_DONE with the wrong count wakes nobody
+    // a BATCH_DONE above the count, of 0, or going back wakes nobody more
     Fixture f(2, 0);
     f.core.producerRead(0, 2, 5);
     f.answerTasks(5);
-    f.core.write(BATCH_DONE, 1, 6);
+    f.core.write(BATCH_DONE, 3, 6);
+    f.core.write(BATCH_DONE, 0, 6);
     CHECK(f.m.wakes.empty() && (f.core.errStatus() & bit(ErrorCode::BAD_VALUE)));
+    f.core.write(ERR_STATUS, ~0ULL, 6);
+    f.core.write(BATCH_DONE, 1, 7);
+    f.core.write(BATCH_DONE, 0, 7);
+    CHECK(f.m.wakes.size() == 1 && (f.core.errStatus() & bit(ErrorCode::BAD_VALUE)));
 }
 
 void
@@ -225,7 +240,7 @@ unknown_offsets_are_refused()
 {
     Mock m;
     FwdCore c(m);
-    CHECK(!c.read(0x88).has_value());
+    CHECK(!c.read(0x98).has_value());
     CHECK(!c.read(CORE_BASE + 0x18).has_value());
     CHECK(!c.read(CORE_BASE + CORE_COUNT * CORE_STRIDE).has_value());
     CHECK(!c.write(ID, 1, 0));
@@ -244,6 +259,85 @@ polls_only_served_cores_and_stops_when_disabled()
     f.core.write(CTRL, 0, 150);
     f.core.poll(200);
     CHECK(f.m.producerReads.size() == 2 && f.m.polls.back() == 200);
+}
+
+void
+stalled_wakes_retry_at_the_next_poll_in_order()
+{
+    Fixture f(4, 0);
+    f.m.capacity = 2; // the core's queue takes two
+    f.core.producerRead(0, 4, 10);
+    f.answerTasks(11);
+    f.core.producerRead(0, 6, 12); // two more wait behind the batch
+    f.done(20);
+    CHECK(f.m.wakes.size() == 2 && f.m.wakes[1].task == 0x1001);
+    CHECK(f.core.count(Count::WakeStalls) == 1 && *f.core.read(WAKE_STALLS) == 1);
+    CHECK(f.m.signals == 1); // the stalled batch holds the next hand-over
+    CHECK(*f.core.read(BATCH_COUNT) == 0); // but it is no longer the kernel side's to run
+    f.core.poll(100);
+    CHECK(f.m.wakes.size() == 2 && f.core.count(Count::WakeStalls) == 2);
+    f.m.capacity = SIZE_MAX; // the core popped its queue
+    f.core.poll(200);
+    CHECK(f.m.wakes.size() == 4 && f.m.wakes[2].task == 0x1002 && f.m.wakes[3].task == 0x1003);
+    CHECK(f.core.count(Count::Wakes) == 4);
+    CHECK(f.m.signals == 2 && *f.core.read(BATCH_START) == 4 && *f.core.read(BATCH_COUNT) == 2);
+    // with the device disabled, stalled wakes still finish
+    f.answerTasks(201);
+    f.m.capacity = 4;
+    f.core.write(CTRL, 0, 202);
+    f.done(210);
+    CHECK(f.m.wakes.size() == 4);
+    auto polls = f.m.polls.size();
+    f.core.poll(300);
+    CHECK(f.m.polls.size() == polls + 1); // the retry timer keeps going
+    f.m.capacity = SIZE_MAX;
+    f.core.poll(400);
+    CHECK(f.m.wakes.size() == 6 && *f.core.read(BATCH_COUNT) == 0);
+    polls = f.m.polls.size();
+    f.core.poll(500);
+    CHECK(f.m.polls.size() == polls); // nothing left: the timer stops
+}
+
+void
+progressive_done_wakes_each_task_as_its_completion_is_written()
+{
+    Fixture f(4, 0);
+    f.core.producerRead(0, 4, 10);
+    f.answerTasks(11);
+    f.core.write(BATCH_DONE, 1, 20);
+    CHECK(f.m.wakes.size() == 1 && f.m.wakes[0].task == 0x1000);
+    CHECK(*f.core.read(BATCH_COUNT) == 4); // still with the kernel side
+    f.core.write(BATCH_DONE, 1, 21);       // the same count again: nothing new
+    f.core.write(BATCH_DONE, 3, 22);
+    CHECK(f.m.wakes.size() == 3 && f.m.wakes[2].task == 0x1002);
+    CHECK(f.core.errStatus() == 0);
+    f.core.write(BATCH_DONE, 4, 23);
+    CHECK(f.m.wakes.size() == 4 && *f.core.read(BATCH_COUNT) == 0);
+    f.core.write(BATCH_DONE, 4, 24); // the batch is over
+    CHECK(f.core.errStatus() & (1ULL << static_cast<uint64_t>(ErrorCode::UNEXPECTED_DONE)));
+    // a task word that comes back late holds the later wakes, in order
+    f.core.producerRead(0, 6, 30);
+    f.core.write(BATCH_DONE, 2, 31);
+    CHECK(f.m.wakes.size() == 4);
+    f.core.taskRead(0, 5, 0xB, 32);
+    CHECK(f.m.wakes.size() == 4);
+    f.core.taskRead(0, 4, 0xA, 33);
+    CHECK(f.m.wakes.size() == 6 && f.m.wakes[4].task == 0xA && f.m.wakes[5].task == 0xB);
+    CHECK(*f.core.read(BATCH_COUNT) == 0);
+}
+
+void
+signals_the_kernel_core()
+{
+    Fixture f(1, 0);
+    CHECK(*f.core.read(KERNEL_CORE) == 0);
+    f.core.write(KERNEL_CORE, 3, 0);
+    f.core.write(KERNEL_CORE, DEV_NUM_CORES, 0); // out of range: refused
+    CHECK(*f.core.read(KERNEL_CORE) == 3 && f.core.errStatus() != 0);
+    f.core.producerRead(0, 1, 10);
+    CHECK(f.m.signals == 1 && f.m.signalledCore == 3);
+    f.core.write(CTRL, CTRL_ENABLE | CTRL_DMA_SECURE, 20);
+    CHECK(f.core.dmaSecure() && *f.core.read(CTRL) == (CTRL_ENABLE | CTRL_DMA_SECURE));
 }
 
 } // namespace
@@ -265,6 +359,11 @@ main()
         {"unknown_offsets_are_refused", unknown_offsets_are_refused},
         {"polls_only_served_cores_and_stops_when_disabled",
          polls_only_served_cores_and_stops_when_disabled},
+        {"stalled_wakes_retry_at_the_next_poll_in_order",
+         stalled_wakes_retry_at_the_next_poll_in_order},
+        {"signals_the_kernel_core", signals_the_kernel_core},
+        {"progressive_done_wakes_each_task_as_its_completion_is_written",
+         progressive_done_wakes_each_task_as_its_completion_is_written},
     };
     int passed = 0, failed = 0;
     for (auto &t : tests) {

@@ -254,6 +254,16 @@ const SYSCALL_PARAMS: &[ParamSpec] = &[
         default: 250,
         help: "fwd: generic-timer ticks a pending request waits for a full batch before a partial batch starts",
     },
+    ParamSpec {
+        name: "collector",
+        default: 0,
+        help: "fwd: who collects the batches and wakes the tasks: 0 = software (kernel::syscalls::forwarder; QEMU and gem5), 1 = the SyscallFwd device waking through CoroSched's hwq (with its non-empty flag line), 2 = the device waking through CoroSched's ready ring (gem5 with the devices)",
+    },
+    ParamSpec {
+        name: "poll_ns",
+        default: 20,
+        help: "fwd with the device: nanoseconds between the device's DMA reads of the producer lines (POLL_PERIOD)",
+    },
 ];
 
 #[cfg(test)]

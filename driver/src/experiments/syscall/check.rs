@@ -4,9 +4,12 @@
 use runconfig::App;
 use serde_json::Value;
 
+use super::{Choice, Collector};
+use crate::coro_sched::CoroSchedSpec;
 use crate::experiments::number;
 use crate::results::RunResult;
-use crate::spec::{RunSpec, SimSpec, SpecRequest};
+use crate::spec::{Cpu, RunSpec, SimSpec, SpecRequest};
+use crate::sweep::Point;
 
 /// What the guest's panic says when the kernel side never answers.
 pub const NEVER_ANSWERS: &str = "the kernel side never answered";
@@ -22,6 +25,49 @@ pub fn never_answers_spec() -> RunSpec {
         seed: 1,
         params: &params,
         sim: SimSpec::Qemu,
+    })
+    .expect("the syscall app's names and parameters")
+}
+
+/// The gem5 tier's device point: `fwd:4` of 64 `write` calls on minor, collected and woken
+/// by the SyscallFwd device; the app checks every call's result, [`check_syscall`] that every
+/// call was run by the kernel side and that the device collected them.
+pub fn device_tier_point() -> Point {
+    let c = Choice {
+        cpu: Cpu::Minor,
+        batch: Some(4),
+        same_core: false,
+        call: 2,
+        collector: Collector::Device,
+    };
+    Point {
+        id: "syscall-fwd4-device".into(),
+        ..super::point(c, 64)
+    }
+}
+
+/// A gem5 run of `fwd` collected by the device whose kernel side runs nowhere (`side = 2`):
+/// it must fail with the guest's timeout. The device polls every microsecond here, which
+/// keeps the 100 ms of simulated waiting cheap to simulate.
+pub fn device_never_answers_spec() -> RunSpec {
+    let params = [
+        ("side".to_string(), 2),
+        ("collector".to_string(), 1),
+        ("poll_ns".to_string(), 1000),
+    ];
+    RunSpec::new(SpecRequest {
+        app: App::Syscall,
+        mechanism: Some("fwd"),
+        cores: 1,
+        iterations: 16,
+        seed: 1,
+        params: &params,
+        sim: SimSpec::Gem5 {
+            cpu: Cpu::Minor,
+            max_ticks: super::MAX_TICKS,
+            coro_sched: Some(CoroSchedSpec::default()),
+            loadgen: None,
+        },
     })
     .expect("the syscall app's names and parameters")
 }
@@ -43,8 +89,24 @@ pub fn check_never_answers(outcome: anyhow::Result<RunResult>) -> Result<(), Str
     }
 }
 
-/// `Ok` if the run's records show the error checks passed on `path` and `calls` calls made.
-pub fn check_syscall(results: &[Value], path: &str, calls: u64) -> Result<(), String> {
+/// The `collector` the guest reports for the app parameter `collector`.
+pub fn collector_reported(param: u64) -> &'static str {
+    match param {
+        1 => "device-hwq",
+        2 => "device-ring",
+        _ => "software",
+    }
+}
+
+/// `Ok` if the run's records show the error checks passed on `path` and `calls` calls made
+/// (for `fwd`, by the collector `collector`, as the guest names it; see
+/// [`collector_reported`]).
+pub fn check_syscall(
+    results: &[Value],
+    path: &str,
+    calls: u64,
+    collector: &str,
+) -> Result<(), String> {
     let errors = results
         .iter()
         .find(|r| r.get("test").and_then(Value::as_str) == Some("syscall_errors"))
@@ -69,6 +131,15 @@ pub fn check_syscall(results: &[Value], path: &str, calls: u64) -> Result<(), St
         return Err(format!(
             "the kernel side ran {} of the {made} forwarded calls: {bench}",
             field("kernel_calls")
+        ));
+    }
+    let reported = bench
+        .get("collector")
+        .and_then(Value::as_str)
+        .unwrap_or("software");
+    if path == "fwd" && reported != collector {
+        return Err(format!(
+            "the calls were collected by {reported}, the run asked for {collector}: {bench}"
         ));
     }
     Ok(())
@@ -102,32 +173,52 @@ mod tests {
     }
 
     #[test]
+    fn the_device_points_ask_for_the_device() {
+        let p = device_tier_point();
+        assert_eq!(p.spec.params.get("collector"), Some(&2));
+        assert_eq!(p.spec.params.get("batch"), Some(&4));
+        assert!(p.spec.sim.coro_sched().is_some());
+        let n = device_never_answers_spec();
+        assert_eq!(n.params.get("side"), Some(&2));
+        assert_eq!(n.params.get("collector"), Some(&1));
+        assert!(n.sim.coro_sched().is_some());
+    }
+
+    #[test]
     fn passes_a_complete_run_and_names_each_problem() {
-        assert_eq!(check_syscall(&records(true, 64), "fwd", 64), Ok(()));
+        let check = |r: &[Value], path: &str, calls: u64| check_syscall(r, path, calls, "software");
+        assert_eq!(check(&records(true, 64), "fwd", 64), Ok(()));
         assert!(
-            check_syscall(&records(false, 64), "fwd", 64)
+            check_syscall(&records(true, 64), "fwd", 64, "device-hwq")
+                .unwrap_err()
+                .contains("collected by software")
+        );
+        let mut device = records(true, 64);
+        device[1]["collector"] = "device-hwq".into();
+        assert_eq!(
+            check_syscall(&device, "fwd", 64, collector_reported(1)),
+            Ok(())
+        );
+        assert!(
+            check(&records(false, 64), "fwd", 64)
                 .unwrap_err()
                 .contains("error checks failed")
         );
         assert!(
-            check_syscall(&records(true, 60), "fwd", 64)
+            check(&records(true, 60), "fwd", 64)
                 .unwrap_err()
                 .contains("ran 60 of")
         );
         assert!(
-            check_syscall(&records(true, 64), "fwd", 100)
+            check(&records(true, 64), "fwd", 100)
                 .unwrap_err()
                 .contains("expected 100 calls")
         );
         assert!(
-            check_syscall(&records(true, 64), "svc", 64)
+            check(&records(true, 64), "svc", 64)
                 .unwrap_err()
                 .contains("svc path")
         );
-        assert!(
-            check_syscall(&[], "svc", 1)
-                .unwrap_err()
-                .contains("syscall_errors")
-        );
+        assert!(check(&[], "svc", 1).unwrap_err().contains("syscall_errors"));
     }
 }

@@ -17,10 +17,11 @@
 //!   the work's instructions from the window without calls (the same code runs in both), and
 //!   the cycles spent inside the pieces in each window (FlexSC's pollution effect).
 //!
-//! Here `fwd` runs with the software collector on a kernel core of its own (`fwd:B`) or on the
-//! user core at its idle point (`fwd-idle:B`)
-//! (`kernel::syscalls::forwarder`): the SyscallFwd device's core is built and unit-tested
-//! (`gem5-devices/syscall_fwd/`), its gem5 wrapper is not, so no point uses it yet.
+//! Here `fwd` is collected by the SyscallFwd device (label `collector=device`;
+//! `kernel::syscalls::fwd_device`), which wakes the tasks through CoroSched's ready ring (with
+//! CoroSched's DMA cache stashing into the CPU cluster) into the user core's executor, with the kernel side on a kernel core of its own (`fwd:B`) or on the
+//! user core at its idle point (`fwd-idle:B`); a few points run the software collector instead
+//! (`collector=software`, `kernel::syscalls::forwarder`), for software vs device collection.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,7 @@ use serde_json::{Value, json};
 
 use super::wake::guest::bench_record;
 use super::{Experiment, Profile, Record, ResultsFile, typed_records};
+use crate::coro_sched::CoroSchedSpec;
 use crate::figures::LineChart;
 use crate::results::{Num, RunResult};
 use crate::spec::{Cpu, RunSpec, SimSpec, SpecRequest};
@@ -48,6 +50,43 @@ pub const WORK: u64 = 100;
 /// The batch sizes of the sweep.
 pub const BATCHES: &[u64] = &[1, 2, 4, 8, 16, 32, 64];
 
+/// CoroSched's hardware queue depth on the device points: a batch of up to 64 wakes fits, so
+/// the device's wakes do not stall on a full queue (a smaller queue works too: the device
+/// retries refused wakes at its next poll, counted as `wake_stalls`).
+pub const DEVICE_QUEUE_DEPTH: u64 = 64;
+/// The device points wake through CoroSched's ready ring (`collector = 2`) with CoroSched's
+/// DMA cache in the CPU cluster (`stash`): the cheapest delivery measured for the user core
+/// (fwd:16 null on o3: 348 cycles per call, against 426 for hwq with its flag line and the
+/// stash, 435 for hwq and 436 for the ring without it; the hwq pop is an MMIO read per wake,
+/// and without the stash each ring slot the device writes is a miss over the membus).
+const DEVICE_COLLECTOR_PARAM: u64 = 2;
+
+/// Who collects the `fwd` batches and wakes the tasks (the app's `collector`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Collector {
+    /// The SyscallFwd device, waking through CoroSched's ready ring with the stash
+    /// (`collector = 2`, [`DEVICE_COLLECTOR_PARAM`]).
+    Device,
+    /// The software collector (`collector = 0`).
+    Software,
+}
+
+impl Collector {
+    pub fn name(self) -> &'static str {
+        match self {
+            Collector::Device => "device",
+            Collector::Software => "software",
+        }
+    }
+
+    fn param(self) -> u64 {
+        match self {
+            Collector::Device => DEVICE_COLLECTOR_PARAM,
+            Collector::Software => 0,
+        }
+    }
+}
+
 /// One point's choices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Choice {
@@ -59,6 +98,8 @@ pub struct Choice {
     pub same_core: bool,
     /// The call's number (`kernel::syscalls::Call`): 0 null, 1 clock, 2 write, 3 nic_send.
     pub call: u64,
+    /// `fwd`: who collects (ignored for `svc`).
+    pub collector: Collector,
 }
 
 /// Path label prefix of `fwd` with the kernel side at the user core's idle point.
@@ -76,6 +117,8 @@ struct Sizes {
     reduced_cpus: &'static [Cpu],
     /// Batch sizes of the same-core kernel side (on the first CPU of `cpus`).
     same_core_batches: &'static [u64],
+    /// Batch sizes of `fwd` with the software collector on a kernel core (first CPU).
+    software_batches: &'static [u64],
 }
 
 fn sizes(profile: Profile) -> Sizes {
@@ -87,6 +130,7 @@ fn sizes(profile: Profile) -> Sizes {
             batches: &[4],
             reduced_cpus: &[],
             same_core_batches: &[4],
+            software_batches: &[],
         },
         Profile::Quick => Sizes {
             calls: 256,
@@ -95,6 +139,7 @@ fn sizes(profile: Profile) -> Sizes {
             batches: &[1, 4, 16, 64],
             reduced_cpus: &[Cpu::Minor],
             same_core_batches: &[16],
+            software_batches: &[16],
         },
         Profile::Full => Sizes {
             calls: 4096,
@@ -103,6 +148,7 @@ fn sizes(profile: Profile) -> Sizes {
             batches: BATCHES,
             reduced_cpus: &[],
             same_core_batches: BATCHES,
+            software_batches: BATCHES,
         },
     }
 }
@@ -114,12 +160,35 @@ pub fn spec(c: Choice, calls: u64) -> RunSpec {
         (Some(b), false) => ("fwd", 2, b),
         (Some(b), true) => ("fwd", 1, b),
     };
+    let device = c.batch.is_some() && c.collector == Collector::Device;
+    let collector = if c.batch.is_some() {
+        c.collector.param()
+    } else {
+        0
+    };
     let params = [
         ("batch".to_string(), batch),
         ("call".to_string(), c.call),
         ("side".to_string(), u64::from(c.same_core)),
         ("work".to_string(), WORK),
+        ("collector".to_string(), collector),
     ];
+    // The device points have CoroSched (which the SyscallFwd wakes through; the config then
+    // adds the SyscallFwd); svc and the software collector run on the machine without devices.
+    let sim = if device {
+        SimSpec::Gem5 {
+            cpu: c.cpu,
+            max_ticks: MAX_TICKS,
+            coro_sched: Some(CoroSchedSpec {
+                queue_depth: DEVICE_QUEUE_DEPTH,
+                stash: true,
+                ..CoroSchedSpec::default()
+            }),
+            loadgen: None,
+        }
+    } else {
+        SimSpec::gem5(c.cpu, MAX_TICKS)
+    };
     RunSpec::new(SpecRequest {
         app: App::Syscall,
         mechanism: Some(mechanism),
@@ -127,26 +196,37 @@ pub fn spec(c: Choice, calls: u64) -> RunSpec {
         iterations: calls,
         seed: SEED,
         params: &params,
-        sim: SimSpec::gem5(c.cpu, MAX_TICKS),
+        sim,
     })
     .expect("the syscall app's names and parameters")
 }
 
-fn point(c: Choice, calls: u64) -> Point {
+pub fn point(c: Choice, calls: u64) -> Point {
     let path = match (c.batch, c.same_core) {
         (None, _) => "svc".to_string(),
         (Some(b), false) => format!("fwd:{b}"),
         (Some(b), true) => format!("{IDLE}:{b}"),
     };
     let call = CALLS[c.call as usize];
+    let (collector, suffix) = match (c.batch, c.collector) {
+        (None, _) => ("none", ""),
+        (Some(_), Collector::Device) => ("device", ""),
+        (Some(_), Collector::Software) => ("software", "-sw"),
+    };
     Point {
-        id: format!("{}-{}-{}", c.cpu.name(), call, path.replace(':', "")),
+        id: format!(
+            "{}-{}-{}{suffix}",
+            c.cpu.name(),
+            call,
+            path.replace(':', "")
+        ),
         spec: spec(c, calls),
         labels: BTreeMap::from([
             ("cpu".to_string(), c.cpu.name().to_string()),
             ("call".to_string(), call.to_string()),
             ("path".to_string(), path),
             ("batch".to_string(), c.batch.unwrap_or(0).to_string()),
+            ("collector".to_string(), collector.to_string()),
         ]),
     }
 }
@@ -169,6 +249,10 @@ pub struct SyscallRecord {
     pub full_waits: Option<Num>,
     pub ticks: Option<Num>,
     pub freq: Option<Num>,
+    /// `software`, `device-hwq` or `device-ring`.
+    pub collector: Option<String>,
+    /// Device wakes CoroSched refused at first (a full queue or ring), retried.
+    pub wake_stalls: Option<Num>,
 }
 
 /// What E6 records for one run (`metrics` of a record in `results/syscall.json`).
@@ -184,6 +268,10 @@ pub struct SyscallMetrics {
     pub mean_batch: f64,
     pub timeout_batches: f64,
     pub full_waits: f64,
+    /// Device wakes that CoroSched refused at first and the device retried (absent from the
+    /// records of guests from before the device).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wake_stalls: Option<f64>,
 }
 
 fn req(v: Option<Num>, field: &str) -> Result<f64> {
@@ -247,6 +335,7 @@ pub fn measure(point: &Point, result: &RunResult) -> Result<SyscallMetrics> {
         mean_batch: if batches > 0.0 { calls / batches } else { 1.0 },
         timeout_batches: req(r.timeout_batches, "timeout_batches")?,
         full_waits: req(r.full_waits, "full_waits")?,
+        wake_stalls: r.wake_stalls.map(|n| n.0),
     })
 }
 
@@ -262,6 +351,7 @@ fn lines<'a>(
     cpu: &str,
     call: &str,
     fwd_prefix: &str,
+    collector: Collector,
 ) -> (Option<&'a SyscallMetrics>, Vec<(u64, &'a SyscallMetrics)>) {
     let fwd_prefix = format!("{fwd_prefix}:");
     let of = |r: &Record| label(r, "cpu") == cpu && label(r, "call") == call;
@@ -272,10 +362,29 @@ fn lines<'a>(
     let mut fwd: Vec<_> = runs
         .iter()
         .filter(|(r, _)| of(r) && label(r, "path").starts_with(&fwd_prefix))
+        // Records from before the device have no collector label: the software collector.
+        .filter(|(r, _)| match r.labels.get("collector") {
+            Some(c) => c == collector.name(),
+            None => collector == Collector::Software,
+        })
         .filter_map(|(r, m)| Some((label(r, "batch").parse().ok()?, m)))
         .collect();
     fwd.sort_by_key(|(b, _)| *b);
     (svc, fwd)
+}
+
+/// The collector of the figures' main lines: the device, or, in results from before it (no
+/// device records), the software collector.
+fn main_collector(file: &ResultsFile) -> Collector {
+    if file
+        .records
+        .iter()
+        .any(|r| label(r, "collector") == Collector::Device.name())
+    {
+        Collector::Device
+    } else {
+        Collector::Software
+    }
 }
 
 fn groups(file: &ResultsFile) -> Vec<(String, String)> {
@@ -294,23 +403,29 @@ fn groups(file: &ResultsFile) -> Vec<(String, String)> {
 pub fn analysis(runs: &Runs, groups: &[(String, String)]) -> Value {
     let mut out = Vec::new();
     for (cpu, call) in groups {
-        let (svc, fwd) = lines(runs, cpu, call, "fwd");
-        let Some(svc) = svc else { continue };
-        let fwd16 = fwd.iter().find(|(b, _)| *b == 16).map(|(_, m)| m);
-        let ratio = fwd16.map(|m| m.user_cycles_per_call / svc.user_cycles_per_call);
-        let crossover = fwd
-            .iter()
-            .find(|(_, m)| m.user_cycles_per_call <= svc.user_cycles_per_call)
-            .map(|(b, _)| *b);
-        out.push(json!({
-            "cpu": cpu,
-            "call": call,
-            "svc_user_cycles_per_call": svc.user_cycles_per_call,
-            "fwd16_user_cycles_per_call": fwd16.map(|m| m.user_cycles_per_call),
-            "fwd16_over_svc": ratio,
-            "target_fwd16_at_most_a_third": ratio.map(|r| r <= 1.0 / 3.0),
-            "crossover_batch": crossover,
-        }));
+        for collector in [Collector::Device, Collector::Software] {
+            let (svc, fwd) = lines(runs, cpu, call, "fwd", collector);
+            if fwd.is_empty() {
+                continue;
+            }
+            let Some(svc) = svc else { continue };
+            let fwd16 = fwd.iter().find(|(b, _)| *b == 16).map(|(_, m)| m);
+            let ratio = fwd16.map(|m| m.user_cycles_per_call / svc.user_cycles_per_call);
+            let crossover = fwd
+                .iter()
+                .find(|(_, m)| m.user_cycles_per_call <= svc.user_cycles_per_call)
+                .map(|(b, _)| *b);
+            out.push(json!({
+                "cpu": cpu,
+                "call": call,
+                "collector": collector.name(),
+                "svc_user_cycles_per_call": svc.user_cycles_per_call,
+                "fwd16_user_cycles_per_call": fwd16.map(|m| m.user_cycles_per_call),
+                "fwd16_over_svc": ratio,
+                "target_fwd16_at_most_a_third": ratio.map(|r| r <= 1.0 / 3.0),
+                "crossover_batch": crossover,
+            }));
+        }
     }
     Value::Array(out)
 }
@@ -334,6 +449,7 @@ impl Experiment for Syscall {
                     batch: None,
                     call,
                     same_core: false,
+                    collector: Collector::Device,
                 };
                 points.push(point(c, s.calls));
                 for &b in batches {
@@ -355,12 +471,27 @@ impl Experiment for Syscall {
         }
         for &cpu in &s.cpus[..1] {
             for &call in s.call_kinds {
+                for &b in s.software_batches {
+                    let c = Choice {
+                        cpu,
+                        batch: Some(b),
+                        call,
+                        same_core: false,
+                        collector: Collector::Software,
+                    };
+                    points.push(point(c, s.calls));
+                }
+            }
+        }
+        for &cpu in &s.cpus[..1] {
+            for &call in s.call_kinds {
                 for &b in s.same_core_batches {
                     let c = Choice {
                         cpu,
                         batch: Some(b),
                         call,
                         same_core: true,
+                        collector: Collector::Device,
                     };
                     points.push(point(c, s.calls));
                 }
@@ -385,7 +516,8 @@ impl Experiment for Syscall {
         )
         .log_x(true);
         for (cpu, call) in groups(file) {
-            let (svc, fwd) = lines(&runs, &cpu, &call, "fwd");
+            let main = main_collector(file);
+            let (svc, fwd) = lines(&runs, &cpu, &call, "fwd", main);
             let xs: Vec<f64> = fwd.iter().map(|(b, _)| *b as f64).collect();
             if let Some(svc) = svc
                 && !xs.is_empty()
@@ -393,14 +525,19 @@ impl Experiment for Syscall {
                 let flat = xs.iter().map(|&x| (x, svc.user_cycles_per_call)).collect();
                 chart = chart.series(format!("svc {call} {cpu}"), flat);
             }
-            for prefix in ["fwd", IDLE] {
-                let (_, fwd) = lines(&runs, &cpu, &call, prefix);
+            let mut kinds = vec![("fwd", main, ""), (IDLE, main, "")];
+            if main == Collector::Device {
+                kinds.push(("fwd", Collector::Software, " (software)"));
+                kinds.push((IDLE, Collector::Software, " (software)"));
+            }
+            for (prefix, collector, tag) in kinds {
+                let (_, fwd) = lines(&runs, &cpu, &call, prefix, collector);
                 if !fwd.is_empty() {
                     let pts = fwd
                         .iter()
                         .map(|(b, m)| (*b as f64, m.user_cycles_per_call))
                         .collect();
-                    chart = chart.series(format!("{prefix} {call} {cpu}"), pts);
+                    chart = chart.series(format!("{prefix}{tag} {call} {cpu}"), pts);
                 }
             }
         }
@@ -427,10 +564,11 @@ impl Experiment for Syscall {
             Err(e) => return format!("no table: {e:#}\n"),
         };
         let mut out = format!(
-            "{:<7}{:<10}{:<8}{:>12}{:>12}{:>12}{:>14}{:>10}{:>10}{:>8}\n",
+            "{:<7}{:<10}{:<12}{:<10}{:>12}{:>12}{:>12}{:>14}{:>10}{:>10}{:>8}\n",
             "cpu",
             "call",
             "path",
+            "collector",
             "user/call",
             "kernel/call",
             "total/call",
@@ -441,10 +579,11 @@ impl Experiment for Syscall {
         );
         for (r, m) in &runs {
             out.push_str(&format!(
-                "{:<7}{:<10}{:<8}{:>12.1}{:>12.1}{:>12.1}{:>14.0}{:>10.3}{:>10.3}{:>8.1}\n",
+                "{:<7}{:<10}{:<12}{:<10}{:>12.1}{:>12.1}{:>12.1}{:>14.0}{:>10.3}{:>10.3}{:>8.1}\n",
                 label(r, "cpu"),
                 label(r, "call"),
                 label(r, "path"),
+                label(r, "collector"),
                 m.user_cycles_per_call,
                 m.kernel_cycles_per_call,
                 m.total_cycles_per_call,
@@ -468,7 +607,7 @@ fn ipc_figure(file: &ResultsFile, svg: &Path) -> Result<()> {
     )
     .log_x(true);
     for (cpu, call) in groups(file) {
-        let (svc, fwd) = lines(&runs, &cpu, &call, "fwd");
+        let (svc, fwd) = lines(&runs, &cpu, &call, "fwd", main_collector(file));
         let ratio = |m: &SyscallMetrics| m.ipc_work_with / m.ipc_work_without;
         let xs: Vec<f64> = fwd.iter().map(|(b, _)| *b as f64).collect();
         if let Some(svc) = svc
@@ -490,7 +629,10 @@ fn ipc_figure(file: &ResultsFile, svg: &Path) -> Result<()> {
 }
 
 mod check;
-pub use check::{check_never_answers, check_syscall, never_answers_spec};
+pub use check::{
+    check_never_answers, check_syscall, collector_reported, device_never_answers_spec,
+    device_tier_point, never_answers_spec,
+};
 
 #[cfg(test)]
 mod tests;

@@ -45,7 +45,8 @@ fn dumps() -> Vec<DumpStats> {
 fn quick_points_sweep_b_on_o3_and_fwd16_on_minor() {
     let points = Syscall.points(Profile::Quick);
     let ids: Vec<_> = points.iter().map(|p| p.id.as_str()).collect();
-    assert_eq!(ids.len(), 2 * 5 + 2 * 2 + 2);
+    assert_eq!(ids.len(), 2 * 5 + 2 * 2 + 2 + 2);
+    assert!(ids.contains(&"o3-write-fwd16-sw"));
     assert_eq!(
         &ids[..5],
         [
@@ -68,7 +69,19 @@ fn quick_points_sweep_b_on_o3_and_fwd16_on_minor() {
     assert_eq!(fwd.spec.cores, 2);
     assert_eq!(points[0].spec.cores, 1);
     let full = Syscall.points(Profile::Full);
-    assert_eq!(full.len(), 2 * 4 * (1 + BATCHES.len()) + 4 * BATCHES.len());
+    // same-core (device) and software-collector points on the first CPU, every call and B
+    assert_eq!(
+        full.len(),
+        2 * 4 * (1 + BATCHES.len()) + 2 * 4 * BATCHES.len()
+    );
+    // the device points have CoroSched and ask for the device; svc and software have neither
+    assert_eq!(fwd.spec.params["collector"], 2);
+    assert_eq!(fwd.labels["collector"], "device");
+    assert!(fwd.spec.sim.coro_sched().is_some());
+    assert!(points[0].spec.sim.coro_sched().is_none());
+    let sw = points.iter().find(|p| p.id == "o3-write-fwd16-sw").unwrap();
+    assert_eq!(sw.spec.params["collector"], 0);
+    assert!(sw.spec.sim.coro_sched().is_none());
 }
 
 #[test]
@@ -117,6 +130,7 @@ fn metrics(user: f64) -> SyscallMetrics {
         mean_batch: 1.0,
         timeout_batches: 0.0,
         full_waits: 0.0,
+        wake_stalls: None,
     }
 }
 
@@ -150,4 +164,6 @@ fn analysis_finds_the_ratio_and_the_crossover() {
     assert_eq!(a[0]["crossover_batch"], json!(4));
     assert_eq!(a[0]["fwd16_over_svc"], json!(0.3));
     assert_eq!(a[0]["target_fwd16_at_most_a_third"], json!(true));
+    assert_eq!(a[0]["collector"], json!("device"));
+    assert_eq!(a.as_array().map(Vec::len), Some(1)); // no software points among these
 }

@@ -57,6 +57,7 @@ pub const SELECTED_STATS: &[&str] = &[
     "system.cpu_cluster.cpus*.numWorkItemsCompleted",
     coro_sched::STATS_PATTERN,
     crate::loadgen::STATS_PATTERN,
+    "system.**syscall_fwd.**",
 ];
 /// `configs/baremetal.py` builds a cluster of any size: no limit of its own (the guest's,
 /// `runconfig::MAX_CORES`, applies).

@@ -11,10 +11,11 @@
 //!   region ([`ring`]) and awaits a future. A collector notices submissions by reading the
 //!   ring's producer line (no MMIO access, no trap on the user core), collects up to B of them
 //!   or what a timeout leaves, and has the kernel side run them ([`batch`]), which writes
-//!   completions and returns the task pointers to wake, in completion order. The collector
-//!   here is software ([`forwarder`]), on a dedicated kernel core (FlexSC's syscall core) or on
-//!   the user core at its idle point: the stand-in for the device, which does the same
-//!   collection with a DMA read and wakes through CoroSched's wake paths.
+//!   completions and returns the task pointers to wake, in completion order. The collector is
+//!   the SyscallFwd device ([`fwd_device`]: a DMA read of the producer line, wakes through
+//!   CoroSched's wake paths) or its software stand-in ([`forwarder`]), chosen per run; the
+//!   kernel side runs on a dedicated kernel core (FlexSC's syscall core) or on the user core at
+//!   its idle point.
 //!
 //! Everything here runs at EL1 for now. The user side (the tasks, the executor, the ring
 //! producer) touches only the user region and the call interface, so the EL0 split changes
@@ -24,6 +25,7 @@ pub mod batch;
 pub mod console_log;
 pub mod forwarder;
 pub mod fwd;
+pub mod fwd_device;
 pub mod nic_tx;
 pub mod ring;
 pub mod svc_path;
