@@ -464,9 +464,18 @@ impl Executor {
     #[inline(always)]
     fn check_source(&self) -> bool {
         let hint = self.source_hint.load(Ordering::Relaxed);
-        // SAFETY: non-null hints come only from `set_ready_source`, as a `&'static AtomicU64`.
-        if !hint.is_null() && unsafe { (*hint).load(Ordering::Relaxed) } == 0 {
-            return false;
+        if hint.is_null() {
+            // No hint: call the source if there is one (no source costs this load only).
+            if self.ready_source.load(Ordering::Relaxed).is_null() {
+                return false;
+            }
+        } else {
+            // SAFETY: non-null hints come only from `set_ready_source`, as a
+            // `&'static AtomicU64`.
+            let word = unsafe { &*hint };
+            if word.load(Ordering::Relaxed) == 0 {
+                return false;
+            }
         }
         self.pop_source()
     }

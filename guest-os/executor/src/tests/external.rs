@@ -215,7 +215,11 @@ fn a_zero_hint_skips_the_pop_and_a_set_one_pops() {
     dev.hint.store(1, Relaxed);
     assert_eq!(step(ex), Next::Wait);
     assert_eq!(p.trace.take(), ["poll e"]);
-    assert_eq!(dev.pops(), 2, "one pop that found the task, one that found none");
+    assert_eq!(
+        dev.pops(),
+        2,
+        "one pop that found the task, one that found none"
+    );
 }
 
 #[test]
