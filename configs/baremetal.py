@@ -189,7 +189,13 @@ def stash_into_l1(system, device):
     slot or flag line hits. Core 0 is the stash target (the wake experiment's core); a real
     CHI stash names its target per write. The crossbar is coherent, so a device write snoops
     the core's port as a peer's store would (it clears the exclusive monitor, squashes a
-    speculative load of the line)."""
+    speculative load of the line).
+
+    No latency: zero header, frontend, forward and response latencies, and a 1 THz clock so
+    that clock-edge alignment and the payload's one-cycle delay cost a picosecond, not a core
+    cycle. It still sits on the core's path (its layers take one packet at a time), which
+    costs the core cycles on every path: docs/coro-sched-device.md, "Stashing into the core's
+    L1", has the measurement."""
     cpu = system.cpu_cluster[0].cpus[0]
     cluster = system.cpu_cluster[0]
     system.coro_l1_stash_xbar = m5.objects.CoherentXBar(

@@ -487,21 +487,26 @@ impl Executor {
         let Some(source) = self.ready_source() else {
             return false;
         };
-        let mut popped = false;
-        let mut may_have_more = true;
+        let hinted = !self.source_hint.load(Ordering::Relaxed).is_null();
         for _ in 0..MAX_EXTERNAL_PER_STEP {
             let Some(task) = source.pop(self.core) else {
-                may_have_more = false;
-                break;
+                return false;
             };
-            popped = true;
             self.run_external(task);
+            if hinted {
+                // The hint may have moved (a ring's next slot). Asking it, not `pop`, whether
+                // there is more spares the call of `pop` that would find none.
+                let hint = source.ready_hint(self.core);
+                self.source_hint.store(
+                    hint.map_or(ptr::null_mut(), |word| ptr::from_ref(word).cast_mut()),
+                    Ordering::Relaxed,
+                );
+                if hint.is_none_or(|word| word.load(Ordering::Relaxed) == 0) {
+                    return hint.is_none();
+                }
+            }
         }
-        if popped {
-            // The hint may have moved (a ring's next slot).
-            self.store_hint(source);
-        }
-        may_have_more
+        true
     }
 
     fn store_hint(&self, source: &'static dyn ReadySource) {
