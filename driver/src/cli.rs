@@ -463,6 +463,16 @@ mod tests {
         assert!(e.contains("at least 1"), "{e}");
         assert!(run(&["--no-coro-sched", "--coro-sched"]).is_err());
         assert!(run(&["--no-coro-sched", "--coro-pio-latency", "1ns"]).is_err());
+        let stash = |extra: &[&str]| match run(extra).unwrap() {
+            DeviceRequest::Present(d) => d.stash,
+            other => panic!("{other:?}"),
+        };
+        // Alone, the option keeps its old meaning (the cluster).
+        assert_eq!(stash(&["--coro-stash"]), coro_sched::Stash::Cluster);
+        assert_eq!(stash(&["--coro-stash", "l1"]), coro_sched::Stash::L1);
+        assert_eq!(stash(&["--coro-stash", "off"]), coro_sched::Stash::Off);
+        let e = run(&["--coro-stash", "l2"]).unwrap_err();
+        assert!(e.contains("give off, cluster or l1"), "{e}");
     }
 
     #[test]

@@ -361,6 +361,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn stash_serialises_by_name_and_reads_the_old_boolean() {
+        let spec = |stash| CoroSchedSpec {
+            stash,
+            ..CoroSchedSpec::default()
+        };
+        let off = serde_json::to_value(spec(Stash::Off)).unwrap();
+        assert!(off.get("stash").is_none(), "off is left out: {off}");
+        let l1 = serde_json::to_value(spec(Stash::L1)).unwrap();
+        assert_eq!(l1["stash"], "l1");
+        assert_eq!(
+            serde_json::from_value::<CoroSchedSpec>(l1).unwrap(),
+            spec(Stash::L1)
+        );
+        let mut old = serde_json::to_value(spec(Stash::Off)).unwrap();
+        old["stash"] = serde_json::Value::Bool(true);
+        assert_eq!(
+            serde_json::from_value::<CoroSchedSpec>(old).unwrap().stash,
+            Stash::Cluster
+        );
+        let mut bad = off.clone();
+        bad["stash"] = "l3".into();
+        let e = serde_json::from_value::<CoroSchedSpec>(bad).unwrap_err();
+        assert!(e.to_string().contains("give off, cluster or l1"), "{e}");
+        assert_eq!(gem5_args(Some(&spec(Stash::L1))).last().unwrap(), "l1");
+    }
+
+    #[test]
     fn latencies_parse_exactly_and_print_as_gem5_reads_them() {
         let p = |s: &str| s.parse::<Latency>();
         assert_eq!(p("2ns"), Ok(Latency::from_ns(2)));
