@@ -271,3 +271,51 @@ fn checking_every_zero_steps_is_refused() {
     let (_p, ex) = setup(1);
     ex[0].set_source_check_every(0);
 }
+
+/// A ring-like source: its hint is non-zero exactly while its queue is not empty.
+#[derive(Default)]
+struct RingLikeDevice {
+    inner: FakeDevice,
+    hint: std::sync::atomic::AtomicU64,
+}
+
+impl RingLikeDevice {
+    fn push(&self, task: TaskRef) {
+        self.inner.push(task);
+        self.hint.store(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl ReadySource for RingLikeDevice {
+    fn pop(&self, core: usize) -> Option<TaskRef> {
+        let task = self.inner.pop(core);
+        if self.inner.queue.lock().unwrap().is_empty() {
+            self.hint.store(0, std::sync::atomic::Ordering::Relaxed);
+        }
+        task
+    }
+    fn ready_hint(&self, _core: usize) -> Option<&std::sync::atomic::AtomicU64> {
+        Some(&self.hint)
+    }
+}
+
+#[test]
+fn an_exact_hint_spares_the_pop_that_would_find_nothing() {
+    let (p, ex) = setup(1);
+    let ex: &'static Executor = &ex[0];
+    let dev = leak(RingLikeDevice::default());
+    ex.set_ready_source(Some(dev));
+    let a = ex.spawn_task(parked_forever(p, "a"));
+    let b = ex.spawn_task(parked_forever(p, "b"));
+    assert_eq!(step(ex), Next::Wait);
+    p.trace.take();
+    dev.push(a);
+    dev.push(b);
+    assert_eq!(step(ex), Next::Wait);
+    assert_eq!(p.trace.take(), ["poll a", "poll b"]);
+    assert_eq!(
+        dev.inner.pops.lock().unwrap().len(),
+        2,
+        "one pop per task, none to find the source empty"
+    );
+}
