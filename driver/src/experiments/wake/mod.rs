@@ -9,6 +9,11 @@
 //!   multi-shot bindings (bound once, no MMIO write per wait), hwq popped only when the
 //!   device's non-empty flag line says so, and the device's DMA cache stashing into the CPU
 //!   cluster (`CoroSchedSpec::stash`). The others run the one-shot MMIO protocol (`mmio`).
+//!   Idle hwq and ring also run it with the stash into the waiting core's L1 (`fast-l1`,
+//!   ids ending in `-fast-l1`; docs/coro-sched-device.md says what that model costs the core).
+//! - **The busy core's check interval** (label `check_every`, ids with `-k8`), busy ring with
+//!   the fast protocol: the executor checks the ready source every [`CHECK_EVERY`] steps
+//!   instead of every step (app parameter `check_every`), fewer checks for a later wake.
 //! - **The lean irq frame** (`protocol` = `lean`, ids ending in `-lean`), for irq only: the
 //!   same path with the kernel's lean IRQ entry (integer caller-saved registers only, FP/SIMD
 //!   saved lazily; docs/lean-irq.md), the strongest software baseline every device ratio is
