@@ -470,8 +470,9 @@ impl Executor {
                 return false;
             }
         } else {
-            // SAFETY: non-null hints come only from `set_ready_source`, as a
-            // `&'static AtomicU64`.
+            // SAFETY: non-null hints come only from an installed source's `ready_hint`
+            // (`set_ready_source`, `pop_source`), a `&'static AtomicU64`: the source is a
+            // `&'static dyn ReadySource`, so what it lends lives as long.
             let word = unsafe { &*hint };
             if word.load(Ordering::Relaxed) == 0 {
                 return false;
