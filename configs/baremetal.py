@@ -145,13 +145,15 @@ def parse_args():
     )
     p.add_argument(
         "--coro-stash",
-        choices=["off", "cluster"],
+        choices=["off", "cluster", "l1"],
         default="off",
         help="on-chip only: off: the device's DMA cache sits on the membus, so the core's "
         "read of a ring slot or flag line the device wrote misses through its L2 and the "
         "membus; cluster: the DMA cache sits on the CPU cluster's L2 crossbar beside the "
         "cores' L1s (a stash into the cluster, as DDIO, CHI stashing and DynamIQ do), so the "
-        "read is answered inside the cluster",
+        "read is answered inside the cluster; l1: the device's DMA enters core 0's L1 data "
+        "cache through a zero-latency crossbar in front of it (a stash into the target core's "
+        "L1, as CHI's stash target does), so the read hits in L1",
     )
     p.add_argument(
         "--max-ticks",
@@ -200,6 +202,39 @@ def build_system(args):
     return system
 
 
+def stash_into_l1(system, device):
+    """The device's DMA port joins core 0's data-side port in front of its L1D, through a
+    crossbar with no latency of its own: the device's writes allocate in that L1 (coherently:
+    the L1 gets the line from the cluster as for a store), and the core's next load of the
+    slot or flag line hits. Core 0 is the stash target (the wake experiment's core); a real
+    CHI stash names its target per write. The crossbar is coherent, so a device write snoops
+    the core's port as a peer's store would (it clears the exclusive monitor, squashes a
+    speculative load of the line).
+
+    No latency: zero header, frontend, forward and response latencies, and a 1 THz clock so
+    that clock-edge alignment and the payload's one-cycle delay cost a picosecond, not a core
+    cycle. It still sits on the core's path (its layers take one packet at a time), which
+    costs the core cycles on every path: docs/coro-sched-device.md, "Stashing into the core's
+    L1", has the measurement."""
+    cpu = system.cpu_cluster[0].cpus[0]
+    cluster = system.cpu_cluster[0]
+    system.coro_l1_stash_xbar = m5.objects.CoherentXBar(
+        width=64,
+        header_latency=0,
+        frontend_latency=0,
+        forward_latency=0,
+        response_latency=0,
+        snoop_response_latency=0,
+        point_of_coherency=False,
+        point_of_unification=False,
+        clk_domain=m5.objects.SrcClockDomain(clock="1THz", voltage_domain=cluster.voltage_domain),
+    )
+    xbar = system.coro_l1_stash_xbar
+    # cpu.dcache_port -> l1d.cpu_side becomes cpu.dcache_port -> xbar -> l1d.cpu_side.
+    cpu.dcache_port.splice(xbar.cpu_side_ports[0], xbar.mem_side_ports[0])
+    device.dma = xbar.cpu_side_ports[1]
+
+
 def sources_hash():
     """The hash of the gem5-devices sources this binary was built from (the driver compares
     it with the working tree's: driver/src/device_hash.rs)."""
@@ -240,7 +275,10 @@ def add_coro_sched(system, args, want_caches):
         rv.coro_sched.dma = system.iobus.cpu_side_ports
     else:
         rv.coro_sched.pio = system.membus.mem_side_ports
-        if want_caches:
+        if want_caches and args.coro_stash == "l1":
+            # The target core's L1 is the device's coherent agent: no cache of its own.
+            stash_into_l1(system, rv.coro_sched)
+        elif want_caches:
             # A small cache of its own makes the device a coherent on-chip agent: its
             # whole-line ring write invalidates the core's copy (and clears the core's exclusive
             # monitor). Straight onto membus, gem5's classic cache panics when a device write

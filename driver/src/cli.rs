@@ -144,11 +144,17 @@ pub struct RunArgs {
         conflicts_with = "no_coro_sched"
     )]
     pub coro_queue_depth: Option<u64>,
-    /// gem5, on-chip device: put its DMA cache on the CPU cluster's L2 crossbar, so the
-    /// lines it writes (ring slots, flags) are read from inside the cluster; implies
-    /// --coro-sched
-    #[arg(long, conflicts_with = "no_coro_sched")]
-    pub coro_stash: bool,
+    /// gem5, on-chip device: stash the lines it writes (ring slots, flags): `cluster` (the
+    /// default when the option is given alone) puts its DMA cache on the CPU cluster's L2
+    /// crossbar, `l1` writes into core 0's L1D; implies --coro-sched
+    #[arg(
+        long,
+        value_name = "off|cluster|l1",
+        num_args = 0..=1,
+        default_missing_value = "cluster",
+        conflicts_with = "no_coro_sched"
+    )]
+    pub coro_stash: Option<coro_sched::Stash>,
     #[command(flatten)]
     pub loadgen: crate::loadgen::LoadGenArgs,
     /// Wall-clock seconds after which the simulator is killed and the guest counts as hung
@@ -182,7 +188,7 @@ impl RunArgs {
             || self.coro_placement.is_some()
             || self.coro_pio_latency.is_some()
             || self.coro_queue_depth.is_some()
-            || self.coro_stash;
+            || self.coro_stash.is_some();
         if !explicit {
             return DeviceRequest::Auto;
         }
@@ -191,7 +197,7 @@ impl RunArgs {
             placement: self.coro_placement.unwrap_or(d.placement),
             pio_latency: self.coro_pio_latency.unwrap_or(d.pio_latency),
             queue_depth: self.coro_queue_depth.unwrap_or(d.queue_depth),
-            stash: self.coro_stash,
+            stash: self.coro_stash.unwrap_or_default(),
         })
     }
 }
@@ -443,7 +449,7 @@ mod tests {
                 placement: Placement::OffChip,
                 pio_latency: Latency::from_ns(225),
                 queue_depth: 4,
-                stash: false,
+                stash: coro_sched::Stash::Off,
             })
         );
         let e = run(&["--coro-placement", "l3"]).unwrap_err();
@@ -457,6 +463,16 @@ mod tests {
         assert!(e.contains("at least 1"), "{e}");
         assert!(run(&["--no-coro-sched", "--coro-sched"]).is_err());
         assert!(run(&["--no-coro-sched", "--coro-pio-latency", "1ns"]).is_err());
+        let stash = |extra: &[&str]| match run(extra).unwrap() {
+            DeviceRequest::Present(d) => d.stash,
+            other => panic!("{other:?}"),
+        };
+        // Alone, the option keeps its old meaning (the cluster).
+        assert_eq!(stash(&["--coro-stash"]), coro_sched::Stash::Cluster);
+        assert_eq!(stash(&["--coro-stash", "l1"]), coro_sched::Stash::L1);
+        assert_eq!(stash(&["--coro-stash", "off"]), coro_sched::Stash::Off);
+        let e = run(&["--coro-stash", "l2"]).unwrap_err();
+        assert!(e.contains("give off, cluster or l1"), "{e}");
     }
 
     #[test]

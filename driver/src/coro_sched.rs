@@ -224,11 +224,10 @@ pub struct CoroSchedSpec {
     pub pio_latency: Latency,
     /// Entries per hardware ready queue.
     pub queue_depth: u64,
-    /// On-chip only: the device's DMA cache sits on the CPU cluster's L2 crossbar (a stash
-    /// into the cluster) instead of the membus (`--coro-stash cluster`). Left out of the
+    /// On-chip only: where the device's DMA writes land (`--coro-stash`). Left out of the
     /// serialised spec when off, so that specs without it keep their form.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub stash: bool,
+    #[serde(default, skip_serializing_if = "Stash::is_off")]
+    pub stash: Stash,
 }
 
 impl Default for CoroSchedSpec {
@@ -238,7 +237,7 @@ impl Default for CoroSchedSpec {
             placement: Placement::OnChip,
             pio_latency: DEFAULT_PIO_LATENCY,
             queue_depth: DEFAULT_QUEUE_DEPTH,
-            stash: false,
+            stash: Stash::Off,
         }
     }
 }
@@ -257,18 +256,82 @@ impl CoroSchedSpec {
             self.base(),
             self.pio_latency,
             self.queue_depth,
-            if self.stash {
-                ", DMA stash into the cluster"
-            } else {
-                ""
+            match self.stash {
+                Stash::Off => "",
+                Stash::Cluster => ", DMA stash into the cluster",
+                Stash::L1 => ", DMA stash into core 0's L1",
             }
         )
     }
 }
 
-/// The value of the config's `--coro-stash` (and of its `stash=` in the device line).
-pub fn stash_name(stash: bool) -> &'static str {
-    if stash { "cluster" } else { "off" }
+/// Where the on-chip device's DMA writes (ring slots, the hwq flag line) land: the config's
+/// `--coro-stash` (docs/coro-sched-device.md, "Stashing").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Stash {
+    /// The device's DMA cache on the membus: the core's read misses through its L2.
+    #[default]
+    Off,
+    /// The DMA cache on the cluster's L2 crossbar: a snoop hit inside the cluster.
+    Cluster,
+    /// Into core 0's L1D, through a crossbar in front of it: an L1 hit.
+    L1,
+}
+
+impl Stash {
+    pub const ALL: [Stash; 3] = [Stash::Off, Stash::Cluster, Stash::L1];
+
+    /// The config's value (and its `stash=` in the device line).
+    pub fn name(self) -> &'static str {
+        match self {
+            Stash::Off => "off",
+            Stash::Cluster => "cluster",
+            Stash::L1 => "l1",
+        }
+    }
+
+    pub fn is_off(&self) -> bool {
+        *self == Stash::Off
+    }
+}
+
+impl fmt::Display for Stash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Stash {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Stash::ALL
+            .into_iter()
+            .find(|stash| stash.name() == s)
+            .ok_or_else(|| format!("unknown stash target {s:?}: give off, cluster or l1"))
+    }
+}
+
+impl Serialize for Stash {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// A name, or the boolean of specs from before the `l1` option (`true` was the cluster).
+impl<'de> Deserialize<'de> for Stash {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Repr {
+            Old(bool),
+            Name(String),
+        }
+        match Repr::deserialize(deserializer)? {
+            Repr::Old(false) => Ok(Stash::Off),
+            Repr::Old(true) => Ok(Stash::Cluster),
+            Repr::Name(name) => name.parse().map_err(serde::de::Error::custom),
+        }
+    }
 }
 
 /// The config options for a run with (`Some`) or without (`None`) the device.
@@ -285,8 +348,8 @@ pub fn gem5_args(device: Option<&CoroSchedSpec>) -> Vec<String> {
                 "--coro-queue-depth".into(),
                 d.queue_depth.to_string(),
             ];
-            if d.stash {
-                args.extend(["--coro-stash".into(), stash_name(true).into()]);
+            if !d.stash.is_off() {
+                args.extend(["--coro-stash".into(), d.stash.name().into()]);
             }
             args
         }
@@ -296,6 +359,33 @@ pub fn gem5_args(device: Option<&CoroSchedSpec>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stash_serialises_by_name_and_reads_the_old_boolean() {
+        let spec = |stash| CoroSchedSpec {
+            stash,
+            ..CoroSchedSpec::default()
+        };
+        let off = serde_json::to_value(spec(Stash::Off)).unwrap();
+        assert!(off.get("stash").is_none(), "off is left out: {off}");
+        let l1 = serde_json::to_value(spec(Stash::L1)).unwrap();
+        assert_eq!(l1["stash"], "l1");
+        assert_eq!(
+            serde_json::from_value::<CoroSchedSpec>(l1).unwrap(),
+            spec(Stash::L1)
+        );
+        let mut old = serde_json::to_value(spec(Stash::Off)).unwrap();
+        old["stash"] = serde_json::Value::Bool(true);
+        assert_eq!(
+            serde_json::from_value::<CoroSchedSpec>(old).unwrap().stash,
+            Stash::Cluster
+        );
+        let mut bad = off.clone();
+        bad["stash"] = "l3".into();
+        let e = serde_json::from_value::<CoroSchedSpec>(bad).unwrap_err();
+        assert!(e.to_string().contains("give off, cluster or l1"), "{e}");
+        assert_eq!(gem5_args(Some(&spec(Stash::L1))).last().unwrap(), "l1");
+    }
 
     #[test]
     fn latencies_parse_exactly_and_print_as_gem5_reads_them() {
@@ -332,7 +422,7 @@ mod tests {
             placement: Placement::OffChip,
             pio_latency: Latency::from_ps(1500),
             queue_depth: 4,
-            stash: false,
+            stash: Stash::Off,
         };
         let json = serde_json::to_value(d).unwrap();
         assert_eq!(

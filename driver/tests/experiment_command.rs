@@ -109,11 +109,12 @@ fn every_experiment_gathers_summarises_and_draws() {
         );
     let results = env.root.join("results");
 
-    // E1/E2: 16 points of the MMIO protocol, 8 of the fast one (hwq and ring), 4 of the lean
-    // irq frame, and the busy ones again without the RESUME report (14); every number
+    // E1/E2: 16 points of the MMIO protocol, 8 of the fast one (hwq and ring), 4 of the fast
+    // one with the L1 stash (idle), 2 of ring checking every 8 steps (busy), 4 of the lean
+    // irq frame, and the busy ones again without the RESUME report (16); every number
     // traceable to its run and device configuration.
     let file: ResultsFile = read(&results.join("wake.json"));
-    assert_eq!(file.records.len(), 42);
+    assert_eq!(file.records.len(), 50);
     for r in &file.records {
         assert_eq!(r.seed, 1);
         assert_eq!(r.spec.iterations, 400);
@@ -121,11 +122,15 @@ fn every_experiment_gathers_summarises_and_draws() {
             "--coro-sched --coro-placement on-chip --coro-pio-latency 2ns --coro-queue-depth 16"
         ));
         let spec = serde_json::to_value(&r.spec).unwrap();
-        let fast = r.labels["protocol"] == "fast";
+        let stash = match r.labels["protocol"].as_str() {
+            "fast" => Some("cluster"),
+            "fast-l1" => Some("l1"),
+            _ => None,
+        };
         let mut device = json!({"placement": "on-chip", "pio_latency": "2ns", "queue_depth": 16});
-        if fast {
-            device["stash"] = json!(true);
-            assert!(r.command_line.contains("--coro-stash cluster"));
+        if let Some(stash) = stash {
+            device["stash"] = json!(stash);
+            assert!(r.command_line.contains(&format!("--coro-stash {stash}")));
         }
         assert_eq!(spec["coro_sched"], device);
         let selection = if r.labels["report"] == "on" {

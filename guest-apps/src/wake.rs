@@ -55,6 +55,9 @@ struct Params {
     /// The device protocol without MMIO on the fast path: a multi-shot binding, and the hwq
     /// non-empty flag (app parameter `protocol` = 1).
     fast: bool,
+    /// A busy core checks the ready source every this many executor steps (app parameter
+    /// `check_every`, default 1).
+    check_every: u32,
     seed: u64,
 }
 
@@ -79,6 +82,14 @@ impl Params {
             stamps: cfg.param("stamps").unwrap_or(0) != 0,
             resume: cfg.param("resume").unwrap_or(1) != 0,
             fast: cfg.param("protocol").unwrap_or(0) != 0,
+            check_every: cfg.param("check_every").map_or(1, |k| {
+                u32::try_from(k)
+                    .ok()
+                    .filter(|&k| k >= 1)
+                    .unwrap_or_else(|| {
+                        panic!("wake: check_every = {k}: give a number of steps from 1 to 2^32 - 1")
+                    })
+            }),
             seed: cfg.seed,
         }
     }
@@ -110,6 +121,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
     if p.fast && p.path == WakePath::Hwq {
         wake::use_hwq_flag(core);
     }
+    runtime::executor().set_source_check_every(p.check_every);
     // The calibration beside the breakdown, measured before the stamps are on.
     let calibration = p.stamps.then(calibrate);
     let probe_cycles = p.stamps.then(|| {
@@ -203,6 +215,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
     }
     let fallbacks = device.map_or(0, |d| d.fallbacks());
     wake::teardown();
+    runtime::executor().set_source_check_every(1);
     probe::set_enabled(false);
 
     let window_cycles = WINDOW[2].load(Relaxed) - WINDOW[0].load(Relaxed);
@@ -235,7 +248,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
         let _ = BREAKDOWN.lock().write_json(&mut stages);
     }
     result!(
-        "{{\"bench\":\"wake\",\"path\":\"{}\",\"busy\":{},\"wakes\":{},\"warmup\":{},\"timeouts\":0,\"interval\":{},\"chunk\":{},\"window_cycles\":{},\"idle_waits\":{},\"irq_wakes\":{},\"poll_wakes\":{},\"fallbacks\":{},\"resume\":{},\"protocol\":{},\"device\":{}{}{}}}",
+        "{{\"bench\":\"wake\",\"path\":\"{}\",\"busy\":{},\"wakes\":{},\"warmup\":{},\"timeouts\":0,\"interval\":{},\"chunk\":{},\"window_cycles\":{},\"idle_waits\":{},\"irq_wakes\":{},\"poll_wakes\":{},\"fallbacks\":{},\"resume\":{},\"protocol\":{},\"check_every\":{},\"device\":{}{}{}}}",
         p.path.name(),
         p.busy as u8,
         p.wakes,
@@ -249,6 +262,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
         fallbacks,
         p.resume as u8,
         p.fast as u8,
+        p.check_every,
         device.is_some(),
         e2,
         stages

@@ -535,7 +535,7 @@ mod tests {
             placement: Placement::OffChip,
             pio_latency: Latency::from_ns(10),
             queue_depth: 4,
-            stash: false,
+            stash: crate::coro_sched::Stash::Off,
         };
         let with = RunSpec {
             sim: SimSpec::Gem5 {

@@ -19,7 +19,18 @@
 //!    ([`crate::state`], 3' and 3''). Tasks that yield through another waker (a combinator's)
 //!    go on the shared deferred list, as wakes do.
 //! 3. **External source.** If a [`ReadySource`] is installed (the scheduling device), pop and
-//!    poll up to [`MAX_EXTERNAL_PER_STEP`] tasks from it.
+//!    poll up to [`MAX_EXTERNAL_PER_STEP`] tasks from it. The check is inlined into the step:
+//!    if the source gives a ready hint ([`ReadySource::ready_hint`]), an empty source costs one
+//!    load of that word and a compare, with no call; the source itself is called only when the
+//!    word is non-zero. A busy core checks every `k`th step
+//!    ([`set_source_check_every`](Executor::set_source_check_every), as Tokio checks its I/O
+//!    driver every `event_interval` ticks), and always in a step that found no software work,
+//!    so that it never reports [`Next::Wait`] without having checked.
+//!
+//!    The first step after a [`Next::Wait`] report (the core was idle, and an event of the
+//!    device is the likeliest reason it runs again) checks the source **first**, before it
+//!    polls the software batch: a task the device woke runs without the steps in front of it.
+//!    The batch is taken before that poll, so a task that yields in it runs in the next step.
 //! 4. **Report** what the core should do next ([`Next`]): run another step at once, or wait
 //!    for a pend, until the earliest timer deadline if there is one.
 //!
@@ -95,7 +106,7 @@ use core::fmt;
 use core::future::Future;
 use core::marker::PhantomData;
 use core::ptr;
-use core::sync::atomic::{self, AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use core::sync::atomic::{self, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use core::task::Waker;
 
 use crate::context;
@@ -187,6 +198,15 @@ pub struct Executor {
     /// The installed ready source, as a pointer to a leaked `&'static dyn ReadySource` (a thin
     /// pointer, so that it fits an atomic), or null.
     ready_source: AtomicPtr<&'static dyn ReadySource>,
+    /// The installed source's ready hint ([`ReadySource::ready_hint`]), or null (no source, or
+    /// one without a hint: then every check calls it).
+    source_hint: AtomicPtr<AtomicU64>,
+    /// Owner-only: check the source every this many steps (at least 1) while busy...
+    source_check_every: AtomicU32,
+    /// ...and the steps left until the next check.
+    source_check_in: AtomicU32,
+    /// Owner-only: the last step reported a wait, so the next one checks the source first.
+    after_wait: AtomicBool,
     /// Set for the duration of a step.
     running: AtomicBool,
     /// Where this core's context records the task being polled.
@@ -226,6 +246,10 @@ impl Executor {
             timers: TimerQueue::new(),
             budget: Budget::new(),
             ready_source: AtomicPtr::new(ptr::null_mut()),
+            source_hint: AtomicPtr::new(ptr::null_mut()),
+            source_check_every: AtomicU32::new(1),
+            source_check_in: AtomicU32::new(1),
+            after_wait: AtomicBool::new(false),
             running: AtomicBool::new(false),
             context: context::Slot::of(core),
             counters: Counters {
@@ -366,13 +390,15 @@ impl Executor {
     fn step(&self) -> Next {
         bump(&self.counters.steps);
 
-        // 1. Timers.
+        // 1. Timers: an expired one wakes its task into this step's batch.
         if !self.timers.is_empty() {
             let now = self.platform.now();
             self.timers.expire(now, |waker| self.wake_expired(waker));
         }
 
-        // 2. The software batch: woken tasks, then deferred ones.
+        // The software batch is taken before anything is polled (woken tasks, then deferred
+        // ones), so that a task polled first from the source and yielding runs in the next
+        // step, not twice in this one.
         let mut batch = self.run_queue.take_all();
         if !self.deferred.is_empty() {
             batch.append(self.deferred.take_all());
@@ -382,7 +408,19 @@ impl Executor {
             local: self.local_deferred.take_all(),
             queue: &self.run_queue,
         };
+
+        // After an idle wait: the external source first (see the module docs).
+        let checked_first = self.after_wait.load(Ordering::Relaxed);
+        let mut source_may_have_more = false;
+        if checked_first {
+            self.after_wait.store(false, Ordering::Relaxed);
+            source_may_have_more = self.check_source();
+        }
+
+        // 2. The software batch.
+        let mut software_work = false;
         for task in walk.batch.by_ref() {
+            software_work = true;
             let dequeued = task.header().state.run_dequeue();
             // SAFETY: the task was in this executor's queues, so it is ours; we are inside our
             // step (on our core, not re-entered).
@@ -392,6 +430,7 @@ impl Executor {
         // `State::hold_dequeue`), so that yielding again costs no RMW.
         let held = HeldPolls::begin(self);
         for task in walk.local.by_ref() {
+            software_work = true;
             let dequeued = task.header().state.hold_dequeue();
             // SAFETY: as above.
             unsafe { self.dispatch(task, dequeued, true) };
@@ -401,21 +440,103 @@ impl Executor {
         #[cfg_attr(not(panic = "unwind"), allow(clippy::drop_non_drop))]
         drop(walk);
 
-        // 3. The external source.
-        let mut source_may_have_more = false;
-        if let Some(source) = self.ready_source() {
-            source_may_have_more = true;
-            for _ in 0..MAX_EXTERNAL_PER_STEP {
-                let Some(task) = source.pop(self.core) else {
-                    source_may_have_more = false;
-                    break;
-                };
-                self.run_external(task);
+        // 3. The external source: every `k`th step, and in any step without software work.
+        if !checked_first {
+            let check_in = self.source_check_in.load(Ordering::Relaxed) - 1;
+            if check_in == 0 || !software_work {
+                self.source_check_in.store(
+                    self.source_check_every.load(Ordering::Relaxed),
+                    Ordering::Relaxed,
+                );
+                source_may_have_more = self.check_source();
+            } else {
+                self.source_check_in.store(check_in, Ordering::Relaxed);
             }
         }
 
         // 4. What next.
         self.report(source_may_have_more)
+    }
+
+    /// Checks the external source: if its ready hint is zero, nothing more (one load and a
+    /// compare); otherwise pops and polls up to [`MAX_EXTERNAL_PER_STEP`] tasks. Returns
+    /// whether the source may have more.
+    #[inline(always)]
+    fn check_source(&self) -> bool {
+        let hint = self.source_hint.load(Ordering::Relaxed);
+        if hint.is_null() {
+            // No hint: call the source if there is one (no source costs this load only).
+            if self.ready_source.load(Ordering::Relaxed).is_null() {
+                return false;
+            }
+        } else {
+            // SAFETY: non-null hints come only from an installed source's `ready_hint`
+            // (`set_ready_source`, `pop_source`), a `&'static AtomicU64`: the source is a
+            // `&'static dyn ReadySource`, so what it lends lives as long.
+            let word = unsafe { &*hint };
+            if word.load(Ordering::Relaxed) == 0 {
+                return false;
+            }
+        }
+        self.pop_source()
+    }
+
+    /// The source's side of [`check_source`](Self::check_source), out of line: only steps
+    /// that find work (or sources without a hint) call it.
+    #[inline(never)]
+    fn pop_source(&self) -> bool {
+        let Some(source) = self.ready_source() else {
+            return false;
+        };
+        let hinted = !self.source_hint.load(Ordering::Relaxed).is_null();
+        for _ in 0..MAX_EXTERNAL_PER_STEP {
+            let Some(task) = source.pop(self.core) else {
+                return false;
+            };
+            self.run_external(task);
+            if hinted {
+                // The hint may have moved (a ring's next slot). Asking it, not `pop`, whether
+                // there is more spares the call of `pop` that would find none.
+                let hint = source.ready_hint(self.core);
+                self.source_hint.store(
+                    hint.map_or(ptr::null_mut(), |word| ptr::from_ref(word).cast_mut()),
+                    Ordering::Relaxed,
+                );
+                if hint.is_none_or(|word| word.load(Ordering::Relaxed) == 0) {
+                    return hint.is_none();
+                }
+            }
+        }
+        true
+    }
+
+    fn store_hint(&self, source: &'static dyn ReadySource) {
+        let hint = source
+            .ready_hint(self.core)
+            .map_or(ptr::null_mut(), |word| ptr::from_ref(word).cast_mut());
+        self.source_hint.store(hint, Ordering::Relaxed);
+    }
+
+    /// Makes a busy core check the external source every `every` steps (1: every step, the
+    /// default). A step with no software work and the first step after a wait check it
+    /// anyway, so an idle core's latency is unchanged; a busy core's is up to `every - 1`
+    /// steps longer, for `every` times fewer checks. Call on the executor's core.
+    ///
+    /// # Panics
+    ///
+    /// If `every` is 0.
+    pub fn set_source_check_every(&self, every: u32) {
+        assert!(
+            every >= 1,
+            "the external source is checked every `every` steps: pass at least 1 (1 = every step)"
+        );
+        self.source_check_every.store(every, Ordering::Relaxed);
+        self.source_check_in.store(every, Ordering::Relaxed);
+    }
+
+    /// See [`set_source_check_every`](Self::set_source_check_every).
+    pub fn source_check_every(&self) -> u32 {
+        self.source_check_every.load(Ordering::Relaxed)
     }
 
     /// The end of a step: what the core should do next.
@@ -426,14 +547,19 @@ impl Executor {
         }
         // The hint first: the deadline needs the timer lock, an exclusive-store sequence that
         // would end the core's next WFE at once (see `RunQueue::take_all`).
-        if self.timers.is_empty() {
-            return Next::Wait;
+        let next = if self.timers.is_empty() {
+            Next::Wait
+        } else {
+            match self.timers.next_deadline() {
+                None => Next::Wait,
+                Some(at) if at <= self.platform.now() => Next::Run,
+                Some(at) => Next::WaitUntil(at),
+            }
+        };
+        if next != Next::Run {
+            self.after_wait.store(true, Ordering::Relaxed);
         }
-        match self.timers.next_deadline() {
-            None => Next::Wait,
-            Some(at) if at <= self.platform.now() => Next::Run,
-            Some(at) => Next::WaitUntil(at),
-        }
+        next
     }
 
     /// Whether the only work of this core is tasks that yielded inside their own poll: the
@@ -558,8 +684,14 @@ impl Executor {
     /// Allocates one word-pair per call (the `&dyn` is boxed so that it fits an atomic
     /// pointer) and never frees it: call it when a run sets up its mechanism, not per step.
     pub fn set_ready_source(&self, source: Option<&'static dyn ReadySource>) {
+        // The hint is cleared first and set last: a step in between calls the source (or
+        // finds none), it never skips a new source on an old hint.
+        self.source_hint.store(ptr::null_mut(), Ordering::Relaxed);
         let ptr = source.map_or(ptr::null_mut(), |source| Box::into_raw(Box::new(source)));
         self.ready_source.store(ptr, Ordering::Release);
+        if let Some(source) = source {
+            self.store_hint(source);
+        }
     }
 
     /// The installed source. A `Relaxed` load, then an `Acquire` fence only if one is

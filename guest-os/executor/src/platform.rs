@@ -6,6 +6,8 @@
 //! the time. Everything else (WFI/WFE, SEV, SGIs, the generic timer, the scheduling device) stays
 //! in the kernel, so this crate builds and tests on the host.
 
+use core::sync::atomic::AtomicU64;
+
 use crate::task::TaskRef;
 
 /// What the kernel provides to every [`Executor`](crate::Executor).
@@ -126,13 +128,16 @@ unsafe impl Platform for PlatformFns {
 ///
 /// # How the executor uses it
 ///
-/// Every [`run_once`](crate::Executor::run_once) step, *after* the software batch, the executor
-/// calls [`pop`](ReadySource::pop) until it returns `None`, at most
-/// [`MAX_EXTERNAL_PER_STEP`](crate::MAX_EXTERNAL_PER_STEP) times. So the source is polled as
-/// soon as the software queue is empty (an idle core asks it every step), and a busy core still
-/// gives it one turn per batch: a task that keeps re-waking itself in software cannot starve
-/// tasks that the device made ready, and a device that keeps producing cannot starve the
-/// software queue or the timers.
+/// In a [`run_once`](crate::Executor::run_once) step, *after* the software batch, the executor
+/// checks the source (its [`ready_hint`](ReadySource::ready_hint) if it has one, then) calls
+/// [`pop`](ReadySource::pop) until it returns `None`, at most
+/// [`MAX_EXTERNAL_PER_STEP`](crate::MAX_EXTERNAL_PER_STEP) times. It does so in every step
+/// without software work (an idle core asks it every step), in the first step after a wait
+/// (then *before* the software batch), and on a busy core every `k`th step
+/// ([`Executor::set_source_check_every`](crate::Executor::set_source_check_every), 1 by
+/// default): a task that keeps re-waking itself in software cannot starve tasks that the
+/// device made ready, and a device that keeps producing cannot starve the software queue or
+/// the timers.
 ///
 /// For each popped task the executor:
 /// - skips it if it has completed (a late event for a finished task);
@@ -153,4 +158,19 @@ pub trait ReadySource: Sync {
     /// (on aarch64: a `DMB` after the MMIO read, unless the device is mapped so that the read
     /// is ordered already).
     fn pop(&self, core: usize) -> Option<TaskRef>;
+
+    /// A word in cacheable memory that is zero whenever [`pop`](ReadySource::pop) on `core`
+    /// would return `None` (a ring's next slot, a device's non-empty flag), or `None` if there
+    /// is no such word. With a hint, the executor's check of an empty source is one load and
+    /// a compare, inlined into its step; `pop` is called only when the word is non-zero (a
+    /// stale non-zero costs one empty `pop`). The executor asks again after each check that
+    /// popped tasks (the word may move, as a ring's next slot does) and when the source is
+    /// installed.
+    ///
+    /// The producer must make the word non-zero before the event that wakes the core, so that
+    /// the first check after the wake sees it.
+    fn ready_hint(&self, core: usize) -> Option<&AtomicU64> {
+        let _ = core;
+        None
+    }
 }

@@ -215,6 +215,11 @@ impl App {
                     default: 0,
                     help: "hwq/ring: 0 = one-shot binding re-armed by an MMIO write at every wait, hwq popped by MMIO every executor step; 1 = multi-shot binding (bound once), hwq popped only when the device's non-empty flag line says so",
                 },
+                ParamSpec {
+                    name: "check_every",
+                    default: 1,
+                    help: "hwq/ring: a busy core checks the ready source every this many executor steps (>= 1; always in a step without other work and first after an idle wait)",
+                },
             ],
             App::Service => crate::services::SERVICE_PARAMS,
             App::Syscall => SYSCALL_PARAMS,

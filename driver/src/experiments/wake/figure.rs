@@ -44,11 +44,27 @@ impl<'a> WakeRuns<'a> {
     /// variants.
     fn series(&self) -> Vec<String> {
         let present: Vec<String> = self.runs.iter().map(|(r, _)| series_of(r)).collect();
-        [Protocol::Mmio, Protocol::LeanIrq, Protocol::Fast]
-            .into_iter()
-            .flat_map(|v| PATHS.iter().map(move |p| series_name(p.name(), v)))
-            .filter(|s| present.contains(s))
-            .collect()
+        let mut every: Vec<u32> = self.runs.iter().map(|(r, _)| check_every_of(r)).collect();
+        every.sort_unstable();
+        every.dedup();
+        let protocols = [
+            Protocol::Mmio,
+            Protocol::LeanIrq,
+            Protocol::Fast,
+            Protocol::FastL1,
+        ];
+        let mut out = Vec::new();
+        for protocol in protocols {
+            for &k in &every {
+                for p in PATHS {
+                    let s = series_name(p.name(), protocol, k);
+                    if present.contains(&s) && !out.contains(&s) {
+                        out.push(s);
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Whether the file has busy runs with RESUME reported (`true`) or not.
@@ -68,15 +84,25 @@ impl<'a> WakeRuns<'a> {
     }
 }
 
-/// A record's series: its path, `<path> fast` when it ran the fast protocol.
-fn series_of(r: &Record) -> String {
+/// A record's series: its path, `<path> fast` when it ran the fast protocol (see
+/// [`series_name`]).
+pub fn series_of(r: &Record) -> String {
     let path = r.labels.get("path").map_or("", String::as_str);
     let protocol = match r.labels.get("protocol").map(String::as_str) {
         Some(p) if p == Protocol::Fast.name() => Protocol::Fast,
+        Some(p) if p == Protocol::FastL1.name() => Protocol::FastL1,
         Some(p) if p == Protocol::LeanIrq.name() => Protocol::LeanIrq,
         _ => Protocol::Mmio,
     };
-    series_name(path, protocol)
+    series_name(path, protocol, check_every_of(r))
+}
+
+/// A record's ready-source check interval (label `check_every`, 1 when absent).
+fn check_every_of(r: &Record) -> u32 {
+    r.labels
+        .get("check_every")
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(1)
 }
 
 /// Whether a record's woken task reported RESUME (label `report`, `on` when absent).
@@ -84,13 +110,16 @@ fn reported_of(r: &Record) -> bool {
     r.labels.get("report").map(String::as_str) != Some("off")
 }
 
-/// `<path>` or `<path> fast`.
-pub fn series_name(path: &str, protocol: Protocol) -> String {
-    match protocol {
+/// `<path>`, `<path> fast`, `<path> fast-l1 k8` (a check every 8 steps), ...
+pub fn series_name(path: &str, protocol: Protocol, check_every: u32) -> String {
+    let mut name = match protocol {
         Protocol::Mmio => path.to_string(),
-        Protocol::Fast => format!("{path} fast"),
-        Protocol::LeanIrq => format!("{path} lean"),
+        other => format!("{path} {}", other.name()),
+    };
+    if check_every != 1 {
+        name.push_str(&format!(" k{check_every}"));
     }
+    name
 }
 
 /// E1: grouped bars, groups "<cpu> idle" / "<cpu> busy", one bar per series (path, and the

@@ -9,6 +9,11 @@
 //!   multi-shot bindings (bound once, no MMIO write per wait), hwq popped only when the
 //!   device's non-empty flag line says so, and the device's DMA cache stashing into the CPU
 //!   cluster (`CoroSchedSpec::stash`). The others run the one-shot MMIO protocol (`mmio`).
+//!   Idle hwq and ring also run it with the stash into the waiting core's L1 (`fast-l1`,
+//!   ids ending in `-fast-l1`; docs/coro-sched-device.md says what that model costs the core).
+//! - **The busy core's check interval** (label `check_every`, ids with `-k8`), busy ring with
+//!   the fast protocol: the executor checks the ready source every [`CHECK_EVERY`] steps
+//!   instead of every step (app parameter `check_every`), fewer checks for a later wake.
 //! - **The lean irq frame** (`protocol` = `lean`, ids ending in `-lean`), for irq only: the
 //!   same path with the kernel's lean IRQ entry (integer caller-saved registers only, FP/SIMD
 //!   saved lazily; docs/lean-irq.md), the strongest software baseline every device ratio is
@@ -50,7 +55,7 @@ use runconfig::{App, Choice, IrqFrame, Mechanism};
 use serde_json::Value;
 
 use super::{Experiment, Profile, ResultsFile};
-use crate::coro_sched::CoroSchedSpec;
+use crate::coro_sched::{CoroSchedSpec, Stash};
 use crate::results::RunResult;
 use crate::spec::{Cpu, RunSpec, SimSpec, SpecRequest};
 use crate::sweep::Point;
@@ -104,12 +109,18 @@ pub fn sizes(profile: Profile) -> Sizes {
             busy: &[0, 1],
             interval: 10_000,
         },
+        // 10,000 wakes per point on both CPUs at the quick profile's interval (20,000 would
+        // double the simulated time for no new information: with the ready hint a busy
+        // core's empty checks cost a load, so E2 per wake barely depends on the interval).
+        // Wall time, from the quick runs' ≈ 0.1 s per busy wake (reference phase included)
+        // and ≈ 0.01 s per idle wake: 16 busy and 9 idle points per CPU ≈ 17,000 s, both
+        // CPUs on two cores ≈ 5 h.
         Profile::Full => Sizes {
             wakes: 10_000,
             cpus: &[Cpu::Minor, Cpu::O3],
             paths: PATHS,
             busy: &[0, 1],
-            interval: 20_000,
+            interval: 10_000,
         },
     }
 }
@@ -121,8 +132,10 @@ pub enum Protocol {
     /// DMA cache on the membus (app parameter `protocol` = 0, no stash).
     Mmio,
     /// Multi-shot bindings, the hwq non-empty flag, the DMA stash into the cluster
-    /// (`protocol` = 1, `stash`).
+    /// (`protocol` = 1, `stash` = cluster).
     Fast,
+    /// [`Protocol::Fast`] with the DMA stash into the waiting core's L1 (`stash` = l1).
+    FastL1,
     /// The irq path with the lean IRQ frame (`RunSpec::irq_frame` = `lean`); the device as in
     /// [`Protocol::Mmio`].
     LeanIrq,
@@ -133,6 +146,7 @@ impl Protocol {
         match self {
             Protocol::Mmio => "mmio",
             Protocol::Fast => "fast",
+            Protocol::FastL1 => "fast-l1",
             Protocol::LeanIrq => "lean",
         }
     }
@@ -141,25 +155,35 @@ impl Protocol {
     pub fn param(self) -> u64 {
         match self {
             Protocol::Mmio | Protocol::LeanIrq => 0,
-            Protocol::Fast => 1,
+            Protocol::Fast | Protocol::FastL1 => 1,
         }
     }
 
     /// The device of a run of this protocol, from the placement's device.
     pub fn device(self, device: CoroSchedSpec) -> CoroSchedSpec {
         CoroSchedSpec {
-            stash: self == Protocol::Fast,
+            stash: match self {
+                Protocol::Mmio | Protocol::LeanIrq => Stash::Off,
+                Protocol::Fast => Stash::Cluster,
+                Protocol::FastL1 => Stash::L1,
+            },
             ..device
         }
     }
 }
 
-/// What differs between the runs of one (cpu, path, load): the protocol and whether the woken
-/// task reports RESUME.
+/// The busy core's ready-source check interval of the `-k` variants (app parameter
+/// `check_every`): a check every this many executor steps instead of every step.
+pub const CHECK_EVERY: u32 = 8;
+
+/// What differs between the runs of one (cpu, path, load): the protocol, whether the woken
+/// task reports RESUME, and how often a busy core checks the ready source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Variant {
     pub protocol: Protocol,
     pub report: bool,
+    /// Executor steps per ready-source check on a busy core (app parameter `check_every`).
+    pub check_every: u32,
 }
 
 impl Variant {
@@ -167,15 +191,18 @@ impl Variant {
     pub const MMIO: Variant = Variant {
         protocol: Protocol::Mmio,
         report: true,
+        check_every: 1,
     };
 
-    /// The suffix of a point id: "", "-fast", "-unreported", "-fast-unreported".
+    /// The suffix of a point id: "", "-fast", "-fast-l1-k8", "-fast-unreported", ...
     pub fn suffix(self) -> String {
         let mut s = String::new();
-        match self.protocol {
-            Protocol::Fast => s.push_str("-fast"),
-            Protocol::LeanIrq => s.push_str("-lean"),
-            Protocol::Mmio => {}
+        if self.protocol != Protocol::Mmio {
+            s.push('-');
+            s.push_str(self.protocol.name());
+        }
+        if self.check_every != 1 {
+            s.push_str(&format!("-k{}", self.check_every));
         }
         if !self.report {
             s.push_str("-unreported");
@@ -184,18 +211,36 @@ impl Variant {
     }
 
     /// The variants a (path, load) runs: the MMIO protocol everywhere; the fast one for the
-    /// device paths; the lean frame for irq; without the RESUME report for busy runs (E2).
+    /// device paths (idle: also with the stash into the L1); the lean frame for irq; without
+    /// the RESUME report for busy runs (E2); and for busy `ring` the fast protocol checking
+    /// the source every [`CHECK_EVERY`] steps. (The L1 stash's crossbar slows the core's own
+    /// accesses too, docs/coro-sched-device.md, so its busy runs would mostly measure that;
+    /// and hwq's check interval is measured by hand: each busy point costs ≈ 40 s.)
     pub fn of(path: Mechanism, busy: u64) -> Vec<Variant> {
-        let protocols: &[Protocol] = match path {
-            Mechanism::Hwq | Mechanism::Ring => &[Protocol::Mmio, Protocol::Fast],
-            Mechanism::Irq => &[Protocol::Mmio, Protocol::LeanIrq],
+        let protocols: &[Protocol] = match (path, busy) {
+            (Mechanism::Hwq | Mechanism::Ring, 0) => {
+                &[Protocol::Mmio, Protocol::Fast, Protocol::FastL1]
+            }
+            (Mechanism::Hwq | Mechanism::Ring, _) => &[Protocol::Mmio, Protocol::Fast],
+            (Mechanism::Irq, _) => &[Protocol::Mmio, Protocol::LeanIrq],
             _ => &[Protocol::Mmio],
         };
         let reports: &[bool] = if busy != 0 { &[true, false] } else { &[true] };
         let mut out = Vec::new();
         for &report in reports {
             for &protocol in protocols {
-                out.push(Variant { protocol, report });
+                out.push(Variant {
+                    protocol,
+                    report,
+                    check_every: 1,
+                });
+            }
+            if path == Mechanism::Ring && busy != 0 {
+                out.push(Variant {
+                    protocol: Protocol::Fast,
+                    report,
+                    check_every: CHECK_EVERY,
+                });
             }
         }
         out
@@ -233,8 +278,11 @@ pub fn spec_of(
         ("busy".to_string(), busy),
         ("interval".to_string(), interval),
     ];
-    if variant.protocol == Protocol::Fast {
+    if variant.protocol.param() != 0 {
         params.push(("protocol".to_string(), variant.protocol.param()));
+    }
+    if variant.check_every != 1 {
+        params.push(("check_every".to_string(), u64::from(variant.check_every)));
     }
     if !variant.report {
         params.push(("resume".to_string(), 0));
@@ -287,6 +335,7 @@ pub fn point_of(cpu: Cpu, path: Mechanism, busy: u64, spec: RunSpec, variant: Va
                 "report".to_string(),
                 if variant.report { "on" } else { "off" }.to_string(),
             ),
+            ("check_every".to_string(), variant.check_every.to_string()),
         ]),
     }
 }
@@ -456,23 +505,39 @@ pub(crate) mod tests {
     #[test]
     fn points_cover_paths_cpus_and_loads() {
         let points = Wake.points(Profile::Quick);
-        // Per CPU: idle irq ×2 (full and lean frame), poll, hwq ×2, ring ×2 (MMIO and fast
-        // protocol); busy the same, with and without the RESUME report.
-        assert_eq!(points.len(), 2 * (7 + 2 * 7));
+        // Per CPU: idle irq ×2 (full and lean frame), poll, hwq ×3, ring ×3 (MMIO, fast
+        // protocol with the cluster and the L1 stash); busy irq ×2, poll, hwq ×2 (MMIO, fast),
+        // ring ×3 (and the fast protocol checking every few steps), with and without the
+        // RESUME report.
+        assert_eq!(points.len(), 2 * (9 + 2 * 8));
         assert_eq!(points[0].id, "minor-irq-idle");
         assert_eq!(points[1].id, "minor-irq-idle-lean");
         assert_eq!(points[4].id, "minor-hwq-idle-fast");
-        assert_eq!(points[41].id, "o3-ring-busy-fast-unreported");
+        assert_eq!(points[5].id, "minor-hwq-idle-fast-l1");
+        assert_eq!(
+            points[49].id,
+            format!("o3-ring-busy-fast-k{CHECK_EVERY}-unreported")
+        );
         for p in &points {
             assert_eq!(p.spec.iterations, 400);
             assert_eq!(p.spec.seed, SEED);
-            let fast = p.labels["protocol"] == "fast";
+            let protocol = p.labels["protocol"].as_str();
+            let fast = protocol.starts_with("fast");
             assert_eq!(p.id.contains("-fast"), fast);
             let stash = CoroSchedSpec {
-                stash: fast,
+                stash: match protocol {
+                    "fast" => Stash::Cluster,
+                    "fast-l1" => Stash::L1,
+                    _ => Stash::Off,
+                },
                 ..CoroSchedSpec::default()
             };
             assert_eq!(p.spec.sim.coro_sched(), Some(&stash));
+            let every: u32 = p.labels["check_every"].parse().unwrap();
+            assert_eq!(cfg_check_every(p), every);
+            assert_eq!(p.id.contains("-k"), every != 1, "{}", p.id);
+            assert!(every == 1 || (protocol == "fast" && p.labels["load"] == "busy"));
+            assert!(protocol != "fast-l1" || p.labels["load"] == "idle");
             let cfg = p.spec.run_config().unwrap();
             assert_eq!(cfg.device_base, 0x2D00_0000);
             assert_eq!(
@@ -489,6 +554,10 @@ pub(crate) mod tests {
             assert_eq!(p.id.contains("-lean"), lean);
             assert_eq!(p.spec.irq_frame == "lean", lean, "{}", p.id);
             assert!(!lean || p.labels["path"] == "irq");
+        }
+        fn cfg_check_every(p: &Point) -> u32 {
+            let cfg = p.spec.run_config().unwrap();
+            u32::try_from(cfg.param("check_every").unwrap()).unwrap()
         }
         assert!(
             Wake.points(Profile::Full)

@@ -4,8 +4,7 @@ use anyhow::Result;
 use runconfig::stages::Stage;
 
 use super::{BEFORE_FIRST, BreakdownMetrics, step_label};
-use crate::experiments::wake::Protocol;
-use crate::experiments::wake::figure::series_name;
+use crate::experiments::wake::figure::series_of;
 use crate::experiments::{ResultsFile, label_values};
 use crate::figures::StackedBarChart;
 use crate::figures::format_value;
@@ -16,27 +15,22 @@ pub struct Bar {
     pub metrics: BreakdownMetrics,
 }
 
-/// The bars, in cpu, load, path, protocol order; a fast-protocol run's name says "fast".
+/// The bars, in cpu, load, path order, and per path in the file's (the sweep's variant)
+/// order; a run's name says its series ("ring fast-l1").
 pub fn bars(file: &ResultsFile) -> Result<Vec<Bar>> {
     let mut out = Vec::new();
     for cpu in label_values(file, "cpu") {
         for load in ["idle", "busy"] {
             for path in label_values(file, "path") {
-                for protocol in [Protocol::Mmio, Protocol::LeanIrq, Protocol::Fast] {
-                    if let Some(r) = file.records.iter().find(|r| {
-                        r.labels.get("cpu") == Some(&cpu)
-                            && r.labels.get("path") == Some(&path)
-                            && r.labels.get("load").map(String::as_str) == Some(load)
-                            && r.labels
-                                .get("protocol")
-                                .map_or(Protocol::Mmio.name(), |p| p)
-                                == protocol.name()
-                    }) {
-                        out.push(Bar {
-                            name: format!("{cpu} {} {load}", series_name(&path, protocol)),
-                            metrics: r.metrics_as()?,
-                        });
-                    }
+                for r in file.records.iter().filter(|r| {
+                    r.labels.get("cpu") == Some(&cpu)
+                        && r.labels.get("path") == Some(&path)
+                        && r.labels.get("load").map(String::as_str) == Some(load)
+                }) {
+                    out.push(Bar {
+                        name: format!("{cpu} {} {load}", series_of(r)),
+                        metrics: r.metrics_as()?,
+                    });
                 }
             }
         }

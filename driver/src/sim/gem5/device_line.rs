@@ -66,11 +66,11 @@ pub fn check_device_line(log: &str, want: Option<&CoroSchedSpec>) -> Result<(), 
                 ("placement", d.placement.name().to_string()),
                 ("pio_latency", d.pio_latency.to_string()),
                 ("queue_depth", d.queue_depth.to_string()),
-                ("stash", crate::coro_sched::stash_name(d.stash).to_string()),
+                ("stash", d.stash.name().to_string()),
             ];
             for (key, want) in expect {
                 // A config from before the stash option prints no `stash`: it had none.
-                let off = crate::coro_sched::stash_name(false).to_string();
+                let off = crate::coro_sched::Stash::Off.name().to_string();
                 let got = kv.get(key).or((key == "stash").then_some(&off));
                 match got {
                     Some(v) if *v == want => {}

@@ -346,7 +346,7 @@ mod tests {
             placement: coro_sched::Placement::OffChip,
             pio_latency: coro_sched::Latency::from_ns(225),
             queue_depth: 8,
-            stash: false,
+            stash: crate::coro_sched::Stash::Off,
         };
         assert!(
             line(&Invocation {

@@ -172,3 +172,150 @@ fn a_device_task_that_spends_its_budget_is_deferred_in_software() {
     assert_eq!(ex.forced_yields(), 2);
     assert_eq!(ex.stats().external_polls, 1);
 }
+
+/// A source whose ready hint is a word the test sets by hand, and that counts its pops.
+#[derive(Default)]
+struct HintedDevice {
+    inner: FakeDevice,
+    hint: std::sync::atomic::AtomicU64,
+}
+
+impl ReadySource for HintedDevice {
+    fn pop(&self, core: usize) -> Option<TaskRef> {
+        self.inner.pop(core)
+    }
+    fn ready_hint(&self, _core: usize) -> Option<&std::sync::atomic::AtomicU64> {
+        Some(&self.hint)
+    }
+}
+
+impl HintedDevice {
+    fn pops(&self) -> usize {
+        self.inner.pops.lock().unwrap().len()
+    }
+}
+
+#[test]
+fn a_zero_hint_skips_the_pop_and_a_set_one_pops() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let (p, ex) = setup(1);
+    let ex: &'static Executor = &ex[0];
+    let dev = leak(HintedDevice::default());
+    ex.set_ready_source(Some(dev));
+    let e = ex.spawn_task(parked_forever(p, "e"));
+    assert_eq!(step(ex), Next::Wait);
+    assert_eq!(dev.pops(), 0, "a zero hint: the source is not called");
+
+    // A task in the source behind a zero hint is not seen (the hint's contract)...
+    dev.inner.push(e);
+    p.trace.take();
+    assert_eq!(step(ex), Next::Wait);
+    assert!(p.trace.take().is_empty());
+    // ...and is once the hint says so.
+    dev.hint.store(1, Relaxed);
+    assert_eq!(step(ex), Next::Wait);
+    assert_eq!(p.trace.take(), ["poll e"]);
+    assert_eq!(
+        dev.pops(),
+        2,
+        "one pop that found the task, one that found none"
+    );
+}
+
+#[test]
+fn a_busy_core_checks_the_source_every_kth_step_and_always_when_idle() {
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    static SPIN: AtomicBool = AtomicBool::new(true);
+    let (p, ex) = setup(1);
+    let ex: &'static Executor = &ex[0];
+    let dev = leak(FakeDevice::default());
+    ex.set_ready_source(Some(dev));
+    ex.set_source_check_every(3);
+    assert_eq!(ex.source_check_every(), 3);
+    ex.spawn_task(traced(
+        &p.trace,
+        "spin",
+        poll_fn(|cx| {
+            if !SPIN.load(Relaxed) {
+                return Poll::Ready(());
+            }
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }),
+    ));
+    let e = ex.spawn_task(parked_forever(p, "e"));
+    let _ = step(ex);
+    dev.pops.lock().unwrap().clear();
+    for _ in 0..9 {
+        assert_eq!(step(ex), Next::Run);
+    }
+    assert_eq!(dev.pops.lock().unwrap().len(), 3, "every third busy step");
+
+    // Idle: every step checks, and the step after a wait checks first.
+    SPIN.store(false, Relaxed);
+    while step(ex) == Next::Run {}
+    p.trace.take();
+    dev.push(e);
+    e.wake();
+    assert_eq!(step(ex), Next::Wait);
+    assert_eq!(
+        p.trace.take(),
+        ["pend 0", "poll e", "poll e"],
+        "after a wait the device's task runs before the software queue"
+    );
+}
+
+#[test]
+#[should_panic(expected = "pass at least 1")]
+fn checking_every_zero_steps_is_refused() {
+    let (_p, ex) = setup(1);
+    ex[0].set_source_check_every(0);
+}
+
+/// A ring-like source: its hint is non-zero exactly while its queue is not empty.
+#[derive(Default)]
+struct RingLikeDevice {
+    inner: FakeDevice,
+    hint: std::sync::atomic::AtomicU64,
+}
+
+impl RingLikeDevice {
+    fn push(&self, task: TaskRef) {
+        self.inner.push(task);
+        self.hint.store(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl ReadySource for RingLikeDevice {
+    fn pop(&self, core: usize) -> Option<TaskRef> {
+        let task = self.inner.pop(core);
+        if self.inner.queue.lock().unwrap().is_empty() {
+            self.hint.store(0, std::sync::atomic::Ordering::Relaxed);
+        }
+        task
+    }
+    fn ready_hint(&self, _core: usize) -> Option<&std::sync::atomic::AtomicU64> {
+        Some(&self.hint)
+    }
+}
+
+#[test]
+fn an_exact_hint_spares_the_pop_that_would_find_nothing() {
+    let (p, ex) = setup(1);
+    let ex: &'static Executor = &ex[0];
+    let dev = leak(RingLikeDevice::default());
+    ex.set_ready_source(Some(dev));
+    let a = ex.spawn_task(parked_forever(p, "a"));
+    let b = ex.spawn_task(parked_forever(p, "b"));
+    assert_eq!(step(ex), Next::Wait);
+    p.trace.take();
+    dev.push(a);
+    dev.push(b);
+    assert_eq!(step(ex), Next::Wait);
+    assert_eq!(p.trace.take(), ["poll a", "poll b"]);
+    assert_eq!(
+        dev.inner.pops.lock().unwrap().len(),
+        2,
+        "one pop per task, none to find the source empty"
+    );
+}
