@@ -43,9 +43,7 @@ const SHARED_TEXT: El1Attributes = NORMAL
     .union(El1Attributes::USER)
     .union(El1Attributes::READ_ONLY);
 /// Kernel memory: no EL0 access, not executable.
-const KERNEL_DATA: El1Attributes = NORMAL
-    .union(El1Attributes::PXN)
-    .union(El1Attributes::UXN);
+const KERNEL_DATA: El1Attributes = NORMAL.union(El1Attributes::PXN).union(El1Attributes::UXN);
 /// User memory: read/write at EL0 and EL1, not executable.
 const USER_DATA: El1Attributes = NORMAL
     .union(El1Attributes::USER)
@@ -133,13 +131,8 @@ fn round_out((start, end): (usize, usize)) -> MemoryRegion {
 /// Core 0, MMU off: builds the identity map and returns the root table's physical address.
 pub fn build(machine: &Machine) -> usize {
     let r = regions();
-    let mut map = Mapping::with_asid_and_va_range(
-        KernelTables { used: 0 },
-        0,
-        1,
-        El1And0,
-        VaRange::Lower,
-    );
+    let mut map =
+        Mapping::with_asid_and_va_range(KernelTables { used: 0 }, 0, 1, El1And0, VaRange::Lower);
     let mut map_region = |region: &MemoryRegion, attrs: El1Attributes, what: &str| {
         map.map_range(
             region,
@@ -149,7 +142,11 @@ pub fn build(machine: &Machine) -> usize {
         )
         .unwrap_or_else(|e| panic!("mapping {what} {region}: {e:?}"));
     };
-    map_region(&MemoryRegion::new(0, machine.device_end), DEVICE, "device memory");
+    map_region(
+        &MemoryRegion::new(0, machine.device_end),
+        DEVICE,
+        "device memory",
+    );
     map_region(&round_out(r.text), SHARED_TEXT, "the shared text");
     map_region(&round_out(r.kernel), KERNEL_DATA, "kernel memory");
     map_region(&round_out(r.user), USER_DATA, "user memory");

@@ -72,6 +72,7 @@ extern "C" fn kernel_main_el1(core: usize) -> ! {
 
     mmu::enable(ROOT_TABLE.load(Ordering::Relaxed));
     arch::pmu::enable_cycle_counter();
+    arch::el0::enable_user_access(core);
     let irq_frame = cfg.irq_frame().unwrap_or_else(|| {
         panic!(
             "run config: irq_frame {} names no IRQ frame variant (the driver and the guest are \

@@ -100,7 +100,7 @@ impl PreemptThreads {
                     x: [0; 31],
                     elr: entry as *const () as u64,
                     spsr: SPSR_EL1H_IRQS_ON,
-                    _pad: 0,
+                    sp_el0: 0,
                     fpcr: 0,
                     fpsr: 0,
                     q: [0; 32],
