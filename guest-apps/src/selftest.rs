@@ -318,7 +318,7 @@ fn el0_test() {
         kernel::arch::el0::Exit::Returned(_) => 0,
     };
     result!(
-        "{{\"test\":\"el0\",\"ok\":{},\"exit\":\"{:?}\",\"null\":{},\"clock_ok\":{},\"counter_ok\":{},\"core_ok\":{},\"write\":{},\"write_kernel\":{},\"write_unmapped\":{},\"unknown\":{},\"irqs_from_el0\":{},\"load_kernel_esr\":{}}}",
+        "{{\"test\":\"el0\",\"ok\":{},\"exit\":\"{:?}\",\"null\":{},\"clock_ok\":{},\"counter_ok\":{},\"core_ok\":{},\"write\":{},\"write_kernel\":{},\"write_unmapped\":{},\"unknown\":{},\"irqs_from_el0\":{},\"load_kernel_esr\":{},\"svc_cycles_el0\":{},\"svc_cycles_el1\":{},\"device_id_at_el0\":\"{}\"}}",
         r.ok(),
         r.exit,
         r.null as i64,
@@ -330,7 +330,14 @@ fn el0_test() {
         r.write_unmapped as i64,
         r.unknown as i64,
         r.irqs_from_el0,
-        load_fault
+        load_fault,
+        r.svc_cycles_el0,
+        r.svc_cycles_el1,
+        match r.device_id_ok {
+            None => "no device",
+            Some(true) => "ok",
+            Some(false) => "wrong",
+        }
     );
 }
 

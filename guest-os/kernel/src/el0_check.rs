@@ -30,6 +30,10 @@ struct Shared {
     write_kernel: AtomicU64,
     write_unmapped: AtomicU64,
     unknown: AtomicU64,
+    svc_cycles: AtomicU64,
+    /// The CoroSched device's base (0: none) and its ID register as EL0 read it.
+    device_base: AtomicU64,
+    device_id: AtomicU64,
 }
 
 static SHARED: Shared = Shared {
@@ -47,7 +51,14 @@ static SHARED: Shared = Shared {
     write_kernel: AtomicU64::new(0),
     write_unmapped: AtomicU64::new(0),
     unknown: AtomicU64::new(0),
+    svc_cycles: AtomicU64::new(0),
+    device_base: AtomicU64::new(0),
+    device_id: AtomicU64::new(0),
 };
+
+/// Null calls timed back to back, at EL0 and at EL1, for the round trip's cost (the fastest
+/// one: the first calls warm the caches and the TLB).
+const TIMED_CALLS: usize = 16;
 
 /// What the EL0 function returns when it got to its end.
 const DONE: u64 = 0x00e1_0d0e;
@@ -77,6 +88,14 @@ extern "C" fn user_calls(_arg: u64) -> u64 {
         Relaxed,
     );
     s.unknown.store(call(UNKNOWN_CALL, 0, 0), Relaxed);
+    s.svc_cycles.store(fastest_null_call(), Relaxed);
+    let device = s.device_base.load(Relaxed);
+    if device != 0 {
+        // A kernel-bypass device: its window is mapped to EL0 (`mmu::user_devices`).
+        // SAFETY: the CoroSched device's ID register, a side-effect-free MMIO read.
+        let id = unsafe { arch::mmio::read64(device as usize + coro_sched_regs::global::ID) };
+        s.device_id.store(id, Relaxed);
+    }
     // SEV sets this core's event register, so the WFE returns at once: both must not trap.
     arch::cpu::sev();
     arch::cpu::wfe();
@@ -86,6 +105,18 @@ extern "C" fn user_calls(_arg: u64) -> u64 {
         core::hint::spin_loop();
     }
     DONE
+}
+
+/// The fewest cycles of [`TIMED_CALLS`] null `svc` round trips, at the caller's level.
+#[inline(always)]
+fn fastest_null_call() -> u64 {
+    let mut best = u64::MAX;
+    for _ in 0..TIMED_CALLS {
+        let t0 = arch::pmu::cycles();
+        svc_path::call(Call::Null as u64, [0; 6]);
+        best = best.min(arch::pmu::cycles() - t0);
+    }
+    best
 }
 
 /// Runs at EL0: loads from `addr`, which must fault when it is kernel memory.
@@ -112,6 +143,12 @@ pub struct Report {
     pub irqs_from_el0: u64,
     pub load_kernel: el0::Exit,
     pub kernel_addr: u64,
+    /// The fastest null `svc` round trip from EL0 and from EL1, in cycles (reported, not
+    /// judged: a cost, not a property).
+    pub svc_cycles_el0: u64,
+    pub svc_cycles_el1: u64,
+    /// Whether EL0 read the CoroSched device's ID right (`None`: no device in this run).
+    pub device_id_ok: Option<bool>,
 }
 
 impl Report {
@@ -134,6 +171,7 @@ impl Report {
             && self.unknown == Errno::NoSys.result()
             && self.irqs_from_el0 > 0
             && faulted_at_kernel
+            && self.device_id_ok != Some(false)
     }
 }
 
@@ -151,6 +189,8 @@ pub fn run() -> Report {
     // Past the end of user memory (rounded to its 2 MiB mapping): no table maps it.
     let unmapped = regions.user.1.next_multiple_of(2 << 20) + (2 << 20);
     s.unmapped_addr.store(unmapped as u64, Relaxed);
+    let device_base = crate::config::get().device_base;
+    s.device_base.store(device_base, Relaxed);
 
     let core = arch::cpu::core_id();
     let freq = crate::timer::frequency();
@@ -168,6 +208,7 @@ pub fn run() -> Report {
     let irqs_from_el0 = arch::exceptions::IRQ_FROM_EL0_COUNT[core].load(Relaxed) - irqs_before;
     let after = crate::timer::now();
     let load_kernel = el0::run(user_load, kernel_addr);
+    let svc_cycles_el1 = fastest_null_call();
 
     let clock = s.clock.load(Relaxed);
     let counter = s.counter.load(Relaxed);
@@ -186,5 +227,9 @@ pub fn run() -> Report {
         irqs_from_el0,
         load_kernel,
         kernel_addr,
+        svc_cycles_el0: s.svc_cycles.load(Relaxed),
+        svc_cycles_el1,
+        device_id_ok: (device_base != 0)
+            .then(|| s.device_id.load(Relaxed) == coro_sched_regs::DEVICE_ID),
     }
 }

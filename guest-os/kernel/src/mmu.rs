@@ -12,7 +12,9 @@
 //!   EL1 read/write only, never executable;
 //! - user memory (`.data`, `.bss`, the user stacks, the heap): read/write at EL0 and EL1, never
 //!   executable;
-//! - devices: EL1 only.
+//! - devices: EL1 only, except the windows of the kernel-bypass devices user code drives
+//!   directly ([`user_devices`]: the CoroSched device's pop, resume, doorbell and bind registers,
+//!   the LoadGenNic's rings), which EL0 may read and write too.
 //!
 //! Each region starts on a 2 MiB boundary and is mapped with 2 MiB blocks, as the whole image
 //! was before the split, so the measured paths see the same number of TLB entries.
@@ -42,6 +44,8 @@ const NORMAL: El1Attributes = El1Attributes::ATTRIBUTE_INDEX_1
 const SHARED_TEXT: El1Attributes = NORMAL
     .union(El1Attributes::USER)
     .union(El1Attributes::READ_ONLY);
+/// A kernel-bypass device's registers: EL0 and EL1 read/write, never executable.
+const USER_DEVICE: El1Attributes = DEVICE.union(El1Attributes::USER);
 /// Kernel memory: no EL0 access, not executable.
 const KERNEL_DATA: El1Attributes = NORMAL.union(El1Attributes::PXN).union(El1Attributes::UXN);
 /// User memory: read/write at EL0 and EL1, not executable.
@@ -128,8 +132,20 @@ fn round_out((start, end): (usize, usize)) -> MemoryRegion {
     MemoryRegion::new(start & !(BLOCK_2M - 1), end.next_multiple_of(BLOCK_2M))
 }
 
+/// The MMIO windows `[start, end)` of this run's kernel-bypass devices: the CoroSched device
+/// (`device_base`) and the LoadGenNic (the app's `nic` parameter), where present.
+pub fn user_devices(cfg: &runconfig::RunConfig) -> [Option<(usize, usize)>; 2] {
+    let window =
+        |base: u64, size: usize| (base != 0).then(|| (base as usize, base as usize + size));
+    [
+        window(cfg.device_base, coro_sched_regs::WINDOW_SIZE),
+        window(cfg.param("nic").unwrap_or(0), nic_ring::regs::WINDOW_SIZE),
+    ]
+}
+
 /// Core 0, MMU off: builds the identity map and returns the root table's physical address.
-pub fn build(machine: &Machine) -> usize {
+/// `user_devices` are device windows EL0 may use ([`user_devices`]).
+pub fn build(machine: &Machine, user_devices: &[Option<(usize, usize)>]) -> usize {
     let r = regions();
     let mut map =
         Mapping::with_asid_and_va_range(KernelTables { used: 0 }, 0, 1, El1And0, VaRange::Lower);
@@ -147,6 +163,19 @@ pub fn build(machine: &Machine) -> usize {
         DEVICE,
         "device memory",
     );
+    for &(start, end) in user_devices.iter().flatten() {
+        assert!(
+            end <= machine.device_end,
+            "device window {start:#x}..{end:#x} lies outside the device range (below \
+             {:#x}): check the run's device_base and nic parameter",
+            machine.device_end
+        );
+        map_region(
+            &MemoryRegion::new(start, end),
+            USER_DEVICE,
+            "a user device window",
+        );
+    }
     map_region(&round_out(r.text), SHARED_TEXT, "the shared text");
     map_region(&round_out(r.kernel), KERNEL_DATA, "kernel memory");
     map_region(&round_out(r.user), USER_DATA, "user memory");

@@ -53,7 +53,10 @@ extern "C" fn kernel_main_el1(core: usize) -> ! {
         require_lse();
         console::init(machine.uart_base);
         heap::init();
-        ROOT_TABLE.store(mmu::build(machine), Ordering::Relaxed);
+        ROOT_TABLE.store(
+            mmu::build(machine, &mmu::user_devices(&cfg)),
+            Ordering::Relaxed,
+        );
         gic::init(machine, cores);
         crate::coro_sched::init(cfg.device_base);
         KERNEL_READY.store(1, Ordering::Release);
