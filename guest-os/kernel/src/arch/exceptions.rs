@@ -8,6 +8,11 @@
 //! kernel is linked: `crate::syscall` defines `handle_exception` as [`dispatch`] with its
 //! handler, so this module names no kernel module above it and the `svc` path stays a direct,
 //! inlined call (its round trip is a committed calibration number).
+//!
+//! Exceptions from EL0 arrive at the lower-EL entries: a system call goes to the same handler
+//! as from EL1, any other synchronous exception ends the EL0 run that took it
+//! ([`crate::arch::el0`]), and an IRQ is handled as at EL1 (and counted,
+//! [`IRQ_FROM_EL0_COUNT`]).
 
 use core::arch::global_asm;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
