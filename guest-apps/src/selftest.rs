@@ -309,8 +309,8 @@ fn svc_test() {
 }
 
 /// The user/kernel split from EL0: system calls, a timer interrupt taken at EL0, bad pointers
-/// refused, a load from kernel memory faulting without stopping the kernel
-/// (`kernel::el0_check`).
+/// refused, a load from kernel memory faulting without stopping the kernel, EL0 threads
+/// preempted and switched with their registers and stacks intact (`kernel::el0_check`).
 fn el0_test() {
     let r = kernel::el0_check::run();
     let load_fault = match r.load_kernel {
@@ -318,7 +318,7 @@ fn el0_test() {
         kernel::arch::el0::Exit::Returned(_) => 0,
     };
     result!(
-        "{{\"test\":\"el0\",\"ok\":{},\"exit\":\"{:?}\",\"null\":{},\"clock_ok\":{},\"counter_ok\":{},\"core_ok\":{},\"write\":{},\"write_kernel\":{},\"write_unmapped\":{},\"unknown\":{},\"irqs_from_el0\":{},\"load_kernel_esr\":{},\"svc_cycles_el0\":{},\"svc_cycles_el1\":{},\"device_id_at_el0\":\"{}\"}}",
+        "{{\"test\":\"el0\",\"ok\":{},\"exit\":\"{:?}\",\"null\":{},\"clock_ok\":{},\"counter_ok\":{},\"core_ok\":{},\"write\":{},\"write_kernel\":{},\"write_unmapped\":{},\"unknown\":{},\"irqs_from_el0\":{},\"load_kernel_esr\":{},\"svc_cycles_el0\":{},\"svc_cycles_el1\":{},\"device_id_at_el0\":\"{}\",\"preempt\":\"{:?}\"}}",
         r.ok(),
         r.exit,
         r.null as i64,
@@ -337,7 +337,8 @@ fn el0_test() {
             None => "no device",
             Some(true) => "ok",
             Some(false) => "wrong",
-        }
+        },
+        r.preempt
     );
 }
 

@@ -4,7 +4,9 @@
 //! arrives through the lower-EL vectors and returns to it; bad pointers (kernel memory, memory
 //! not mapped at all) are refused with `EFAULT`, an unknown number with `ENOSYS`; and a second
 //! function that loads from kernel memory faults, which ends its run without stopping the
-//! kernel.
+//! kernel. Then two EL0 threads that the timer preempts and switches between hold known
+//! values in every FP/SIMD register, x19–x28 and on their own stacks (SP_EL0), which must
+//! survive every switch, whichever IRQ frame the run uses.
 
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
@@ -126,6 +128,79 @@ extern "C" fn user_load(addr: u64) -> u64 {
     unsafe { core::ptr::read_volatile(addr as *const u64) }
 }
 
+/// Per EL0 thread: holds done, holds a timer interrupt landed in, and values that came back
+/// changed (registers, or the thread's own stack words).
+static HOLDS: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
+static INTERRUPTED_HOLDS: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
+static MISMATCHES: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
+/// Loop iterations per hold: many timer quanta land inside one.
+const HOLD_SPINS: u64 = 20_000;
+/// Switches the EL0 threads run for.
+const EL0_SWITCHES: u64 = 24;
+
+/// An EL0 thread: holds values in its registers and on its stack across timer switches.
+extern "C" fn el0_thread(me: usize) -> ! {
+    let seed = 0x0e10_0000_0000_0000 ^ ((me as u64 + 1) << 32);
+    let core = el0::core_id_el0();
+    // Words on this thread's own stack (SP_EL0): a switch that resumed it on another stack
+    // pointer would read the other thread's words, or garbage.
+    let mut words = [0u64; 8];
+    for (i, w) in words.iter_mut().enumerate() {
+        // SAFETY: a local array of this thread; volatile so the values stay in memory.
+        unsafe { core::ptr::write_volatile(w, seed + i as u64) };
+    }
+    loop {
+        let irqs = arch::exceptions::IRQ_FROM_EL0_COUNT[core].load(Relaxed);
+        let mut bad = arch::held_state::hold_registers(seed, me as u64 + 1, HOLD_SPINS);
+        for (i, w) in words.iter().enumerate() {
+            // SAFETY: as above.
+            bad += u64::from(unsafe { core::ptr::read_volatile(w) } != seed + i as u64);
+        }
+        if arch::exceptions::IRQ_FROM_EL0_COUNT[core].load(Relaxed) != irqs {
+            INTERRUPTED_HOLDS[me].fetch_add(1, Relaxed);
+        }
+        HOLDS[me].fetch_add(1, Relaxed);
+        MISMATCHES[me].fetch_add(bad, Relaxed);
+    }
+}
+
+/// The EL0 threads' run: switches made, and per thread holds, interrupted holds, mismatches.
+#[derive(Clone, Copy, Debug)]
+pub struct PreemptReport {
+    pub switches: u64,
+    pub holds: [u64; 2],
+    pub interrupted_holds: [u64; 2],
+    pub mismatches: [u64; 2],
+}
+
+impl PreemptReport {
+    pub fn ok(&self) -> bool {
+        self.switches >= EL0_SWITCHES
+            && self.interrupted_holds.iter().all(|&n| n > 0)
+            && self.mismatches == [0, 0]
+    }
+}
+
+fn preempt_el0_threads() -> PreemptReport {
+    for i in 0..2 {
+        HOLDS[i].store(0, Relaxed);
+        INTERRUPTED_HOLDS[i].store(0, Relaxed);
+        MISMATCHES[i].store(0, Relaxed);
+    }
+    let freq = crate::timer::frequency();
+    let on_qemu = crate::config::get().platform() == Some(runconfig::Platform::Qemu);
+    let quantum = (freq / if on_qemu { 1_000 } else { 100_000 }).max(4);
+    let entries = [(el0_thread as crate::thread::Entry, 0), (el0_thread, 1)];
+    let switches = crate::thread::run_preemptive_el0(&entries, 16 * 1024, quantum, EL0_SWITCHES);
+    let get = |a: &[AtomicU64; 2]| [a[0].load(Relaxed), a[1].load(Relaxed)];
+    PreemptReport {
+        switches,
+        holds: get(&HOLDS),
+        interrupted_holds: get(&INTERRUPTED_HOLDS),
+        mismatches: get(&MISMATCHES),
+    }
+}
+
 /// What [`run`] saw.
 #[derive(Clone, Copy, Debug)]
 pub struct Report {
@@ -149,6 +224,7 @@ pub struct Report {
     pub svc_cycles_el1: u64,
     /// Whether EL0 read the CoroSched device's ID right (`None`: no device in this run).
     pub device_id_ok: Option<bool>,
+    pub preempt: PreemptReport,
 }
 
 impl Report {
@@ -172,6 +248,7 @@ impl Report {
             && self.irqs_from_el0 > 0
             && faulted_at_kernel
             && self.device_id_ok != Some(false)
+            && self.preempt.ok()
     }
 }
 
@@ -209,6 +286,7 @@ pub fn run() -> Report {
     let after = crate::timer::now();
     let load_kernel = el0::run(user_load, kernel_addr);
     let svc_cycles_el1 = fastest_null_call();
+    let preempt = preempt_el0_threads();
 
     let clock = s.clock.load(Relaxed);
     let counter = s.counter.load(Relaxed);
@@ -231,5 +309,6 @@ pub fn run() -> Report {
         svc_cycles_el1,
         device_id_ok: (device_base != 0)
             .then(|| s.device_id.load(Relaxed) == coro_sched_regs::DEVICE_ID),
+        preempt,
     }
 }

@@ -52,6 +52,8 @@ const _: () = assert!(core::mem::size_of::<Frame>() == FRAME_SIZE);
 
 /// SPSR for a new EL1 thread: EL1h with all interrupts unmasked.
 pub const SPSR_EL1H_IRQS_ON: u64 = 0b0101;
+/// SPSR for a new EL0 thread: EL0t with all interrupts unmasked.
+pub const SPSR_EL0T_IRQS_ON: u64 = 0;
 
 /// An interrupt handler: gets the INTID and the interrupted frame, returns the frame to resume
 /// (the same one, or another thread's to switch to it).
