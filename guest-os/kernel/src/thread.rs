@@ -80,8 +80,8 @@ pub struct PreemptThreads {
 struct PreemptState {
     frames: Vec<*mut Frame>,
     _stacks: Vec<Box<[u128]>>,
-    /// Ends the run once this many switches were made (threads that cannot call
-    /// [`PreemptThreads::stop`], such as EL0 ones, whose IRQ mask is the kernel's).
+    /// Ends the run once this many switches were made (for threads that do not call
+    /// [`PreemptThreads::stop`]; `u64::MAX`: never).
     stop_after: u64,
     current: Option<usize>,
     caller: *mut Frame,
@@ -263,8 +263,8 @@ pub fn run_preemptive(entries: &[(Entry, usize)], stack_size: usize, quantum_tic
 }
 
 /// Runs `entries` as EL0 threads preempted by this core's timer every `quantum_ticks`, round
-/// robin, for `switches` switches (EL0 threads cannot call [`preempt_stop`]); returns the
-/// number of switches made.
+/// robin, until one calls [`preempt_stop`] or `switches` switches were made (`u64::MAX`: only
+/// the former); returns the number of switches made.
 pub fn run_preemptive_el0(
     entries: &[(Entry, usize)],
     stack_size: usize,
@@ -303,7 +303,8 @@ fn run_set(threads: PreemptThreads, quantum_ticks: u64) -> u64 {
 
 /// Switches the preemptive set on this core has made so far (call from one of its threads).
 pub fn preempt_switches() -> u64 {
-    let set = PREEMPT[crate::arch::cpu::core_id()].load(core::sync::atomic::Ordering::Acquire);
+    // The core's number as EL0 threads can read it too (`MPIDR_EL1` is EL1-only).
+    let set = PREEMPT[crate::arch::el0::core_id_el0()].load(core::sync::atomic::Ordering::Acquire);
     assert!(!set.is_null(), "preempt_switches outside run_preemptive");
     // SAFETY: the set is alive while its threads run.
     unsafe { (*set).switches() }
@@ -311,7 +312,8 @@ pub fn preempt_switches() -> u64 {
 
 /// Ends [`run_preemptive`] at the next tick (call from one of its threads, then keep spinning).
 pub fn preempt_stop() {
-    let set = PREEMPT[crate::arch::cpu::core_id()].load(core::sync::atomic::Ordering::Acquire);
+    // As in `preempt_switches`: callable from EL0 threads.
+    let set = PREEMPT[crate::arch::el0::core_id_el0()].load(core::sync::atomic::Ordering::Acquire);
     assert!(!set.is_null(), "preempt_stop outside run_preemptive");
     // SAFETY: the set is alive while its threads run.
     unsafe { (*set).stop() }

@@ -3,7 +3,9 @@
 //! [`enable_user_access`] opens to EL0 exactly what the apps' runtime reads without a system
 //! call: the generic counter (`CNTPCT_EL0`/`CNTVCT_EL0`, `CNTFRQ_EL0`) and the physical timer
 //! (`CNTP_*_EL0`), the PMU cycle counter (`PMCCNTR_EL0`, the probes' clock), WFE/WFI (the idle
-//! wait) and `CTR_EL0`. It also publishes the core's number in `TPIDRRO_EL0`, readable at EL0
+//! wait) and `CTR_EL0`, and the interrupt mask (`DAIF`): E3's probe masks IRQs around each
+//! stamp, and the thread set's stop request takes its IRQ-masking cell, both from the threads
+//! themselves, which may run at EL0. It also publishes the core's number in `TPIDRRO_EL0`, readable at EL0
 //! where `MPIDR_EL1` is not.
 //!
 //! [`run`] enters EL0 at a function and comes back when it returns (through the exit call,
@@ -23,8 +25,9 @@ global_asm!(
 const CNTKCTL_EL0_ACCESS: u64 = (1 << 0) | (1 << 1) | (1 << 9);
 /// PMUSERENR_EL0: EN (0), PMU access; CR (2), cycle-counter reads.
 const PMUSERENR_EL0_ACCESS: u64 = (1 << 0) | (1 << 2);
-/// SCTLR_EL1: UCT (15), CTR_EL0 reads; nTWI (16) and nTWE (18), WFI and WFE do not trap.
-const SCTLR_EL1_EL0_BITS: u64 = (1 << 15) | (1 << 16) | (1 << 18);
+/// SCTLR_EL1: UMA (9), DAIF access; UCT (15), CTR_EL0 reads; nTWI (16) and nTWE (18), WFI and
+/// WFE do not trap.
+const SCTLR_EL1_EL0_BITS: u64 = (1 << 9) | (1 << 15) | (1 << 16) | (1 << 18);
 
 /// Every core, at EL1: opens the registers above to EL0.
 pub fn enable_user_access(core: usize) {
