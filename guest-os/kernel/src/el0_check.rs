@@ -22,6 +22,7 @@ struct Shared {
     kernel_addr: AtomicU64,
     unmapped_addr: AtomicU64,
     spin_until: AtomicU64,
+    irqs_before: AtomicU64,
     /// Outputs.
     null: AtomicU64,
     clock: AtomicU64,
@@ -44,6 +45,7 @@ static SHARED: Shared = Shared {
     kernel_addr: AtomicU64::new(0),
     unmapped_addr: AtomicU64::new(0),
     spin_until: AtomicU64::new(0),
+    irqs_before: AtomicU64::new(0),
     null: AtomicU64::new(u64::MAX),
     clock: AtomicU64::new(0),
     counter: AtomicU64::new(0),
@@ -101,9 +103,15 @@ extern "C" fn user_calls(_arg: u64) -> u64 {
     // SEV sets this core's event register, so the WFE returns at once: both must not trap.
     arch::cpu::sev();
     arch::cpu::wfe();
-    // The kernel armed the timer: its interrupt arrives while this spins at EL0.
+    // The kernel armed the timer: spin at EL0 until its interrupt has been taken here (the
+    // count is user memory), or give up at `spin_until` (a second of counter time: the check
+    // then fails, it does not hang).
+    let core = el0::core_id_el0();
+    let irqs = s.irqs_before.load(Relaxed);
     let until = s.spin_until.load(Relaxed);
-    while arch::timer::counter() < until {
+    while arch::exceptions::IRQ_FROM_EL0_COUNT[core].load(Relaxed) == irqs
+        && arch::timer::counter() < until
+    {
         core::hint::spin_loop();
     }
     DONE
@@ -272,10 +280,12 @@ pub fn run() -> Report {
     let core = arch::cpu::core_id();
     let freq = crate::timer::frequency();
     let before = crate::timer::now();
-    // The timer fires 100 µs in; the EL0 code spins until 1 ms after that.
+    // The timer fires 100 µs in; the EL0 code spins until it has taken the interrupt, for at
+    // most a second.
     let fire_at = before + (freq / 10_000).max(1);
-    s.spin_until.store(fire_at + (freq / 1_000).max(1), Relaxed);
+    s.spin_until.store(fire_at + freq, Relaxed);
     let irqs_before = arch::exceptions::IRQ_FROM_EL0_COUNT[core].load(Relaxed);
+    s.irqs_before.store(irqs_before, Relaxed);
     // Masked until the eret to EL0 (which unmasks them), so the interrupt cannot be taken at
     // EL1 on the way in, however slow the simulator.
     let unmasked = arch::cpu::irq_save();
