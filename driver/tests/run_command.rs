@@ -320,7 +320,7 @@ fn qemu_run_reads_the_console_from_stdout() {
         .arg(&env.elf)
         .assert()
         .success()
-        .stdout(contains("8 @result record(s)"));
+        .stdout(contains("9 @result record(s)"));
     let result: RunResult = read(&out.join("result.json"));
     assert!(result.provenance.command_line.contains(
         "-M virt,gic-version=3,secure=on,virtualization=on -cpu cortex-a76 -smp 4 -m 2G -nographic -semihosting -kernel"

@@ -84,6 +84,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
         .mechanism()
         .expect("mechanism index out of range for ctxswitch");
     let quantum = cfg.param("quantum_ticks").filter(|&q| q > 0).unwrap_or(4);
+    let el0 = cfg.param("el0").unwrap_or(0) == 1;
     PROBE.call_once(|| Probe {
         last_t: AtomicU64::new(0),
         last_who: AtomicUsize::new(NOBODY),
@@ -92,11 +93,11 @@ pub fn run(core: usize, cfg: &RunConfig) {
     });
     let p = probe();
 
-    measure(mechanism, WARMUP.min(switches), quantum);
+    measure(mechanism, WARMUP.min(switches), quantum, el0);
     m5::work_begin(1, 0);
     m5::reset_stats();
     let t0 = kernel::cycles();
-    measure(mechanism, switches, quantum);
+    measure(mechanism, switches, quantum, el0);
     let total = kernel::cycles() - t0;
     m5::dump_stats();
     m5::work_end(1, 0);
@@ -117,11 +118,16 @@ pub fn run(core: usize, cfg: &RunConfig) {
     );
 }
 
-fn measure(mechanism: Mechanism, switches: u64, quantum: u64) {
+fn measure(mechanism: Mechanism, switches: u64, quantum: u64, el0: bool) {
     probe().reset(switches);
     match mechanism {
         Mechanism::CoroYield => coro_yield(),
         Mechanism::ThreadCoop => thread::run_coop(&[(coop_worker, 1), (coop_worker, 2)], STACK),
+        Mechanism::ThreadPreempt if el0 => {
+            // The workers stop the set themselves (`preempt_stop`), as at EL1.
+            let workers = [(spin_worker as thread::Entry, 0), (spin_worker, 1)];
+            thread::run_preemptive_el0(&workers, STACK, quantum, u64::MAX);
+        }
         Mechanism::ThreadPreempt => {
             thread::run_preemptive(&[(spin_worker, 0), (spin_worker, 1)], STACK, quantum);
         }

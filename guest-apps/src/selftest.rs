@@ -66,6 +66,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
     preempt_test(freq, cfg.platform() == Some(runconfig::Platform::Qemu));
     fp_state_test(freq, cfg.platform() == Some(runconfig::Platform::Qemu));
     svc_test();
+    el0_test();
     task_memory_test();
     if let Some(dev) = kernel::coro_sched::device() {
         device_test(dev, freq);
@@ -305,6 +306,40 @@ extern "C" fn fp_holder(me: usize) -> ! {
 fn svc_test() {
     let r = kernel::syscall::call(kernel::syscall::SYS_NULL, 42);
     result!("{{\"test\":\"svc\",\"ok\":{},\"returned\":{}}}", r == 0, r);
+}
+
+/// The user/kernel split from EL0: system calls, a timer interrupt taken at EL0, bad pointers
+/// refused, a load from kernel memory faulting without stopping the kernel, EL0 threads
+/// preempted and switched with their registers and stacks intact (`kernel::el0_check`).
+fn el0_test() {
+    let r = kernel::el0_check::run();
+    let load_fault = match r.load_kernel {
+        kernel::arch::el0::Exit::Faulted(f) => f.esr,
+        kernel::arch::el0::Exit::Returned(_) => 0,
+    };
+    result!(
+        "{{\"test\":\"el0\",\"ok\":{},\"exit\":\"{:?}\",\"null\":{},\"clock_ok\":{},\"counter_ok\":{},\"core_ok\":{},\"write\":{},\"write_kernel\":{},\"write_unmapped\":{},\"unknown\":{},\"irqs_from_el0\":{},\"load_kernel_esr\":{},\"svc_cycles_el0\":{},\"svc_cycles_el1\":{},\"device_id_at_el0\":\"{}\",\"preempt\":\"{:?}\"}}",
+        r.ok(),
+        r.exit,
+        r.null as i64,
+        r.clock_ok,
+        r.counter_ok,
+        r.core_ok,
+        r.write_ok as i64,
+        r.write_kernel as i64,
+        r.write_unmapped as i64,
+        r.unknown as i64,
+        r.irqs_from_el0,
+        load_fault,
+        r.svc_cycles_el0,
+        r.svc_cycles_el1,
+        match r.device_id_ok {
+            None => "no device",
+            Some(true) => "ok",
+            Some(false) => "wrong",
+        },
+        r.preempt
+    );
 }
 
 /// The CoroSched device, end to end: binding a null or a misaligned task pointer sets the

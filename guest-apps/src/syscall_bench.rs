@@ -283,8 +283,8 @@ fn args_for(call: Call, buf: u64, _i: u64) -> [u64; 6] {
 
 /// Unknown numbers and bad pointers must come back as error codes on the run's path.
 fn error_checks(s: Setup, buf: u64, stall_ticks: u64) {
-    static KERNEL_WORD: AtomicU64 = AtomicU64::new(7);
-    let kernel_ptr = core::ptr::addr_of!(KERNEL_WORD) as u64;
+    // The first word of kernel memory (EL1 only: page tables, kernel stacks, kernel state).
+    let kernel_ptr = kernel::mmu::regions().kernel.0 as u64;
     let cases: [(&str, u64, [u64; 6], u64); 9] = [
         ("unknown_call", 999, [0; 6], Errno::NoSys.result()),
         (

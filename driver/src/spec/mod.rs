@@ -453,7 +453,7 @@ mod tests {
         .to_string();
         assert_eq!(
             msg,
-            "unknown parameter 'budget' for app 'ctxswitch'; valid parameters: quantum_ticks"
+            "unknown parameter 'budget' for app 'ctxswitch'; valid parameters: quantum_ticks, el0"
         );
     }
 

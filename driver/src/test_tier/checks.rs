@@ -15,6 +15,7 @@ pub const SELFTEST_CHECKS: &[&str] = &[
     "fp_state",
     "svc",
     "task_memory",
+    "el0",
 ];
 
 /// A wake-path run on QEMU delivered every wake through its own path.
@@ -216,6 +217,7 @@ mod tests {
             json!({"test":"fp_state","ok":true}),
             json!({"test":"svc","ok":true}),
             json!({"test":"task_memory","ok":true}),
+            json!({"test":"el0","ok":true}),
         ]
     }
 

@@ -97,6 +97,7 @@ fn selftest(cfg: &RunConfig, device: Option<&Device>) -> Vec<String> {
         "fp_state",
         "svc",
         "task_memory",
+        "el0",
     ] {
         out.push(format!(r#"{{"test":"{test}","ok":{}}}"#, ok(test)));
     }

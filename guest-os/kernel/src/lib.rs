@@ -13,6 +13,7 @@ pub mod arch;
 pub mod config;
 pub mod console;
 pub mod coro_sched;
+pub mod el0_check;
 pub mod gic;
 pub mod heap;
 pub mod irq_cell;

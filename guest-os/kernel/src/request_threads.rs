@@ -231,7 +231,7 @@ fn fresh_frame<T: Send + 'static>(ctx: &mut Ctx<T>) -> *mut Frame {
             x,
             elr: worker::<T> as *const () as u64,
             spsr: SPSR_EL1H_IRQS_ON,
-            _pad: 0,
+            sp_el0: 0,
             fpcr: 0,
             fpsr: 0,
             q: [0; 32],

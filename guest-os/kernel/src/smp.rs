@@ -53,7 +53,10 @@ extern "C" fn kernel_main_el1(core: usize) -> ! {
         require_lse();
         console::init(machine.uart_base);
         heap::init();
-        ROOT_TABLE.store(mmu::build(machine), Ordering::Relaxed);
+        ROOT_TABLE.store(
+            mmu::build(machine, &mmu::user_devices(&cfg)),
+            Ordering::Relaxed,
+        );
         gic::init(machine, cores);
         crate::coro_sched::init(cfg.device_base);
         KERNEL_READY.store(1, Ordering::Release);
@@ -72,6 +75,7 @@ extern "C" fn kernel_main_el1(core: usize) -> ! {
 
     mmu::enable(ROOT_TABLE.load(Ordering::Relaxed));
     arch::pmu::enable_cycle_counter();
+    arch::el0::enable_user_access(core);
     let irq_frame = cfg.irq_frame().unwrap_or_else(|| {
         panic!(
             "run config: irq_frame {} names no IRQ frame variant (the driver and the guest are \

@@ -12,8 +12,15 @@ pub const SYS_NULL: u64 = 0;
 /// outside the user call table (`syscalls::table::Call`, numbers 0..): with 1 it shadowed
 /// `clock`.
 pub const SYS_THREAD_SWITCH: u64 = 0x100;
-// The internal call must not shadow a call of the table.
+/// Ends EL0 code that `arch::el0::run` started, with x0 as its result: how a function run at
+/// EL0 returns to the kernel (`el0.S` calls it when the function returns). Kernel-internal, and
+/// refused ([`Errno::NoSys`]) unless it comes from EL0 during such a run.
+///
+/// [`Errno::NoSys`]: crate::syscalls::table::Errno::NoSys
+pub const SYS_EL0_EXIT: u64 = 0x101;
+// The internal calls must not shadow a call of the table.
 const _: () = assert!(crate::syscalls::table::Call::from_number(SYS_THREAD_SWITCH).is_none());
+const _: () = assert!(crate::syscalls::table::Call::from_number(SYS_EL0_EXIT).is_none());
 
 static THREAD_SWITCH: AtomicUsize = AtomicUsize::new(0);
 
@@ -34,6 +41,13 @@ fn handle_svc(_imm: u16, frame_ptr: *mut Frame) -> *mut Frame {
             // SAFETY: only `set_thread_switch` stores here, always a valid `SvcHandler`.
             let handler: SvcHandler = unsafe { core::mem::transmute::<usize, SvcHandler>(h) };
             return handler(_imm, frame_ptr);
+        }
+        SYS_EL0_EXIT => {
+            // SPSR.M[3:0] = 0: the caller runs at EL0t.
+            if frame.spsr & 0xf == 0 && crate::arch::el0::session_active() {
+                crate::arch::el0::end_with_value(frame.x[0]);
+            }
+            frame.x[0] = crate::syscalls::table::Errno::NoSys.result();
         }
         n => frame.x[0] = crate::syscalls::svc_path::handle(n, &frame.x),
     }

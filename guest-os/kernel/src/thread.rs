@@ -5,12 +5,14 @@
 //!   other register as clobbered.
 //! * [`PreemptThreads`]: the timer interrupts a thread anywhere, so the full context (every
 //!   general register and all 32 128-bit FP/SIMD registers) is saved by the exception vector;
-//!   the switch is the IRQ handler returning another thread's saved [`Frame`].
+//!   the switch is the IRQ handler returning another thread's saved [`Frame`]. Its threads run
+//!   at EL1, or at EL0 ([`run_preemptive_el0`]), each then with a kernel stack for its frame
+//!   (SP_EL1) besides its own stack (SP_EL0), as a kernel keeps for each user thread.
 
 use alloc::{boxed::Box, vec, vec::Vec};
 
 use crate::arch::coop;
-use crate::arch::exceptions::{FRAME_SIZE, Frame, SPSR_EL1H_IRQS_ON};
+use crate::arch::exceptions::{FRAME_SIZE, Frame, SPSR_EL0T_IRQS_ON, SPSR_EL1H_IRQS_ON};
 use crate::irq_cell::IrqCell;
 
 /// A thread entry point; it must never return.
@@ -78,6 +80,9 @@ pub struct PreemptThreads {
 struct PreemptState {
     frames: Vec<*mut Frame>,
     _stacks: Vec<Box<[u128]>>,
+    /// Ends the run once this many switches were made (for threads that do not call
+    /// [`PreemptThreads::stop`]; `u64::MAX`: never).
+    stop_after: u64,
     current: Option<usize>,
     caller: *mut Frame,
     quantum_ticks: u64,
@@ -85,22 +90,56 @@ struct PreemptState {
     switches: u64,
 }
 
+/// Kernel stack of an EL0 thread: its frame, and the IRQ handler's calls below it.
+const EL0_THREAD_KERNEL_STACK: usize = 16 * 1024;
+
 impl PreemptThreads {
     pub fn new(entries: &[(Entry, usize)], stack_size: usize, quantum_ticks: u64) -> Self {
+        Self::with_level(entries, stack_size, quantum_ticks, false, u64::MAX)
+    }
+
+    /// Threads at EL0, each on its own stack (SP_EL0) with its frame on a kernel stack of its
+    /// own; the run ends after `stop_after` switches.
+    pub fn new_el0(
+        entries: &[(Entry, usize)],
+        stack_size: usize,
+        quantum_ticks: u64,
+        stop_after: u64,
+    ) -> Self {
+        Self::with_level(entries, stack_size, quantum_ticks, true, stop_after)
+    }
+
+    fn with_level(
+        entries: &[(Entry, usize)],
+        stack_size: usize,
+        quantum_ticks: u64,
+        el0: bool,
+        stop_after: u64,
+    ) -> Self {
         let mut frames = Vec::new();
         let mut stacks = Vec::new();
         for &(entry, arg) in entries {
             let mut stack = new_stack(stack_size);
             let top = stack.as_mut_ptr() as usize + stack.len() * 16;
-            let frame = (top - FRAME_SIZE) as *mut Frame;
-            // SAFETY: the frame lies at the top of the new stack; restoring it starts `entry`
-            // with `arg` at EL1 with IRQs on, and sp = top.
+            let (frame_top, spsr, sp_el0) = if el0 {
+                let mut kernel_stack = new_stack(EL0_THREAD_KERNEL_STACK);
+                let kernel_top = kernel_stack.as_mut_ptr() as usize + kernel_stack.len() * 16;
+                stacks.push(kernel_stack);
+                (kernel_top, SPSR_EL0T_IRQS_ON, top as u64)
+            } else {
+                (top, SPSR_EL1H_IRQS_ON, 0)
+            };
+            let frame = (frame_top - FRAME_SIZE) as *mut Frame;
+            // SAFETY: the frame lies at the top of a new stack; restoring it starts `entry`
+            // with `arg` with IRQs on: at EL1 with sp = top, or at EL0 with SP_EL0 = top and
+            // SP_EL1 = the kernel stack's top (where the thread's next exception saves its
+            // frame).
             unsafe {
                 frame.write(Frame {
                     x: [0; 31],
                     elr: entry as *const () as u64,
-                    spsr: SPSR_EL1H_IRQS_ON,
-                    _pad: 0,
+                    spsr,
+                    sp_el0,
                     fpcr: 0,
                     fpsr: 0,
                     q: [0; 32],
@@ -114,6 +153,7 @@ impl PreemptThreads {
             state: IrqCell::new(PreemptState {
                 frames,
                 _stacks: stacks,
+                stop_after,
                 current: None,
                 caller: core::ptr::null_mut(),
                 quantum_ticks,
@@ -135,7 +175,7 @@ impl PreemptThreads {
             None => s.caller = frame,
             Some(i) => s.frames[i] = frame,
         }
-        if s.stopping {
+        if s.stopping || s.switches >= s.stop_after {
             crate::timer::set_deadline(None);
             s.current = None;
             return s.caller;
@@ -216,12 +256,30 @@ fn preempt_tick(_intid: u32, frame: *mut Frame) -> *mut Frame {
 /// Runs `entries` as threads preempted by this core's timer every `quantum_ticks`, round robin,
 /// until one calls [`preempt_stop`]; returns the number of switches made.
 pub fn run_preemptive(entries: &[(Entry, usize)], stack_size: usize, quantum_ticks: u64) -> u64 {
-    let core = crate::arch::cpu::core_id();
-    let set = alloc::boxed::Box::into_raw(alloc::boxed::Box::new(PreemptThreads::new(
-        entries,
-        stack_size,
+    run_set(
+        PreemptThreads::new(entries, stack_size, quantum_ticks),
         quantum_ticks,
-    )));
+    )
+}
+
+/// Runs `entries` as EL0 threads preempted by this core's timer every `quantum_ticks`, round
+/// robin, until one calls [`preempt_stop`] or `switches` switches were made (`u64::MAX`: only
+/// the former); returns the number of switches made.
+pub fn run_preemptive_el0(
+    entries: &[(Entry, usize)],
+    stack_size: usize,
+    quantum_ticks: u64,
+    switches: u64,
+) -> u64 {
+    run_set(
+        PreemptThreads::new_el0(entries, stack_size, quantum_ticks, switches),
+        quantum_ticks,
+    )
+}
+
+fn run_set(threads: PreemptThreads, quantum_ticks: u64) -> u64 {
+    let core = crate::arch::cpu::core_id();
+    let set = alloc::boxed::Box::into_raw(alloc::boxed::Box::new(threads));
     PREEMPT[core].store(set, core::sync::atomic::Ordering::Release);
     crate::timer::set_hook(core, Some(preempt_tick));
     // SAFETY: `set` is valid until it is freed below.
@@ -245,7 +303,8 @@ pub fn run_preemptive(entries: &[(Entry, usize)], stack_size: usize, quantum_tic
 
 /// Switches the preemptive set on this core has made so far (call from one of its threads).
 pub fn preempt_switches() -> u64 {
-    let set = PREEMPT[crate::arch::cpu::core_id()].load(core::sync::atomic::Ordering::Acquire);
+    // The core's number as EL0 threads can read it too (`MPIDR_EL1` is EL1-only).
+    let set = PREEMPT[crate::arch::el0::core_id_el0()].load(core::sync::atomic::Ordering::Acquire);
     assert!(!set.is_null(), "preempt_switches outside run_preemptive");
     // SAFETY: the set is alive while its threads run.
     unsafe { (*set).switches() }
@@ -253,7 +312,8 @@ pub fn preempt_switches() -> u64 {
 
 /// Ends [`run_preemptive`] at the next tick (call from one of its threads, then keep spinning).
 pub fn preempt_stop() {
-    let set = PREEMPT[crate::arch::cpu::core_id()].load(core::sync::atomic::Ordering::Acquire);
+    // As in `preempt_switches`: callable from EL0 threads.
+    let set = PREEMPT[crate::arch::el0::core_id_el0()].load(core::sync::atomic::Ordering::Acquire);
     assert!(!set.is_null(), "preempt_stop outside run_preemptive");
     // SAFETY: the set is alive while its threads run.
     unsafe { (*set).stop() }

@@ -174,11 +174,18 @@ impl App {
                 default: 128,
                 help: "cooperative budget of the executor (operations per poll)",
             }],
-            App::ContextSwitch => &[ParamSpec {
-                name: "quantum_ticks",
-                default: 4,
-                help: "thread-preempt: timer quantum in generic-timer ticks",
-            }],
+            App::ContextSwitch => &[
+                ParamSpec {
+                    name: "quantum_ticks",
+                    default: 4,
+                    help: "thread-preempt: timer quantum in generic-timer ticks",
+                },
+                ParamSpec {
+                    name: "el0",
+                    default: 0,
+                    help: "thread-preempt: 1 = the two threads run at EL0 (each switch enters and leaves the kernel from and to EL0); 0 = at EL1",
+                },
+            ],
             App::Wake => &[
                 ParamSpec {
                     name: "busy",

@@ -2,8 +2,8 @@
  * Entry of every core, as gem5's bare-metal workload and QEMU virt (secure=on) start them:
  * all cores at once, at EL3, MMU and caches off, SP = 0.
  *
- * Core 0 clears .bss; the others wait on `BSS_READY` (in .data, so the clearing cannot race
- * with it). Each core then runs `el3_setup` in Rust on its own stack and drops to EL1.
+ * Core 0 clears .bss and .kernel_bss; the others wait on `BSS_READY` (in .data, so the
+ * clearing cannot race with it). Each core then runs `el3_setup` in Rust on its own stack and drops to EL1.
  */
 .section .text.boot, "ax"
 .global _start
@@ -28,9 +28,16 @@ _start:
     ldr     x1, =__bss_start
     ldr     x2, =__bss_end
 1:  cmp     x1, x2
-    b.hs    2f
+    b.hs    5f
     stp     xzr, xzr, [x1], #16
     b       1b
+    /* The kernel's own zeroed statics (`.kernel.bss`, EL1-only memory) */
+5:  ldr     x1, =__kernel_bss_start
+    ldr     x2, =__kernel_bss_end
+6:  cmp     x1, x2
+    b.hs    2f
+    stp     xzr, xzr, [x1], #16
+    b       6b
 2:  ldr     x1, =BSS_READY
     mov     w2, #1
     str     w2, [x1]

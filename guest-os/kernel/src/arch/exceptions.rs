@@ -8,6 +8,11 @@
 //! kernel is linked: `crate::syscall` defines `handle_exception` as [`dispatch`] with its
 //! handler, so this module names no kernel module above it and the `svc` path stays a direct,
 //! inlined call (its round trip is a committed calibration number).
+//!
+//! Exceptions from EL0 arrive at the lower-EL entries: a system call goes to the same handler
+//! as from EL1, any other synchronous exception ends the EL0 run that took it
+//! ([`crate::arch::el0`]), and an IRQ is handled as at EL1 (and counted,
+//! [`IRQ_FROM_EL0_COUNT`]).
 
 use core::arch::global_asm;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -31,7 +36,9 @@ pub struct Frame {
     pub x: [u64; 31],
     pub elr: u64,
     pub spsr: u64,
-    pub _pad: u64,
+    /// The context's SP_EL0 when it runs at EL0 (SPSR.M = EL0t): saved on entry from EL0 by the
+    /// full path, and by the lean IRQ path only on a switch. Unused for EL1 contexts.
+    pub sp_el0: u64,
     /// FPCR, FPSR and q0–q31: saved at entry by the full path; by the lean IRQ path only when
     /// the interrupt switches away from this frame. Valid whenever the frame is not running.
     pub fpcr: u64,
@@ -45,6 +52,8 @@ const _: () = assert!(core::mem::size_of::<Frame>() == FRAME_SIZE);
 
 /// SPSR for a new EL1 thread: EL1h with all interrupts unmasked.
 pub const SPSR_EL1H_IRQS_ON: u64 = 0b0101;
+/// SPSR for a new EL0 thread: EL0t with all interrupts unmasked.
+pub const SPSR_EL0T_IRQS_ON: u64 = 0;
 
 /// An interrupt handler: gets the INTID and the interrupted frame, returns the frame to resume
 /// (the same one, or another thread's to switch to it).
@@ -89,6 +98,16 @@ pub fn install_vectors(frame: IrqFrame) {
 /// Vector entries in table order (see vectors.S).
 const KIND_SYNC_SPX: u64 = 4;
 const KIND_IRQ_SPX: u64 = 5;
+const KIND_SYNC_LOWER: u64 = 8;
+const KIND_IRQ_LOWER: u64 = 9;
+
+/// IRQs taken from EL0 per core (through the lower-EL vector entry), a part of [`IRQ_COUNT`].
+pub static IRQ_FROM_EL0_COUNT: [AtomicU64; crate::MAX_CORES] =
+    [const { AtomicU64::new(0) }; crate::MAX_CORES];
+
+/// Exception class of a data abort from a lower EL, and of an instruction abort from one.
+const EC_DATA_ABORT_LOWER: u64 = 0x24;
+const EC_INSTRUCTION_ABORT_LOWER: u64 = 0x20;
 
 /// Handles exception `kind` (the vector's index) on `frame`, with `svc` as the system-call
 /// handler; returns the frame to resume. The kernel's `handle_exception`, which vectors.S calls,
@@ -102,6 +121,13 @@ pub unsafe fn dispatch(kind: u64, frame: *mut Frame, svc: SvcHandler) -> *mut Fr
     match kind {
         KIND_IRQ_SPX => handle_irq(frame),
         KIND_SYNC_SPX => handle_sync(frame, svc),
+        KIND_IRQ_LOWER => {
+            let core = crate::arch::cpu::core_id();
+            let count = &IRQ_FROM_EL0_COUNT[core];
+            count.store(count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            handle_irq(frame)
+        }
+        KIND_SYNC_LOWER => handle_sync_lower(frame, svc),
         _ => {
             // SAFETY: vectors.S passes a pointer to the frame it just saved.
             let f = unsafe { &*frame };
@@ -165,6 +191,31 @@ fn handle_sync(frame: *mut Frame, svc: SvcHandler) -> *mut Frame {
         "synchronous exception: ESR {esr:#x} (EC {ec:#x}) at ELR {:#x}, FAR {far:#x}",
         f.elr
     );
+}
+
+/// A synchronous exception from EL0: a system call goes to `svc` as from EL1; anything else
+/// (a fault: user code touched memory not mapped to EL0, a privileged instruction) ends the
+/// EL0 session that ran the code ([`crate::arch::el0`]), or stops the kernel with what happened
+/// when there is none.
+#[inline(always)]
+fn handle_sync_lower(frame: *mut Frame, svc: SvcHandler) -> *mut Frame {
+    let esr = ESR_EL1.get();
+    let ec = esr >> 26;
+    if ec == EC_SVC64 {
+        return svc((esr & 0xffff) as u16, frame);
+    }
+    // SAFETY: vectors.S passes a pointer to the frame it just saved.
+    let elr = unsafe { (*frame).elr };
+    let fault = crate::arch::el0::Fault {
+        esr,
+        far: if ec == EC_DATA_ABORT_LOWER || ec == EC_INSTRUCTION_ABORT_LOWER {
+            FAR_EL1.get()
+        } else {
+            0
+        },
+        elr,
+    };
+    crate::arch::el0::end_with_fault(fault)
 }
 
 /// IntId from a raw number, for callers that keep INTIDs as `u32`.

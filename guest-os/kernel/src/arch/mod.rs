@@ -11,6 +11,7 @@
 
 pub mod boot;
 pub mod cpu;
+pub mod el0;
 pub mod exceptions;
 // After `exceptions`: its global asm follows vectors.S in the image, where it always was.
 pub mod coop;

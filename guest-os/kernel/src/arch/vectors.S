@@ -21,11 +21,19 @@
  *   on the handler path then raises a synchronous exception; that entry turns FP/SIMD back on
  *   before it saves the full frame, and `exceptions::dispatch` panics with the ELR.
  *
+ * Exceptions from EL0 (the lower-EL AArch64 entries, 0x400..) take the same paths: a
+ * synchronous one (a system call, a fault) always the full one, an IRQ that of the table. SP_EL0
+ * belongs to the interrupted context when it was at EL0: the full path saves it on entry from
+ * EL0 and loads it when it returns to EL0; the lean IRQ path (whose handler, running on SP_EL1,
+ * leaves SP_EL0 alone) saves and loads it only on a switch, like x19-x28. The kernel runs on
+ * SP_EL1 only (EL1h), so SP_EL0 never holds kernel state.
+ *
  * Frame layout (FRAME_SIZE = 800 bytes, the same for every table), matching `exceptions::Frame`:
- *   0   x0..x30 (31 × 8)      248 elr     256 spsr    264 (pad)
+ *   0   x0..x30 (31 × 8)      248 elr     256 spsr    264 sp_el0
  *   272 fpcr    280 fpsr      288 q0..q31 (32 × 16)
  */
 .equ FRAME_SIZE, 800
+.equ FRAME_SP_EL0, 264
 .equ FRAME_FPCR, 272
 .equ FRAME_Q, 288
 /* CPACR_EL1.FPEN = 0b11: FP/SIMD does not trap (boot.rs sets the same value). */
@@ -39,9 +47,10 @@
     b       \target
 .endm
 
-/* A table of 16 entries: IRQs from EL1 with SP_EL1 (entry 5) go to `irq`, synchronous
- * exceptions from EL1 with SP_EL1 (entry 4) to `sync`, everything else to the full path. */
-.macro VECTOR_TABLE name, sync, irq
+/* A table of 16 entries: IRQs from EL1 with SP_EL1 (entry 5) and from EL0 (entry 9) go to `irq`
+ * and `irq_lower`, synchronous exceptions from EL1 with SP_EL1 (entry 4) to `sync`, those from
+ * EL0 (entry 8) to the full path that saves SP_EL0, everything else to the full path. */
+.macro VECTOR_TABLE name, sync, irq, irq_lower
 .balign 0x800
 .global \name
 \name:
@@ -55,9 +64,9 @@
     VENTRY  \irq, 5
     VENTRY  save_and_dispatch, 6
     VENTRY  save_and_dispatch, 7
-    /* lower EL, AArch64 */
-    VENTRY  save_and_dispatch, 8
-    VENTRY  save_and_dispatch, 9
+    /* lower EL, AArch64: user code at EL0 */
+    VENTRY  save_and_dispatch_lower, 8
+    VENTRY  \irq_lower, 9
     VENTRY  save_and_dispatch, 10
     VENTRY  save_and_dispatch, 11
     /* lower EL, AArch32 */
@@ -159,6 +168,12 @@
     ldr     x2, [sp, #256]
     msr     elr_el1, x1
     msr     spsr_el1, x2
+    /* Returning to EL0 (SPSR.M[3:0] = EL0t): the context's own SP_EL0. */
+    tst     x2, #0xf
+    b.ne    4f
+    ldr     x3, [sp, #FRAME_SP_EL0]
+    msr     sp_el0, x3
+4:
     /* Stage stamp before the return (x0/x1 are restored next). */
     adrp    x0, PROBE_ON
     ldrb    w0, [x0, :lo12:PROBE_ON]
@@ -279,20 +294,31 @@
 .endif
     cmp     sp, x0
     b.eq    3f
-    /* A switch: x19-x28 and the FP/SIMD registers still hold the interrupted code's state. */
+    /* A switch: x19-x28, SP_EL0 and the FP/SIMD registers still hold the interrupted code's
+     * state. (SP_EL0 is loaded whatever level the resumed frame is at: the kernel never uses
+     * it, so for an EL1 frame the value does not matter.) */
     SAVE_CALLEE_SAVED sp
+    mrs     x1, sp_el0
+    str     x1, [sp, #FRAME_SP_EL0]
     SAVE_FP sp
     mov     sp, x0
     RESTORE_CALLEE_SAVED sp
+    ldr     x1, [sp, #FRAME_SP_EL0]
+    msr     sp_el0, x1
     RESTORE_FP sp
 3:
     RESTORE_CALLER_SAVED_AND_ERET
 .endm
 
 .section .text.vectors, "ax"
-VECTOR_TABLE exception_vectors, save_and_dispatch, save_and_dispatch
-VECTOR_TABLE exception_vectors_lean, save_and_dispatch, lean_irq
-VECTOR_TABLE exception_vectors_lean_checked, fp_on_save_and_dispatch, lean_irq_checked
+VECTOR_TABLE exception_vectors, save_and_dispatch, save_and_dispatch, save_and_dispatch_lower
+VECTOR_TABLE exception_vectors_lean, save_and_dispatch, lean_irq, lean_irq
+VECTOR_TABLE exception_vectors_lean_checked, fp_on_save_and_dispatch, lean_irq_checked, lean_irq_checked
+
+/* From EL0: the full save, with the interrupted context's SP_EL0 (x1 is free: VENTRY saved it). */
+save_and_dispatch_lower:
+    mrs     x1, sp_el0
+    str     x1, [sp, #FRAME_SP_EL0]
 
 save_and_dispatch:
     SAVE_INTEGER

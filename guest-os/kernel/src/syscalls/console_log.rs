@@ -18,6 +18,8 @@ struct Log {
     at: usize,
 }
 
+/// Kernel memory: EL0 cannot read or change the log except through `write`.
+#[unsafe(link_section = ".kernel.bss")]
 static LOG: Mutex<Log> = Mutex::new(Log {
     bytes: [0; CAPACITY],
     at: 0,

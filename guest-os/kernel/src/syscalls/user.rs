@@ -1,10 +1,10 @@
 //! The user region: the memory a user task may hand the kernel by pointer.
 //!
 //! It holds the system-call rings ([`super::ring`]; shared pages, as FlexSC's syscall pages)
-//! and the buffers user code passes to calls ([`alloc_buffer`]). When the EL0 split lands,
-//! this region (and only this, besides user code and stacks) is what the page tables map for
-//! EL0; until then every check below already refuses any pointer outside it, so a call sees
-//! the same answers before and after the split.
+//! and the buffers user code passes to calls ([`alloc_buffer`]), and lies in user memory: the
+//! part of the image the page tables map to EL0 (`mmu`). A pointer is accepted when its whole
+//! range lies in user memory ([`check`]), so `EFAULT` means "not mapped to EL0": kernel memory,
+//! devices and unmapped addresses are all refused.
 
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -34,10 +34,12 @@ pub static REGION: UserRegion = UserRegion {
 
 static NEXT_BUFFER: AtomicUsize = AtomicUsize::new(0);
 
-/// The region's address range, `[start, end)`.
+/// The memory a user pointer may point into, `[start, end)`: all of user memory, which is
+/// what the page tables map to EL0 (`mmu`; the rings and buffers above lie in it). Kernel
+/// memory, devices and unmapped addresses are outside.
 pub fn bounds() -> (u64, u64) {
-    let start = core::ptr::addr_of!(REGION) as u64;
-    (start, start + core::mem::size_of::<UserRegion>() as u64)
+    let (start, end) = crate::mmu::regions().user;
+    (start as u64, end as u64)
 }
 
 /// A user range the kernel checked: it lies inside the user region.
@@ -61,7 +63,7 @@ impl UserRange {
     }
 }
 
-/// Checks that `[ptr, ptr + len)` lies in the user region; refuses kernel memory, addresses
+/// Checks that `[ptr, ptr + len)` lies in user memory ([`bounds`]); refuses kernel memory, addresses
 /// nothing maps, and ranges that wrap, with [`Errno::Fault`]. An empty range is accepted at
 /// any address (nothing is read).
 pub fn check(ptr: u64, len: u64) -> Result<UserRange, Errno> {
