@@ -181,7 +181,7 @@ pub fn spec(c: Choice, calls: u64) -> RunSpec {
             max_ticks: MAX_TICKS,
             coro_sched: Some(CoroSchedSpec {
                 queue_depth: DEVICE_QUEUE_DEPTH,
-                stash: true,
+                stash: crate::coro_sched::Stash::Cluster,
                 ..CoroSchedSpec::default()
             }),
             loadgen: None,
