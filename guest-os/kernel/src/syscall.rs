@@ -49,6 +49,7 @@ fn handle_svc(_imm: u16, frame_ptr: *mut Frame) -> *mut Frame {
             }
             frame.x[0] = crate::syscalls::table::Errno::NoSys.result();
         }
+        crate::kernel_call::SYS_KERNEL => crate::kernel_call::handle(frame),
         n => frame.x[0] = crate::syscalls::svc_path::handle(n, &frame.x),
     }
     frame_ptr
