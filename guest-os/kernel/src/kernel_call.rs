@@ -37,12 +37,46 @@ pub enum Op {
     CallerEl = 6,
     /// `()`: the fastest of 16 null `svc` round trips made by the kernel at EL1.
     NullRoundTripEl1 = 7,
+    /// `(first_core, end_core, batch, timeout_ticks, stop)`: the software collector's kernel
+    /// core (`forwarder::serve_dedicated`), until the user flag `stop` is set.
+    ForwarderServe = 8,
+    /// `(core, batch)`: the software collector's same-core side at an idle point: runs what
+    /// `core` submitted, in batches of up to `batch`.
+    ForwarderIdle = 9,
+    /// `(setup)`: programs the SyscallFwd device with the six words at `setup` (user memory:
+    /// user core, kernel core, B, timeout ps, poll ps, wake path) and enables it.
+    FwdStart = 10,
+    /// `(user_core)`: stops the device.
+    FwdStop = 11,
+    /// `()`: the device's `ERR_STATUS`.
+    FwdErrors = 12,
+    /// `()`: the device's `WAKE_STALLS`.
+    FwdWakeStalls = 13,
+    /// `(stop)`: serves the device's batches on this kernel core until the user flag `stop`.
+    FwdServeDedicated = 14,
+    /// `()`: serves one batch the device handed over, if any; returns its size.
+    FwdServeOne = 15,
 }
 
 /// Makes the call from user code (or an EL1 thread on a heap stack).
 #[inline(always)]
 pub fn call(op: Op, a: u64, b: u64, c: u64) -> u64 {
-    crate::arch::svc::call6(SYS_KERNEL, [op as u64, a, b, c, 0, 0])
+    call5(op, [a, b, c, 0, 0])
+}
+
+/// [`call`] with five arguments.
+#[inline(always)]
+pub fn call5(op: Op, args: [u64; 5]) -> u64 {
+    let [a, b, c, d, e] = args;
+    crate::arch::svc::call6(SYS_KERNEL, [op as u64, a, b, c, d, e])
+}
+
+/// A user flag the kernel polls (an `AtomicBool` in user memory).
+fn user_flag(addr: u64) -> Result<&'static core::sync::atomic::AtomicBool, Errno> {
+    let range = crate::syscalls::user::check(addr, 1)?;
+    // SAFETY: one byte of user memory, static for the run; read atomically as the user side
+    // writes it.
+    Ok(unsafe { &*range.as_ptr().cast::<core::sync::atomic::AtomicBool>() })
 }
 
 /// Panics with the operation when the kernel refused it: user code passed a bad argument.
@@ -92,7 +126,9 @@ fn intid_arg(intid: u64) -> Result<u32, Errno> {
 
 /// The kernel's side (from the `svc` handler, at EL1 on the caller's kernel stack).
 pub fn handle(frame: &mut Frame) {
-    let [op, a, b, c] = [frame.x[0], frame.x[1], frame.x[2], frame.x[3]];
+    let [op, a, b, c, d, e] = [
+        frame.x[0], frame.x[1], frame.x[2], frame.x[3], frame.x[4], frame.x[5],
+    ];
     let out: Result<u64, Errno> = match op {
         x if x == Op::Console as u64 => crate::syscalls::user::slice(a, b).map(|range| {
             crate::console::write_user_here(range);
@@ -128,6 +164,48 @@ pub fn handle(frame: &mut Frame) {
         }
         x if x == Op::CallerEl as u64 => Ok((frame.spsr >> 2) & 3),
         x if x == Op::NullRoundTripEl1 as u64 => Ok(crate::el0_check::fastest_null_call()),
+        x if x == Op::ForwarderServe as u64 => {
+            use crate::syscalls::forwarder;
+            let cores = core_arg(a).and_then(|first| Ok(first..core_arg(b.max(1) - 1)? + 1));
+            cores.and_then(|cores| {
+                let policy = forwarder::Policy {
+                    batch: c,
+                    timeout_ticks: d,
+                };
+                forwarder::serve_dedicated_here(cores, policy, user_flag(e)?);
+                Ok(0)
+            })
+        }
+        x if x == Op::ForwarderIdle as u64 => core_arg(a).map(|core| {
+            crate::syscalls::forwarder::serve_pending_here(core, b);
+            0
+        }),
+        x if x == Op::FwdStart as u64 => crate::syscalls::user::check(a, 48).and_then(|r| {
+            // SAFETY: 48 bytes of user memory, checked; read once.
+            let w = unsafe { core::ptr::read_volatile(r.as_ptr().cast::<[u64; 6]>()) };
+            let setup = crate::syscalls::fwd_device::Setup::from_words(w).ok_or(Errno::Inval)?;
+            core_arg(w[0])?;
+            core_arg(w[1])?;
+            crate::syscalls::fwd_device::device_here().start_here(setup);
+            Ok(0)
+        }),
+        x if x == Op::FwdStop as u64 => core_arg(a).map(|core| {
+            crate::syscalls::fwd_device::device_here().stop_here(core);
+            0
+        }),
+        x if x == Op::FwdErrors as u64 => {
+            Ok(crate::syscalls::fwd_device::device_here().err_status_here())
+        }
+        x if x == Op::FwdWakeStalls as u64 => {
+            Ok(crate::syscalls::fwd_device::device_here().wake_stalls_here())
+        }
+        x if x == Op::FwdServeDedicated as u64 => user_flag(a).map(|stop| {
+            crate::syscalls::fwd_device::device_here().serve_dedicated_here(stop);
+            0
+        }),
+        x if x == Op::FwdServeOne as u64 => {
+            Ok(crate::syscalls::fwd_device::device_here().serve_one_here())
+        }
         _ => Err(Errno::NoSys),
     };
     frame.x[0] = out.unwrap_or_else(Errno::result);
