@@ -56,6 +56,8 @@ pub enum Op {
     FwdServeDedicated = 14,
     /// `()`: serves one batch the device handed over, if any; returns its size.
     FwdServeOne = 15,
+    /// `(handler)`: installs the handler of `syscall::SYS_THREAD_SWITCH` (0: none).
+    ThreadSwitch = 16,
 }
 
 /// Makes the call from user code (or an EL1 thread on a heap stack).
@@ -205,6 +207,21 @@ pub fn handle(frame: &mut Frame) {
         }),
         x if x == Op::FwdServeOne as u64 => {
             Ok(crate::syscalls::fwd_device::device_here().serve_one_here())
+        }
+        x if x == Op::ThreadSwitch as u64 => {
+            if a == 0 {
+                crate::syscall::set_thread_switch_here(None);
+                Ok(0)
+            } else if in_text(a) {
+                // SAFETY: an address in the text, which the caller's `SvcHandler` produced.
+                let h = unsafe {
+                    core::mem::transmute::<usize, crate::arch::exceptions::SvcHandler>(a as usize)
+                };
+                crate::syscall::set_thread_switch_here(Some(h));
+                Ok(0)
+            } else {
+                Err(Errno::Fault)
+            }
         }
         _ => Err(Errno::NoSys),
     };
