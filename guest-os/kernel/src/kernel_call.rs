@@ -58,6 +58,8 @@ pub enum Op {
     FwdServeOne = 15,
     /// `(handler)`: installs the handler of `syscall::SYS_THREAD_SWITCH` (0: none).
     ThreadSwitch = 16,
+    /// `(nic)`: the NIC (a handle in user memory, or 0) the kernel's TX queue transmits on.
+    NicAttach = 17,
 }
 
 /// Makes the call from user code (or an EL1 thread on a heap stack).
@@ -208,6 +210,7 @@ pub fn handle(frame: &mut Frame) {
         x if x == Op::FwdServeOne as u64 => {
             Ok(crate::syscalls::fwd_device::device_here().serve_one_here())
         }
+        x if x == Op::NicAttach as u64 => crate::nic::kernel_tx::attach_here(a).map(|()| 0),
         x if x == Op::ThreadSwitch as u64 => {
             if a == 0 {
                 crate::syscall::set_thread_switch_here(None);
