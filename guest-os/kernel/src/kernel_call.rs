@@ -101,7 +101,7 @@ pub fn in_text(addr: u64) -> bool {
     }
     let start = core::ptr::addr_of!(__text_start) as u64;
     let end = core::ptr::addr_of!(__text_end) as u64;
-    (start..end).contains(&addr) && addr % 4 == 0
+    (start..end).contains(&addr) && addr.is_multiple_of(4)
 }
 
 fn handler(addr: u64) -> Result<IrqHandler, Errno> {
