@@ -76,7 +76,7 @@ fn gem5_test_tier_passes_with_gem5_on_path_and_checks_every_run() {
                 ))
                 .and(contains("minor-irq-busy-lean-checked"))
                 .and(contains("selftest-minor-device-lean-checked"))
-                .and(contains("gem5 tier: 26 passed, 0 failed")),
+                .and(contains("gem5 tier: 29 passed, 0 failed")),
         );
     // A guest that fails a self-test check: the run is FAILED in its progress line and table.
     env.driver("ok")
@@ -90,7 +90,7 @@ fn gem5_test_tier_passes_with_gem5_on_path_and_checks_every_run() {
                 .and(contains(
                     "check failed: failed: {\"ok\":false,\"test\":\"sleep\"}",
                 ))
-                .and(contains("gem5 tier: 23 passed, 3 failed")),
+                .and(contains("gem5 tier: 26 passed, 3 failed")),
         );
 }
 
@@ -106,7 +106,7 @@ fn gem5_test_tier_catches_a_nondeterministic_simulator() {
         .stdout(
             contains("FAILED determinism: the same point run twice differs in stats.txt at line")
                 .and(contains("system.cpu_cluster.cpus.noise"))
-                .and(contains("gem5 tier: 25 passed, 1 failed")),
+                .and(contains("gem5 tier: 28 passed, 1 failed")),
         );
 }
 
