@@ -243,4 +243,68 @@ mod tests {
             assert!(py.contains(&want), "CoroSched.py has no `{want}`");
         }
     }
+
+    /// What the profile declares is what the file must have: an unknown or missing constant,
+    /// a table no profile knows, and a value failing its check are errors that name the key.
+    #[test]
+    fn the_profile_decides_which_constants_and_tables_a_map_has() {
+        let text = std::fs::read_to_string(CORO_SCHED.regmap_path()).unwrap();
+        let err = |text: &str| {
+            RegMap::parse(&CORO_SCHED, text)
+                .and_then(|m| m.validate())
+                .unwrap_err()
+        };
+        let typo = text.replacen("ring_slot = 64", "ring_slots = 64", 1);
+        assert!(err(&typo).contains("device.ring_slots: unknown key"));
+        let missing = text.replacen("ring_slot = 64", "", 1);
+        assert!(err(&missing).contains("device.ring_slot missing"));
+        let bad = text.replacen("ring_slot = 64", "ring_slot = 48", 1);
+        assert!(err(&bad).contains("device.ring_slot = 48: must be a power of two >= 8"));
+        let spi = text.replacen("spi = 200", "spi = 20", 1);
+        assert!(err(&spi).contains("system.spi = 20"));
+        let table = format!("{text}\n[[rx_word]]\nname = \"ID\"\nindex = 0\ndoc = \"x\"\n");
+        assert!(err(&table).contains("unknown table `rx_word`"));
+        let file = text.replacen("samples_file = \"", "samples_file = \"out/", 1);
+        assert!(err(&file).contains("plain file name"));
+    }
+
+    #[test]
+    fn templates_take_values_from_the_map() {
+        let map = RegMap::load(&CORO_SCHED).unwrap();
+        let names: Vec<String> = map
+            .paths
+            .iter()
+            .map(|p| format!("\"{}\"", p.name))
+            .collect();
+        assert!(names.len() >= 2);
+        assert_eq!(
+            text::fill("{window:x} {num_sources} {name} {path_names}", &map),
+            format!(
+                "{:#x} {} CoroSched ({})",
+                map.device.window,
+                map.device.params["num_sources"],
+                names.join(", ")
+            )
+        );
+    }
+
+    /// Each device gets the outputs its profile has, at the paths its name gives.
+    #[test]
+    fn outputs_follow_the_profiles() {
+        let paths = |p| outputs(p).into_iter().map(|o| o.path).collect::<Vec<_>>();
+        assert_eq!(
+            paths(&SYSCALL_FWD),
+            ["gem5-devices/syscall_fwd/syscall_fwd_regs.hh"]
+        );
+        assert_eq!(
+            paths(&LOADGEN_NIC),
+            [
+                "gem5-devices/loadgen_nic/loadgen_nic_regs.hh",
+                "guest-os/loadgen-nic-regs/src/lib.rs",
+                "docs/loadgen-nic.md",
+                "configs/loadgen_nic_system.py",
+            ]
+        );
+        assert_eq!(outputs(&CORO_SCHED).len(), 4);
+    }
 }

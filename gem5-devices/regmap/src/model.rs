@@ -36,9 +36,9 @@ struct Description {
     paths: Vec<WakePathDef>,
     #[serde(default)]
     system: System,
-    /// Every other array of tables must be a word table the profile names.
+    /// Every other table must be a word table the profile names.
     #[serde(flatten)]
-    words: BTreeMap<String, Vec<Word>>,
+    other: BTreeMap<String, toml::Value>,
 }
 
 /// Device-wide constants: the four every device has, and its own named numbers (`params`),
@@ -260,6 +260,17 @@ impl RegMap {
     /// Parse a description of the device `profile` describes (does not validate).
     pub fn parse(profile: &'static Profile, text: &str) -> Result<RegMap, String> {
         let d: Description = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut words = BTreeMap::new();
+        for (key, value) in d.other {
+            if !profile.words.iter().any(|w| w.key == key) {
+                return Err(format!(
+                    "unknown table `{key}`: the {} profile in devices.rs has no such word table",
+                    profile.name
+                ));
+            }
+            let table: Vec<Word> = value.try_into().map_err(|e| format!("[[{key}]]: {e}"))?;
+            words.insert(key, table);
+        }
         let mut map = RegMap {
             profile,
             device: d.device,
@@ -267,7 +278,7 @@ impl RegMap {
             enums: d.enums,
             paths: d.paths,
             system: d.system,
-            words: d.words,
+            words,
         };
         for e in map.enums.iter_mut().filter(|e| e.from_paths) {
             if !e.values.is_empty() {

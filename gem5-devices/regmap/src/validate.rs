@@ -231,18 +231,10 @@ impl RegMap {
         Ok(())
     }
 
-    /// Word tables: exactly the profile's, names unique, indices unique and inside the slot.
+    /// Word tables (parsing admits only the profile's): each present, names unique, indices
+    /// unique and inside the slot.
     fn validate_words(&self) -> Result<(), String> {
-        let p = self.profile;
-        for key in self.words.keys() {
-            if !p.words.iter().any(|w| w.key == key) {
-                return Err(format!(
-                    "[[{key}]]: not a table the {} profile in devices.rs declares",
-                    p.name
-                ));
-            }
-        }
-        for table in p.words {
+        for table in self.profile.words {
             let what = table.key;
             let words = self
                 .words
