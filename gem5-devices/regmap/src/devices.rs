@@ -35,7 +35,7 @@ pub struct Profile {
     pub rust: Option<RustStyle>,
     /// The document whose register tables are generated, if any.
     pub markdown: Option<MarkdownStyle>,
-    /// The gem5 config's Python module, as a template (see [`crate::text::fill`]), if any.
+    /// The gem5 config's Python module, as a template (see `text::fill`), if any.
     pub python: Option<&'static str>,
 }
 

@@ -307,4 +307,18 @@ mod tests {
         );
         assert_eq!(outputs(&CORO_SCHED).len(), 4);
     }
+
+    /// A profile's block counts and word slots refer to device constants it declares.
+    #[test]
+    fn profiles_refer_only_to_their_own_constants() {
+        for p in DEVICES {
+            let declared = |key: &str| p.device_consts.iter().any(|c| c.key == key);
+            for (block, key) in p.block_counts {
+                assert!(declared(key), "{}: block {block} counts by `{key}`", p.name);
+            }
+            for w in p.words {
+                assert!(declared(w.slot_param), "{}: [[{}]] slot", p.name, w.key);
+            }
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! A device's register map as its `regmap.toml` writes it: the same description for every
 //! device. What one device has and another lacks (wake paths, descriptor words, a `[system]`)
 //! is simply absent from the other's file; what the device-wide constants mean is said by the
-//! device's [`Profile`](crate::devices::Profile).
+//! device's [`Profile`].
 
 use std::collections::BTreeMap;
 

@@ -58,8 +58,9 @@ impl RegMap {
             }
         }
         let sources: Vec<u64> = p
-            .system_consts
+            .device_consts
             .iter()
+            .chain(p.system_consts)
             .filter(|c| c.check == Check::CoroSource)
             .filter_map(|c| match self.value(c.key) {
                 Some(Value::Number(n)) => Some(n),
