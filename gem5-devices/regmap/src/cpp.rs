@@ -1,36 +1,34 @@
-//! The C++ header shared by the device's plain core and its gem5 wrapper.
+//! The C++ header shared by a device's plain core and its gem5 wrapper (no gem5 headers).
 
 use std::fmt::Write as _;
 
-use crate::model::{Count, RegMap};
-use crate::text::{GENERATED_NOTE, hex, lower_camel, one_line, upper_snake, wrap};
+use crate::devices::{Const, CppTables, CppType};
+use crate::model::{Count, RegMap, Value};
+use crate::text::{hex, lower_camel, one_line, upper_snake, wrap};
 
-/// The C++ header shared by the plain core and the gem5 wrapper (no gem5 headers).
+/// `gem5-devices/<name>/<name>_regs.hh`.
 pub fn cpp_header(map: &RegMap) -> String {
+    let p = map.profile;
     let d = &map.device;
+    let ns = p.name;
+    let guard = format!("__{0}_{0}_REGS_HH__", ns.to_uppercase());
     let mut s = String::new();
-    s += &wrap(GENERATED_NOTE, "// ", 96);
+    s += &wrap(&p.generated_note(), "// ", 96);
     s += "//\n";
     s += &wrap(&one_line(&d.doc), "// ", 96);
-    s += "\n#ifndef __CORO_SCHED_CORO_SCHED_REGS_HH__\n#define __CORO_SCHED_CORO_SCHED_REGS_HH__\n\n";
-    s += "#include <cstdint>\n\nnamespace coro_sched\n{\nnamespace regs\n{\n\n";
+    let _ = write!(s, "\n#ifndef {guard}\n#define {guard}\n\n");
+    let _ = write!(
+        s,
+        "#include <cstdint>\n\nnamespace {ns}\n{{\nnamespace regs\n{{\n\n"
+    );
     let _ = writeln!(s, "constexpr uint64_t DEV_ID = {}ULL;", hex(d.id));
     let _ = writeln!(s, "constexpr uint64_t DEV_VERSION = {};", d.version);
     let _ = writeln!(s, "constexpr uint64_t DEV_WINDOW_SIZE = {};", hex(d.window));
-    let _ = writeln!(s, "constexpr unsigned DEV_NUM_SOURCES = {};", d.num_sources);
-    let _ = writeln!(s, "constexpr unsigned DEV_MAX_CORES = {};", d.max_cores);
-    let _ = writeln!(s, "constexpr uint64_t DEV_TASK_ALIGN = {};", d.task_align);
-    let _ = writeln!(s, "constexpr uint64_t DEV_RING_SLOT = {};", d.ring_slot);
-    s +=
-        "\n/** Access type of a register. */\nenum class Access : uint8_t { RO, WO, RW, W1C };\n\n";
-    s += "/** One register of a block; offset is relative to the block instance. */\n";
-    s += "struct RegInfo\n{\n    const char *name;\n    uint64_t offset;\n    unsigned width; // bits\n    Access access;\n};\n\n";
-    s += "/** A block of registers, repeated count times every stride bytes from base. */\n";
-    s += "struct BlockInfo\n{\n    const char *name;\n    uint64_t base;\n    uint64_t stride;\n";
-    s += "    unsigned count; // instances the map has room for\n";
-    s += "    bool perCore;   // true: only num_cores instances exist\n";
-    s += "    const RegInfo *regs;\n    unsigned numRegs;\n};\n\n";
-
+    for c in p.device_consts.iter().chain(p.system_consts) {
+        s += &constant(map, c);
+    }
+    s += "\n";
+    s += &table_types(p.cpp.tables);
     for b in &map.blocks {
         let up = b.name.to_uppercase();
         let _ = writeln!(s, "// ---- block {}: {}", b.name, b.title);
@@ -82,29 +80,118 @@ pub fn cpp_header(map: &RegMap) -> String {
                     f.name,
                     hex(f.mask())
                 );
-                let _ = writeln!(
-                    s,
-                    "constexpr unsigned {}_{}_SHIFT = {};",
-                    r.name,
-                    f.name,
-                    f.lsb()
-                );
+                if p.cpp.field_shifts {
+                    let _ = writeln!(
+                        s,
+                        "constexpr unsigned {}_{}_SHIFT = {};",
+                        r.name,
+                        f.name,
+                        f.lsb()
+                    );
+                }
             }
         }
+        if p.cpp.tables == CppTables::None {
+            s += "\n";
+            continue;
+        }
+        let with_width = p.cpp.tables == CppTables::WithBlockIndex;
         let _ = writeln!(s, "inline constexpr RegInfo {up}_REGS[] = {{");
         for r in &b.regs {
+            let width = if with_width {
+                format!(" {},", r.width)
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 s,
-                "    {{\"{}\", {}, {}, Access::{}}},",
+                "    {{\"{}\", {},{width} Access::{}}},",
                 r.name,
                 hex(r.offset),
-                r.width,
                 r.access.as_str()
             );
         }
-        s += "};\n\n";
+        if with_width {
+            s += "};\n\n";
+        } else {
+            let _ = writeln!(
+                s,
+                "}};\nconstexpr unsigned {up}_NUM_REGS = {};\n",
+                b.regs.len()
+            );
+        }
     }
-    s += "inline constexpr BlockInfo BLOCKS[] = {\n";
+    if p.cpp.tables == CppTables::WithBlockIndex {
+        s += &block_index(map);
+    }
+    for table in p.words {
+        let prefix = table.cpp_prefix;
+        let _ = writeln!(s, "// ---- {prefix} slot words (64-bit word index)");
+        for w in &map.words[table.key] {
+            s += &wrap(&one_line(&w.doc), "// ", 96);
+            let _ = writeln!(
+                s,
+                "constexpr unsigned {prefix}_WORD_{} = {};",
+                w.name, w.index
+            );
+        }
+        s += "\n";
+    }
+    s += &enums(map);
+    if !map.paths.is_empty() {
+        s += &wake_paths(map);
+    }
+    let _ = write!(
+        s,
+        "}} // namespace regs\n}} // namespace {ns}\n\n#endif // {guard}\n"
+    );
+    s
+}
+
+/// One device constant or system value.
+fn constant(map: &RegMap, c: &Const) -> String {
+    let Some((name, ty)) = c.cpp else {
+        return String::new();
+    };
+    let v = match map.value(c.key) {
+        Some(Value::Number(n)) if c.hex => hex(n),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Text(t)) => format!("\"{t}\""),
+        None => unreachable!("validated: {} is present", c.key),
+    };
+    match ty {
+        CppType::U64 => format!("constexpr uint64_t {name} = {v};\n"),
+        CppType::Unsigned => format!("constexpr unsigned {name} = {v};\n"),
+        CppType::Str => format!("constexpr const char *{name} = {v};\n"),
+    }
+}
+
+/// `Access`, `RegInfo` and `BlockInfo`, as far as the header tabulates the map.
+fn table_types(tables: CppTables) -> String {
+    let mut s = String::new();
+    if tables == CppTables::None {
+        return s;
+    }
+    s += "/** Access type of a register. */\nenum class Access : uint8_t { RO, WO, RW, W1C };\n\n";
+    s += "/** One register of a block; offset is relative to the block instance. */\n";
+    s += "struct RegInfo\n{\n    const char *name;\n    uint64_t offset;\n";
+    if tables == CppTables::WithBlockIndex {
+        s += "    unsigned width; // bits\n";
+    }
+    s += "    Access access;\n};\n\n";
+    if tables == CppTables::WithBlockIndex {
+        s += "/** A block of registers, repeated count times every stride bytes from base. */\n";
+        s += "struct BlockInfo\n{\n    const char *name;\n    uint64_t base;\n    uint64_t stride;\n";
+        s += "    unsigned count; // instances the map has room for\n";
+        s += "    bool perCore;   // true: only num_cores instances exist\n";
+        s += "    const RegInfo *regs;\n    unsigned numRegs;\n};\n\n";
+    }
+    s
+}
+
+/// `BLOCKS[]` and `NUM_BLOCKS`.
+fn block_index(map: &RegMap) -> String {
+    let mut s = String::from("inline constexpr BlockInfo BLOCKS[] = {\n");
     for b in &map.blocks {
         let up = b.name.to_uppercase();
         let _ = writeln!(
@@ -117,32 +204,47 @@ pub fn cpp_header(map: &RegMap) -> String {
     }
     s += "};\n";
     let _ = writeln!(s, "constexpr unsigned NUM_BLOCKS = {};\n", map.blocks.len());
+    s
+}
+
+/// Each enum as an `enum class`, its `<ENUM>_MAX` if the device has them, and `<enum>Name`.
+fn enums(map: &RegMap) -> String {
+    let p = map.profile;
+    let val = |v: u64| {
+        if p.hex_enum_values {
+            hex(v)
+        } else {
+            v.to_string()
+        }
+    };
+    let mut s = String::new();
     for e in &map.enums {
         s += &wrap(&one_line(&e.doc), "// ", 96);
         let _ = writeln!(s, "enum class {} : uint64_t\n{{", e.name);
         for v in &e.values {
             s += &wrap(&one_line(&v.doc), "    // ", 96);
-            let _ = writeln!(s, "    {} = {},", v.name, v.value);
+            let _ = writeln!(s, "    {} = {},", v.name, val(v.value));
         }
         s += "};\n";
-        let max = e.values.iter().map(|v| v.value).max().unwrap_or(0);
-        let _ = writeln!(
-            s,
-            "constexpr uint64_t {}_MAX = {max};",
-            upper_snake(&e.name)
-        );
+        if p.cpp.enum_max {
+            let max = e.values.iter().map(|v| v.value).max().unwrap_or(0);
+            let _ = writeln!(
+                s,
+                "constexpr uint64_t {}_MAX = {};",
+                upper_snake(&e.name),
+                val(max)
+            );
+        }
         let _ = writeln!(
             s,
             "inline const char *\n{}Name(uint64_t v)\n{{\n    switch (v) {{",
             lower_camel(&upper_snake(&e.name))
         );
         for v in &e.values {
-            let _ = writeln!(s, "      case {}: return \"{}\";", v.value, v.name);
+            let _ = writeln!(s, "      case {}: return \"{}\";", val(v.value), v.name);
         }
         s += "      default: return \"?\";\n    }\n}\n\n";
     }
-    s += &wake_paths(map);
-    s += "} // namespace regs\n} // namespace coro_sched\n\n#endif // __CORO_SCHED_CORO_SCHED_REGS_HH__\n";
     s
 }
 

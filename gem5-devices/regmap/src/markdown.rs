@@ -1,13 +1,12 @@
-//! The register tables of `docs/coro-sched-device.md`.
+//! The register tables of a device's document, spliced between its markers.
 
 use std::fmt::Write as _;
 
 use crate::model::{Count, RegMap};
-use crate::text::{hex, one_line};
+use crate::text::{fill, hex, one_line};
 
-/// Marker before the generated part of the Markdown document.
-pub const MD_BEGIN: &str = "<!-- regmap:begin (generated from gem5-devices/coro_sched/regmap.toml; do not edit by hand) -->";
-/// Marker after the generated part of the Markdown document.
+/// Marker after the generated part of a device's document (the same for every device; the
+/// begin marker names the device's `regmap.toml`: [`Profile::md_begin`](crate::devices::Profile::md_begin)).
 pub const MD_END: &str = "<!-- regmap:end -->";
 
 /// Escape `|` for a table cell.
@@ -15,30 +14,30 @@ fn cell(s: &str) -> String {
     one_line(s).replace('|', "\\|")
 }
 
-/// The register tables (the generated part of `docs/coro-sched-device.md`).
+/// The register tables (the generated part of the device's document). Only for a device whose
+/// profile has a document.
 pub fn markdown_tables(map: &RegMap) -> String {
+    let p = map.profile;
+    let style = p
+        .markdown
+        .as_ref()
+        .unwrap_or_else(|| panic!("the {} profile has no document", p.name));
     let d = &map.device;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "Window {} bytes; ID {} (\"COROSCHD\"), VERSION {}; {} sources; up to {} cores; task \
-         pointers must be multiples of {}; ready-ring slots are {} bytes. Every register is 64 \
-         bits wide and must be accessed with one aligned 8-byte load or store.\n",
-        hex(d.window),
-        hex(d.id),
-        d.version,
-        d.num_sources,
-        d.max_cores,
-        d.task_align,
-        d.ring_slot
-    );
+    let val = |v: u64| {
+        if p.hex_enum_values {
+            hex(v)
+        } else {
+            v.to_string()
+        }
+    };
+    let mut s = fill(style.intro, map);
     for b in &map.blocks {
         let inst = match &b.count {
             Count::Fixed(1) => format!("at {}", hex(b.base)),
             Count::Fixed(n) => format!("{n} instances at {} + i × {}", hex(b.base), hex(b.stride)),
             Count::Named(n) => format!(
                 "`{n}` instances (≤ {}) at {} + i × {}",
-                d.max_cores,
+                b.max_count(d),
                 hex(b.base),
                 hex(b.stride)
             ),
@@ -73,17 +72,45 @@ pub fn markdown_tables(map: &RegMap) -> String {
         }
         s += "\n";
     }
+    for table in p.words {
+        let _ = writeln!(
+            s,
+            "#### {}\n\n| word | name | meaning |\n|---|---|---|",
+            table.md_title
+        );
+        for w in &map.words[table.key] {
+            let _ = writeln!(s, "| {} | `{}` | {} |", w.index, w.name, cell(&w.doc));
+        }
+        s += "\n";
+    }
     for e in &map.enums {
         let _ = writeln!(s, "#### {}\n\n{}\n", e.name, cell(&e.doc));
         s += "| value | name | meaning |\n|---|---|---|\n";
         for v in &e.values {
-            let _ = writeln!(s, "| {} | `{}` | {} |", v.value, v.name, cell(&v.doc));
+            let _ = writeln!(s, "| {} | `{}` | {} |", val(v.value), v.name, cell(&v.doc));
         }
         s += "\n";
     }
-    s += "#### Wake paths\n\nHow a wake is delivered; `name` is the samples file's `path` column and \
-          the device's stat subname, `code` the C++ core's `Path` (and, with a mode, the \
-          `WAKE_MODE` value).\n\n";
+    if !map.paths.is_empty() {
+        s += &wake_paths(map);
+    }
+    s += &fill(style.system, map);
+    if !map.system.placements.is_empty() {
+        s += "| placement | MMIO base | where |\n|---|---|---|\n";
+        for p in &map.system.placements {
+            let _ = writeln!(s, "| `{}` | {} | {} |", p.name, hex(p.base), cell(&p.doc));
+        }
+    }
+    s
+}
+
+/// The wake paths' table.
+fn wake_paths(map: &RegMap) -> String {
+    let mut s = String::from(
+        "#### Wake paths\n\nHow a wake is delivered; `name` is the samples file's `path` column and \
+         the device's stat subname, `code` the C++ core's `Path` (and, with a mode, the \
+         `WAKE_MODE` value).\n\n",
+    );
     s += "| code | name | WakeMode | uses the binding | meaning |\n|---|---|---|---|---|\n";
     for p in &map.paths {
         let mode = p
@@ -98,17 +125,6 @@ pub fn markdown_tables(map: &RegMap) -> String {
             p.name,
             cell(&p.doc)
         );
-    }
-    let sys = &map.system;
-    let _ = writeln!(
-        s,
-        "\n#### Placement in the system (`configs/baremetal.py`)\n\nSPI INTID {}; samples file \
-         `{}`; defaults: `pio_latency` {} ns, `queue_depth` {}.\n",
-        sys.spi, sys.samples_file, sys.default_pio_latency_ns, sys.default_queue_depth
-    );
-    s += "| placement | MMIO base | where |\n|---|---|---|\n";
-    for p in &sys.placements {
-        let _ = writeln!(s, "| `{}` | {} | {} |", p.name, hex(p.base), cell(&p.doc));
     }
     s
 }

@@ -1,14 +1,15 @@
-//! The guest crate `coro-sched-regs`: `no_std` constants, offsets and enums.
+//! A device's guest crate (`guest-os/<device>-regs`): `no_std` constants, offsets and enums.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-use crate::model::RegMap;
-use crate::text::{GENERATED_NOTE, hex, one_line, rust_ident, upper_snake, wrap};
+use crate::devices::{Const, RustStyle};
+use crate::model::{RegMap, Value};
+use crate::text::{hex, one_line, rust_ident, upper_snake, wrap};
 
-/// The guest crate `coro-sched-regs` (its whole `src/lib.rs`), formatted by rustfmt so that
-/// `cargo fmt --check` passes on it.
+/// The device's guest crate (its whole `src/lib.rs`), formatted by rustfmt so that
+/// `cargo fmt --check` passes on it. Only for a device whose profile has a guest crate.
 pub fn rust_module(map: &RegMap) -> String {
     rustfmt(&unformatted(map)).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -47,17 +48,25 @@ pub fn rustfmt(source: &str) -> Result<String, String> {
 
 /// The crate as generated, before rustfmt.
 fn unformatted(map: &RegMap) -> String {
+    let p = map.profile;
+    let style = p
+        .rust
+        .as_ref()
+        .unwrap_or_else(|| panic!("the {} profile has no guest crate", p.name));
     let d = &map.device;
+    let val = |v: u64| {
+        if p.hex_enum_values {
+            hex(v)
+        } else {
+            v.to_string()
+        }
+    };
     let mut s = String::new();
-    s += &wrap(GENERATED_NOTE, "// ", 100);
+    s += &wrap(&p.generated_note(), "// ", 100);
     s += "\n";
-    s += "//! Register map of the CoroSched device (gem5 `CoroSched` SimObject): byte offsets from\n";
-    s += "//! the device's MMIO base, field masks, enum values and error codes.\n//!\n";
+    s += style.intro;
     s += &wrap(&one_line(&d.doc), "//! ", 100);
-    s += "//!\n//! Every register is 64 bits wide: access it with one aligned 8-byte volatile load or\n";
-    s += "//! store (`read_volatile`/`write_volatile` of a `u64`). Any other size, an unknown offset, a\n";
-    s += "//! read of a write-only or a write of a read-only register stops the simulation with a panic\n";
-    s += "//! naming the register. The programming model is in `docs/coro-sched-device.md`.\n";
+    s += style.access;
     s += "#![no_std]\n\n";
     let _ = writeln!(
         s,
@@ -74,26 +83,11 @@ fn unformatted(map: &RegMap) -> String {
         "/// Size of the MMIO window in bytes.\npub const WINDOW_SIZE: usize = {};",
         hex(d.window)
     );
-    let _ = writeln!(
-        s,
-        "/// Number of event sources (binding-table slots).\npub const NUM_SOURCES: usize = {};",
-        d.num_sources
-    );
-    let _ = writeln!(
-        s,
-        "/// Largest number of per-core banks.\npub const MAX_CORES: usize = {};",
-        d.max_cores
-    );
-    let _ = writeln!(
-        s,
-        "/// Task pointers written to `SRC_TASK` must be multiples of this.\npub const TASK_ALIGN: u64 = {};",
-        d.task_align
-    );
-    let _ = writeln!(
-        s,
-        "/// Bytes per ready-ring slot (one cache line; the task pointer is its first 8 bytes).\npub const RING_SLOT: usize = {};\n",
-        d.ring_slot
-    );
+    for c in p.device_consts {
+        s += &constant(map, c, "");
+    }
+    s += style.extra;
+    s += "\n";
     for b in &map.blocks {
         s += &wrap(&format!("{}.", b.title), "/// ", 100);
         if b.is_single() {
@@ -114,7 +108,8 @@ fn unformatted(map: &RegMap) -> String {
         );
         let _ = writeln!(
             s,
-            "    /// Instances the map has room for.\n    pub const COUNT: usize = {};",
+            "    /// {}\n    pub const COUNT: usize = {};",
+            style.count_doc,
             b.max_count(d)
         );
         for r in &b.regs {
@@ -173,12 +168,20 @@ fn unformatted(map: &RegMap) -> String {
         }
         s += "}\n\n";
     }
+    for table in p.words {
+        let _ = writeln!(s, "/// {}\npub mod {} {{", table.rust_doc, table.key);
+        for w in &map.words[table.key] {
+            s += &wrap(&one_line(&w.doc), "    /// ", 100);
+            let _ = writeln!(s, "    pub const {}: usize = {};", w.name, w.index);
+        }
+        s += "}\n\n";
+    }
     for e in &map.enums {
         s += &wrap(&one_line(&e.doc), "/// ", 100);
         let _ = writeln!(s, "pub mod {} {{", upper_snake(&e.name).to_lowercase());
         for v in &e.values {
             s += &wrap(&one_line(&v.doc), "    /// ", 100);
-            let _ = writeln!(s, "    pub const {}: u64 = {};", v.name, v.value);
+            let _ = writeln!(s, "    pub const {}: u64 = {};", v.name, val(v.value));
         }
         let _ = writeln!(s, "    /// Every value with its name.");
         let _ = writeln!(
@@ -187,7 +190,7 @@ fn unformatted(map: &RegMap) -> String {
             e.values.len()
         );
         for v in &e.values {
-            let _ = writeln!(s, "        (\"{}\", {}),", v.name, v.value);
+            let _ = writeln!(s, "        (\"{}\", {}),", v.name, val(v.value));
         }
         s += "    ];\n";
         let _ = writeln!(
@@ -197,9 +200,25 @@ fn unformatted(map: &RegMap) -> String {
         s += "}\n\n";
     }
     s += "/// `ERR_STATUS` bit of an error code.\npub const fn err_bit(code: u64) -> u64 {\n    1 << code\n}\n\n";
-    s += &wake_paths(map);
-    s += &system(map);
+    if !map.paths.is_empty() {
+        s += &wake_paths(map);
+    }
+    s += &system(map, style);
     s
+}
+
+/// A device constant or system value with its doc, indented by `indent`.
+fn constant(map: &RegMap, c: &Const, indent: &str) -> String {
+    let Some((name, ty, doc)) = c.rust else {
+        return String::new();
+    };
+    let v = match map.value(c.key) {
+        Some(Value::Number(n)) if c.hex => hex(n),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Text(t)) => format!("\"{t}\""),
+        None => unreachable!("validated: {} is present", c.key),
+    };
+    format!("{indent}/// {doc}\n{indent}pub const {name}: {ty} = {v};\n")
 }
 
 /// `enum WakePath`: names, codes, modes; serde (feature `serde`) by name.
@@ -278,32 +297,15 @@ fn wake_paths(map: &RegMap) -> String {
 }
 
 /// `mod system`: where the gem5 config puts the device.
-fn system(map: &RegMap) -> String {
-    let sys = &map.system;
+fn system(map: &RegMap, style: &RustStyle) -> String {
+    let placements = &map.system.placements;
     let mut s = String::new();
-    s += "/// Where the gem5 config (`configs/baremetal.py`) puts the device: what it, the driver and\n";
-    s += "/// the guest agree on.\npub mod system {\n";
-    let _ = writeln!(
-        s,
-        "    /// GIC INTID of the device's SPI (the irq path and the hwq/ring fallbacks).\n    pub const SPI_INTID: u32 = {};",
-        sys.spi
-    );
-    let _ = writeln!(
-        s,
-        "    /// The samples file in gem5's output directory (the SimObject's `samples_file`).\n    pub const SAMPLES_FILE: &str = \"{}\";",
-        sys.samples_file
-    );
-    let _ = writeln!(
-        s,
-        "    /// The SimObject's default access latency (`pio_latency`), in ns.\n    pub const DEFAULT_PIO_LATENCY_NS: u64 = {};",
-        sys.default_pio_latency_ns
-    );
-    let _ = writeln!(
-        s,
-        "    /// The SimObject's default entries per hardware ready queue (`queue_depth`).\n    pub const DEFAULT_QUEUE_DEPTH: u64 = {};",
-        sys.default_queue_depth
-    );
-    for p in &sys.placements {
+    s += style.system_doc;
+    s += "pub mod system {\n";
+    for c in map.profile.system_consts {
+        s += &constant(map, c, "    ");
+    }
+    for p in placements {
         s += &wrap(
             &format!(
                 "MMIO base of the `{}` placement. {}",
@@ -320,17 +322,18 @@ fn system(map: &RegMap) -> String {
             hex(p.base)
         );
     }
-    let all: Vec<String> = sys
-        .placements
-        .iter()
-        .map(|p| format!("(\"{}\", {}_BASE)", p.name, p.constant()))
-        .collect();
-    let _ = writeln!(
-        s,
-        "    /// Every placement's name and base.\n    pub const PLACEMENTS: [(&str, u64); {}] = [{}];",
-        all.len(),
-        all.join(", ")
-    );
+    if !placements.is_empty() {
+        let all: Vec<String> = placements
+            .iter()
+            .map(|p| format!("(\"{}\", {}_BASE)", p.name, p.constant()))
+            .collect();
+        let _ = writeln!(
+            s,
+            "    /// Every placement's name and base.\n    pub const PLACEMENTS: [(&str, u64); {}] = [{}];",
+            all.len(),
+            all.join(", ")
+        );
+    }
     s += "}\n";
     s
 }

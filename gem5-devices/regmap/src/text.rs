@@ -1,5 +1,7 @@
 //! Text helpers shared by the generators.
 
+use crate::model::{RegMap, Value};
+
 /// `WakeMode` → `WAKE_MODE`, `ErrorCode` → `ERROR_CODE`.
 pub(crate) fn upper_snake(s: &str) -> String {
     let mut out = String::new();
@@ -75,4 +77,53 @@ pub(crate) fn hex(v: u64) -> String {
     format!("{v:#x}")
 }
 
-pub(crate) const GENERATED_NOTE: &str = "Generated from gem5-devices/coro_sched/regmap.toml by the coro-sched-regmap crate. Do not edit: change regmap.toml, then run `REGMAP_BLESS=1 cargo test -p coro-sched-regmap`.";
+/// Fill a template from the register map: `{key}` is a device constant or system value
+/// ([`RegMap::value`]; numbers in decimal, text as is), `{key:x}` a number in hex,
+/// `{placements}` a Python dict of the placements' bases and `{path_names}` a Python tuple of
+/// the wake paths' names.
+pub(crate) fn fill(template: &str, map: &RegMap) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = open
+            + rest[open..]
+                .find('}')
+                .unwrap_or_else(|| panic!("unclosed `{{` in a template of {}", map.profile.name));
+        let (key, hexed) = match rest[open + 1..close].split_once(':') {
+            Some((k, "x")) => (k, true),
+            Some((k, f)) => panic!(
+                "template of {}: format `{f}` of `{k}` is not `x`",
+                map.profile.name
+            ),
+            None => (&rest[open + 1..close], false),
+        };
+        match (key, map.value(key)) {
+            ("placements", _) => {
+                out.push_str("{\n");
+                for p in &map.system.placements {
+                    out.push_str(&format!("    \"{}\": {},\n", p.name, hex(p.base)));
+                }
+                out.push('}');
+            }
+            ("path_names", _) => {
+                let names: Vec<String> = map
+                    .paths
+                    .iter()
+                    .map(|p| format!("\"{}\"", p.name))
+                    .collect();
+                out.push_str(&format!("({})", names.join(", ")));
+            }
+            (_, Some(Value::Number(n))) if hexed => out.push_str(&hex(n)),
+            (_, Some(Value::Number(n))) => out.push_str(&n.to_string()),
+            (_, Some(Value::Text(t))) => out.push_str(&t),
+            (_, None) => panic!(
+                "a template of {} names `{key}`, which its regmap.toml does not define",
+                map.profile.name
+            ),
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}

@@ -1,30 +1,12 @@
-//! The header generated from the SyscallFwd `regmap.toml` is committed; this test fails when it
-//! is stale. `REGMAP_BLESS=1 cargo test -p coro-sched-regmap` rewrites it instead.
+//! The SyscallFwd register map: what the kernel's rings and hand-written driver rely on, and
+//! the checks that catch mistakes (its generated header is checked by `tests/generated.rs`).
 
-use coro_sched_regmap::fwd_map::{FWD_HEADER, FwdMap, fwd_cpp_header};
-use coro_sched_regmap::workspace_root;
-
-#[test]
-fn fwd_generated_header_is_up_to_date() {
-    let map = FwdMap::load().unwrap_or_else(|e| panic!("{e}"));
-    let path = workspace_root().join(FWD_HEADER);
-    let want = fwd_cpp_header(&map);
-    let current = std::fs::read_to_string(&path).unwrap_or_default();
-    if current == want {
-        return;
-    }
-    let bless = std::env::var_os("REGMAP_BLESS").is_some_and(|v| v != "0" && !v.is_empty());
-    assert!(
-        bless,
-        "{FWD_HEADER} is stale (generated from gem5-devices/syscall_fwd/regmap.toml); run `REGMAP_BLESS=1 cargo test -p coro-sched-regmap`"
-    );
-    std::fs::write(&path, want).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-}
+use coro_sched_regmap::{RegMap, SYSCALL_FWD, cpp_header, workspace_root};
 
 #[test]
 fn fwd_map_matches_the_kernel_rings() {
-    let map = FwdMap::load().unwrap();
-    let h = fwd_cpp_header(&map);
+    let map = RegMap::load(&SYSCALL_FWD).unwrap();
+    let h = cpp_header(&map);
     for want in [
         "constexpr uint64_t BATCH_DONE = 0x58;",
         "constexpr uint64_t ringBase(unsigned i) { return CORE_BASE + i * CORE_STRIDE + RING_BASE; }",
@@ -38,12 +20,17 @@ fn fwd_map_matches_the_kernel_rings() {
 
 #[test]
 fn fwd_validation_catches_mistakes() {
-    let text = std::fs::read_to_string(coro_sched_regmap::fwd_map::fwd_regmap_path()).unwrap();
+    let text = std::fs::read_to_string(SYSCALL_FWD.regmap_path()).unwrap();
     let bad = text.replacen("offset = 0x60", "offset = 0x58", 1);
-    let map = FwdMap::parse(&bad).unwrap();
+    let map = RegMap::parse(&SYSCALL_FWD, &bad).unwrap();
     assert!(map.validate().unwrap_err().contains("is taken"));
     let bad = text.replacen("ring_slots = 64", "ring_slots = 48", 1);
-    assert!(FwdMap::parse(&bad).unwrap().validate().is_err());
+    assert!(
+        RegMap::parse(&SYSCALL_FWD, &bad)
+            .unwrap()
+            .validate()
+            .is_err()
+    );
 }
 
 /// The kernel's driver (`guest-os/kernel/src/syscalls/fwd_device.rs`) spells the register
@@ -55,7 +42,7 @@ fn fwd_kernel_driver_matches_the_map_and_the_config() {
     let driver =
         std::fs::read_to_string(root.join("guest-os/kernel/src/syscalls/fwd_device.rs")).unwrap();
     let config = std::fs::read_to_string(root.join("configs/baremetal.py")).unwrap();
-    let map = FwdMap::load().unwrap();
+    let map = RegMap::load(&SYSCALL_FWD).unwrap();
     let konst = |name: &str| -> u64 {
         let key = format!("pub const {name}: usize = ");
         let line = driver
