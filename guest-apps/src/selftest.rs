@@ -318,8 +318,9 @@ fn el0_test() {
         kernel::arch::el0::Exit::Returned(_) => 0,
     };
     result!(
-        "{{\"test\":\"el0\",\"ok\":{},\"exit\":\"{:?}\",\"null\":{},\"clock_ok\":{},\"counter_ok\":{},\"core_ok\":{},\"write\":{},\"write_kernel\":{},\"write_unmapped\":{},\"unknown\":{},\"irqs_from_el0\":{},\"load_kernel_esr\":{},\"svc_cycles_el0\":{},\"svc_cycles_el1\":{},\"device_id_at_el0\":\"{}\",\"preempt\":\"{:?}\"}}",
+        "{{\"test\":\"el0\",\"ok\":{},\"app_el\":{},\"exit\":\"{:?}\",\"null\":{},\"clock_ok\":{},\"counter_ok\":{},\"core_ok\":{},\"write\":{},\"write_kernel\":{},\"write_unmapped\":{},\"unknown\":{},\"irqs_from_el0\":{},\"load_kernel_esr\":{},\"svc_cycles_el0\":{},\"svc_cycles_el1\":{},\"device_id_at_el0\":\"{}\",\"preempt\":\"{:?}\"}}",
         r.ok(),
+        r.app_el,
         r.exit,
         r.null as i64,
         r.clock_ok,

@@ -48,7 +48,9 @@ pub fn argv(qemu: &Path, elf: &Path, cores: u64) -> Vec<OsString> {
             "-m",
             "2G",
             "-nographic",
-            "-semihosting",
+            // userspace=on: the apps run at EL0 and end the run from there.
+            "-semihosting-config",
+            "enable=on,target=native,userspace=on",
             "-kernel",
         ]
         .map(OsString::from),
@@ -158,7 +160,7 @@ mod tests {
         assert_eq!(
             s.join(" "),
             "qemu-system-aarch64 -M virt,gic-version=3,secure=on,virtualization=on -cpu cortex-a76 \
-             -smp 4 -m 2G -nographic -semihosting -kernel /r/guest.elf"
+             -smp 4 -m 2G -nographic -semihosting-config enable=on,target=native,userspace=on -kernel /r/guest.elf"
         );
     }
 }

@@ -117,9 +117,19 @@ extern "C" fn user_calls(_arg: u64) -> u64 {
     DONE
 }
 
+/// The exception level of the caller: 1 for kernel code on a kernel stack, else what the
+/// kernel saw in the frame of a system call.
+fn caller_el() -> u64 {
+    if arch::cpu::on_kernel_stack() {
+        1
+    } else {
+        crate::kernel_call::call(crate::kernel_call::Op::CallerEl, 0, 0, 0)
+    }
+}
+
 /// The fewest cycles of [`TIMED_CALLS`] null `svc` round trips, at the caller's level.
 #[inline(always)]
-fn fastest_null_call() -> u64 {
+pub(crate) fn fastest_null_call() -> u64 {
     let mut best = u64::MAX;
     for _ in 0..TIMED_CALLS {
         let t0 = arch::pmu::cycles();
@@ -230,6 +240,9 @@ pub struct Report {
     /// judged: a cost, not a property).
     pub svc_cycles_el0: u64,
     pub svc_cycles_el1: u64,
+    /// The exception level the caller of [`run`] (the app) runs at, as the kernel saw it in
+    /// the frame of a system call it made: 0 when the app runs at EL0.
+    pub app_el: u64,
     /// Whether EL0 read the CoroSched device's ID right (`None`: no device in this run).
     pub device_id_ok: Option<bool>,
     pub preempt: PreemptReport,
@@ -257,6 +270,7 @@ impl Report {
             && faulted_at_kernel
             && self.device_id_ok != Some(false)
             && self.preempt.ok()
+            && self.app_el == 0
     }
 }
 
@@ -295,12 +309,19 @@ pub fn run() -> Report {
     let irqs_from_el0 = arch::exceptions::IRQ_FROM_EL0_COUNT[core].load(Relaxed) - irqs_before;
     let after = crate::timer::now();
     let load_kernel = el0::run(user_load, kernel_addr);
-    let svc_cycles_el1 = fastest_null_call();
+    // The app runs at EL0: the kernel times the EL1 round trips itself, on request.
+    let svc_cycles_el1 = if arch::cpu::on_kernel_stack() {
+        fastest_null_call()
+    } else {
+        crate::kernel_call::call(crate::kernel_call::Op::NullRoundTripEl1, 0, 0, 0)
+    };
+    let app_el = caller_el();
     let preempt = preempt_el0_threads();
 
     let clock = s.clock.load(Relaxed);
     let counter = s.counter.load(Relaxed);
     Report {
+        app_el,
         exit,
         null: s.null.load(Relaxed),
         clock_ok: before <= clock && clock <= after,

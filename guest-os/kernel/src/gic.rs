@@ -19,6 +19,8 @@ use crate::platform::Machine;
 /// Priority of every interrupt the kernel uses (the non-secure view: lower is more urgent).
 const DEFAULT_PRIORITY: u8 = 0x80;
 
+/// Kernel memory (a loaded section: `None` need not be zero bits).
+#[unsafe(link_section = ".kernel.data")]
 static GIC: SpinMutex<Option<GicV3<'static>>> = SpinMutex::new(None);
 
 /// # Safety
@@ -68,7 +70,19 @@ pub fn init_cpu_interface() {
 
 /// Enables `intid` at the default priority; for a PPI or SGI, on `core`'s redistributor; an SPI
 /// is routed to `core`.
+/// From user code, a system call (`kernel_call`), made at set-up.
 pub fn enable(intid: u32, core: usize, trigger: Trigger) {
+    if crate::arch::cpu::on_kernel_stack() {
+        enable_here(intid, core, trigger);
+    } else {
+        use crate::kernel_call::{Op, call_checked};
+        let level = u64::from(trigger == Trigger::Level);
+        call_checked(Op::GicEnable, intid.into(), core as u64, level);
+    }
+}
+
+/// [`enable`]'s kernel side.
+pub fn enable_here(intid: u32, core: usize, trigger: Trigger) {
     let id = crate::arch::exceptions::intid(intid);
     let mut guard = GIC.lock();
     let gic = guard.as_mut().expect("gic::init not called");
@@ -88,7 +102,18 @@ pub fn enable(intid: u32, core: usize, trigger: Trigger) {
 }
 
 /// Sends SGI `sgi` to `core` (used to pend another core's executor).
+/// From user code (the soft wake at EL0), a system call per SGI (`kernel_call`).
 pub fn send_sgi(sgi: u32, core: usize) {
+    if crate::arch::cpu::on_kernel_stack() {
+        send_sgi_here(sgi, core);
+    } else {
+        use crate::kernel_call::{Op, call_checked};
+        call_checked(Op::SendSgi, sgi.into(), core as u64, 0);
+    }
+}
+
+/// [`send_sgi`]'s kernel side.
+pub fn send_sgi_here(sgi: u32, core: usize) {
     use arm_gic::gicv3::{SgiTarget, SgiTargetGroup};
     GicCpuInterface::send_sgi(
         IntId::sgi(sgi),

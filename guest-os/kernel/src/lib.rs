@@ -17,6 +17,7 @@ pub mod el0_check;
 pub mod gic;
 pub mod heap;
 pub mod irq_cell;
+pub mod kernel_call;
 pub mod m5;
 pub mod mmu;
 pub mod nic;

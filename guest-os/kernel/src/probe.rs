@@ -12,12 +12,12 @@
 //! and a branch. Not a system-register read: gem5 marks every MRS serialize-before, so on O3
 //! each would drain the pipeline, and the off-switch of a probe would cost the unstamped runs
 //! tens of cycles per point (the `hwq`/`ring` ready-source check is in every executor step).
-//! On, each point costs a `TPIDR_EL1` read, an `isb` and a counter read as well ([`calibrate`]
+//! On, each point costs a `TPIDR_EL0` read, an `isb` and a counter read as well ([`calibrate`]
 //! measures that), so a stamped run is slower than an unstamped one by the number of stamps
 //! times that cost; the wake experiment reports both.
 //!
 //! The exception vector (`vectors.S`) stamps [`Stage::VectorEntry`] and [`Stage::VectorExit`]
-//! itself: `PROBE_ON`, then `TPIDR_EL1`, which holds the address of this core's [`Stamps`]
+//! itself: `PROBE_ON`, then `TPIDR_EL0`, which holds the address of this core's [`Stamps`]
 //! while its stamps are on (0 otherwise); the offsets there must match [`VECTOR_ENTRY_OFFSET`]
 //! and [`VECTOR_EXIT_OFFSET`].
 
@@ -48,7 +48,7 @@ pub fn set_enabled(on: bool) {
     PROBE_ON.store(on, Ordering::Relaxed);
 }
 
-/// Points this core's `TPIDR_EL1` at its stamps (`on`) or at nothing (0). Every core's boot
+/// Points this core's `TPIDR_EL0` at its stamps (`on`) or at nothing (0). Every core's boot
 /// clears it: its reset value is UNKNOWN.
 pub fn set_core_stamps(on: bool) {
     let base = if on {
@@ -57,7 +57,7 @@ pub fn set_core_stamps(on: bool) {
         0
     };
     // SAFETY: 0, or this core's `Stamps`, which live for the whole run and have an entry for
-    // every stage: what vectors.S and `stamp` take a non-zero TPIDR_EL1 for.
+    // every stage: what vectors.S and `stamp` take a non-zero TPIDR_EL0 for.
     unsafe { crate::arch::cpu::set_core_word(base) };
 }
 
@@ -75,7 +75,7 @@ pub fn stamp(stage: Stage) {
     let base = stamps_base();
     if !base.is_null() {
         let now = crate::arch::pmu::cycles();
-        // SAFETY: a non-zero TPIDR_EL1 points at this core's `Stamps` (see `set_enabled`),
+        // SAFETY: a non-zero TPIDR_EL0 points at this core's `Stamps` (see `set_enabled`),
         // which has an entry for every stage.
         unsafe { (*base.add(stage as usize)).store(now, Ordering::Relaxed) };
     }

@@ -20,7 +20,7 @@
 use alloc::{boxed::Box, collections::VecDeque, vec, vec::Vec};
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
-use crate::arch::exceptions::{FRAME_SIZE, Frame, SPSR_EL1H_IRQS_ON};
+use crate::arch::exceptions::{FRAME_SIZE, Frame, SPSR_EL0T_IRQS_ON, SPSR_EL1H_IRQS_ON};
 use crate::irq_cell::IrqCell;
 use crate::syscall::{self, SYS_THREAD_SWITCH};
 
@@ -173,10 +173,11 @@ impl<T: Send + 'static> RequestThreads<T> {
             return Ran::Idle;
         };
         if ctx.frame.is_null() {
+            let bytes = self.stack_size + EL0_KERNEL_STACK;
             ctx.stack = self
                 .free
                 .pop()
-                .unwrap_or_else(|| vec![0u128; self.stack_size / 16].into_boxed_slice());
+                .unwrap_or_else(|| vec![0u128; bytes / 16].into_boxed_slice());
             ctx.frame = fresh_frame(&mut ctx);
         }
         OFF_CPU[self.core].store(ctx.off_cpu, Ordering::Relaxed);
@@ -217,10 +218,22 @@ impl<T: Send + 'static> Drop for RequestThreads<T> {
     }
 }
 
-/// Writes the frame that starts `ctx`'s thread at the top of its stack.
+/// The top of each request's stack that its exceptions use when the thread runs at EL0
+/// (SP_EL1: its frame, and the handlers' calls below it); the rest is its own stack (SP_EL0).
+/// Part of the heap, which is user memory: a thread could write its own saved frame (see
+/// docs/el0-split.md, "What is left").
+const EL0_KERNEL_STACK: usize = 16 * 1024;
+
+/// Writes the frame that starts `ctx`'s thread at the top of its stack: an EL0 thread when the
+/// dispatcher is user code (the apps run at EL0), an EL1 thread for kernel code.
 fn fresh_frame<T: Send + 'static>(ctx: &mut Ctx<T>) -> *mut Frame {
     let top = ctx.stack.as_mut_ptr() as usize + ctx.stack.len() * 16;
     let frame = (top - FRAME_SIZE) as *mut Frame;
+    let (spsr, sp_el0) = if crate::arch::cpu::on_kernel_stack() {
+        (SPSR_EL1H_IRQS_ON, 0)
+    } else {
+        (SPSR_EL0T_IRQS_ON, (top - EL0_KERNEL_STACK) as u64)
+    };
     let mut x = [0u64; 31];
     x[0] = ctx as *mut Ctx<T> as u64;
     // SAFETY: the frame lies at the top of the context's own stack, which no thread uses (the
@@ -230,8 +243,8 @@ fn fresh_frame<T: Send + 'static>(ctx: &mut Ctx<T>) -> *mut Frame {
         frame.write(Frame {
             x,
             elr: worker::<T> as *const () as u64,
-            spsr: SPSR_EL1H_IRQS_ON,
-            sp_el0: 0,
+            spsr,
+            sp_el0,
             fpcr: 0,
             fpsr: 0,
             q: [0; 32],

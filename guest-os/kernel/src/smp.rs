@@ -39,6 +39,7 @@ pub fn cores() -> usize {
 
 #[unsafe(no_mangle)]
 extern "C" fn kernel_main_el1(core: usize) -> ! {
+    arch::cpu::publish_core_id();
     arch::exceptions::install_vectors(runconfig::IrqFrame::Full);
     crate::probe::set_core_stamps(false);
     let cfg = config::get();
@@ -103,8 +104,25 @@ extern "C" fn kernel_main_el1(core: usize) -> ! {
         m5::dump_reset_stats();
     }
     barrier();
+    // The app and its runtime run at EL0 from here on; the kernel runs on interrupts and
+    // system calls. The app never returns (its last core ends the run), so the run ends only
+    // with a fault from EL0, which stops the kernel with what happened.
+    match arch::el0::run(app_at_el0, core as u64) {
+        arch::el0::Exit::Faulted(f) => panic!(
+            "the app faulted at EL0 on core {core}: ESR {:#x} (EC {:#x}) at ELR {:#x}, FAR {:#x}",
+            f.esr,
+            f.class(),
+            f.elr,
+            f.far
+        ),
+        arch::el0::Exit::Returned(v) => panic!("the app returned {v} on core {core}"),
+    }
+}
+
+/// The app's entry at EL0 (`arch::el0::run` calls it there, on the core's user stack).
+extern "C" fn app_at_el0(core: u64) -> u64 {
     // SAFETY: `entry!` in the guest binary defines this symbol with this signature.
-    unsafe { __kernel_app_main(core) }
+    unsafe { __kernel_app_main(core as usize) }
 }
 
 static BARRIER_GEN: AtomicUsize = AtomicUsize::new(0);

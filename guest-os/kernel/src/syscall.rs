@@ -22,10 +22,28 @@ pub const SYS_EL0_EXIT: u64 = 0x101;
 const _: () = assert!(crate::syscalls::table::Call::from_number(SYS_THREAD_SWITCH).is_none());
 const _: () = assert!(crate::syscalls::table::Call::from_number(SYS_EL0_EXIT).is_none());
 
+/// Kernel memory: the kernel calls it at EL1; user code sets it through `kernel_call`.
+#[unsafe(link_section = ".kernel.bss")]
 static THREAD_SWITCH: AtomicUsize = AtomicUsize::new(0);
 
-/// Installs the handler of [`SYS_THREAD_SWITCH`] (`None` removes it).
+/// Installs the handler of [`SYS_THREAD_SWITCH`] (`None` removes it). From user code, a
+/// system call (`kernel_call`), made at set-up.
 pub fn set_thread_switch(handler: Option<SvcHandler>) {
+    if crate::arch::cpu::on_kernel_stack() {
+        set_thread_switch_here(handler);
+    } else {
+        use crate::kernel_call::{Op, call_checked};
+        call_checked(
+            Op::ThreadSwitch,
+            handler.map_or(0, |h| h as usize as u64),
+            0,
+            0,
+        );
+    }
+}
+
+/// [`set_thread_switch`]'s kernel side.
+pub fn set_thread_switch_here(handler: Option<SvcHandler>) {
     THREAD_SWITCH.store(handler.map_or(0, |h| h as usize), Ordering::Release);
 }
 
@@ -49,6 +67,7 @@ fn handle_svc(_imm: u16, frame_ptr: *mut Frame) -> *mut Frame {
             }
             frame.x[0] = crate::syscalls::table::Errno::NoSys.result();
         }
+        crate::kernel_call::SYS_KERNEL => crate::kernel_call::handle(frame),
         n => frame.x[0] = crate::syscalls::svc_path::handle(n, &frame.x),
     }
     frame_ptr

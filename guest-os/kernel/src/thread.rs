@@ -94,8 +94,11 @@ struct PreemptState {
 const EL0_THREAD_KERNEL_STACK: usize = 16 * 1024;
 
 impl PreemptThreads {
+    /// Threads at the caller's level: EL0 when user code (the apps, at EL0) makes the set,
+    /// EL1 for kernel code.
     pub fn new(entries: &[(Entry, usize)], stack_size: usize, quantum_ticks: u64) -> Self {
-        Self::with_level(entries, stack_size, quantum_ticks, false, u64::MAX)
+        let el0 = !crate::arch::cpu::on_kernel_stack();
+        Self::with_level(entries, stack_size, quantum_ticks, el0, u64::MAX)
     }
 
     /// Threads at EL0, each on its own stack (SP_EL0) with its frame on a kernel stack of its

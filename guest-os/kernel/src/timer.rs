@@ -10,6 +10,8 @@ use crate::arch::exceptions::{Frame, IrqHandler, set_irq_handler};
 
 /// Timer interrupts taken per core.
 pub static FIRED: [AtomicU64; crate::MAX_CORES] = [const { AtomicU64::new(0) }; crate::MAX_CORES];
+/// Kernel memory: set through `kernel_call` from user code.
+#[unsafe(link_section = ".kernel.bss")]
 static HOOKS: [AtomicUsize; crate::MAX_CORES] = [const { AtomicUsize::new(0) }; crate::MAX_CORES];
 
 const INTID: u32 = 16 + crate::platform::TIMER_PPI;
@@ -41,7 +43,23 @@ pub fn set_relative(ticks: u64) {
 /// Makes `hook` handle this core's timer interrupts (`None`: the default, which disarms the
 /// timer so the level-triggered line drops, and returns to the interrupted code — an idle
 /// executor then finds its expired timers when WFE returns).
+/// From user code, a system call (`kernel_call`), made at set-up.
 pub fn set_hook(core: usize, hook: Option<IrqHandler>) {
+    if crate::arch::cpu::on_kernel_stack() {
+        set_hook_here(core, hook);
+    } else {
+        use crate::kernel_call::{Op, call_checked};
+        call_checked(
+            Op::TimerHook,
+            core as u64,
+            hook.map_or(0, |h| h as usize as u64),
+            0,
+        );
+    }
+}
+
+/// [`set_hook`]'s kernel side.
+pub fn set_hook_here(core: usize, hook: Option<IrqHandler>) {
     HOOKS[core].store(hook.map_or(0, |h| h as usize), Ordering::Release);
 }
 

@@ -183,7 +183,7 @@ impl App {
                 ParamSpec {
                     name: "el0",
                     default: 0,
-                    help: "thread-preempt: 1 = the two threads run at EL0 (each switch enters and leaves the kernel from and to EL0); 0 = at EL1",
+                    help: "thread-preempt: the threads run at EL0 with either value (the app runs at EL0, so the threads it makes do too); kept so that older run specs still parse",
                 },
             ],
             App::Wake => &[

@@ -10,12 +10,42 @@ use core::arch::asm;
 use core::sync::atomic::AtomicU64;
 
 use aarch64_cpu::asm::barrier;
-use aarch64_cpu::registers::{ID_AA64ISAR0_EL1, MPIDR_EL1, Readable, TPIDR_EL1, Writeable};
+use aarch64_cpu::registers::{ID_AA64ISAR0_EL1, MPIDR_EL1, Readable, TPIDR_EL0, Writeable};
 
-/// This core's number (MPIDR Aff0; both machines number cores 0..N in one cluster).
+/// This core's number, from `TPIDRRO_EL0`, which [`publish_core_id`] set at EL1 and which both
+/// EL0 and EL1 read (`MPIDR_EL1`, where it comes from, is EL1-only and the apps run at EL0).
 #[inline(always)]
 pub fn core_id() -> usize {
-    (MPIDR_EL1.get() & 0xff) as usize
+    let c: u64;
+    // SAFETY: reading a register that is read-only at EL0; no memory effects.
+    unsafe { asm!("mrs {0}, tpidrro_el0", out(reg) c, options(nomem, nostack, preserves_flags)) };
+    c as usize
+}
+
+/// EL1, every core, first thing: publishes the core's number (MPIDR Aff0; both machines number
+/// cores 0..N in one cluster) in `TPIDRRO_EL0` for [`core_id`].
+pub fn publish_core_id() {
+    let core = MPIDR_EL1.get() & 0xff;
+    // SAFETY: writing a software register at EL1; nothing else uses it.
+    unsafe { asm!("msr tpidrro_el0, {0}", in(reg) core, options(nomem, nostack)) };
+}
+
+/// Whether the caller runs on a kernel stack (SP_EL1 in `.stacks`): then it is kernel code at
+/// EL1 and may touch EL1-only registers and kernel memory directly. Otherwise it is user code
+/// at EL0, or an EL1 thread on a heap stack, and asks the kernel with a system call, which
+/// works from both (`crate::kernel_call`).
+#[inline(always)]
+pub fn on_kernel_stack() -> bool {
+    unsafe extern "C" {
+        static __stacks_start: u8;
+        static __stacks_end: u8;
+    }
+    let sp: usize;
+    // SAFETY: reading the stack pointer; no memory effects.
+    unsafe { asm!("mov {0}, sp", out(reg) sp, options(nomem, nostack, preserves_flags)) };
+    let start = core::ptr::addr_of!(__stacks_start) as usize;
+    let end = core::ptr::addr_of!(__stacks_end) as usize;
+    (start..end).contains(&sp)
 }
 
 /// Masks IRQs on this core and returns whether they were unmasked before.
@@ -102,21 +132,23 @@ pub fn load_exclusive(word: &AtomicU64) -> u64 {
     value
 }
 
-/// Sets this core's `TPIDR_EL1`, a software register the kernel uses for one thing only: the
-/// address of this core's probe stamps, or 0 (`crate::probe`; `vectors.S` reads it too).
+/// Sets this core's `TPIDR_EL0`, a software register the kernel uses for one thing only: the
+/// address of this core's probe stamps, or 0 (`crate::probe`; `vectors.S` reads it too). EL0,
+/// where the apps stamp, reads and writes it; a user could point the kernel's stamps elsewhere
+/// in user memory, which only instrumented runs enable.
 ///
 /// # Safety
 /// `vectors.S` and `probe::stamp` write through a non-zero value: it must be 0 or the address
 /// of this core's stamps, alive for as long as it stays set.
 #[inline(always)]
 pub unsafe fn set_core_word(value: u64) {
-    TPIDR_EL1.set(value);
+    TPIDR_EL0.set(value);
 }
 
-/// This core's `TPIDR_EL1` (see [`set_core_word`]).
+/// This core's `TPIDR_EL0` (see [`set_core_word`]).
 #[inline(always)]
 pub fn core_word() -> u64 {
-    TPIDR_EL1.get()
+    TPIDR_EL0.get()
 }
 
 /// ID_AA64ISAR0_EL1.Atomic: 0 without FEAT_LSE, 2 or more with it.

@@ -60,6 +60,8 @@ pub const SPSR_EL0T_IRQS_ON: u64 = 0;
 pub type IrqHandler = fn(intid: u32, frame: *mut Frame) -> *mut Frame;
 
 const MAX_INTID: usize = 1020;
+/// Kernel memory: user code installs handlers through `kernel_call`, never by a store.
+#[unsafe(link_section = ".kernel.bss")]
 static HANDLERS: [AtomicUsize; MAX_INTID] = [const { AtomicUsize::new(0) }; MAX_INTID];
 /// IRQs taken per core (for the self-test and for accounting in experiments).
 pub static IRQ_COUNT: [AtomicU64; crate::MAX_CORES] =
@@ -70,8 +72,19 @@ pub static IRQ_COUNT: [AtomicU64; crate::MAX_CORES] =
 /// resume.
 pub type SvcHandler = fn(imm: u16, frame: *mut Frame) -> *mut Frame;
 
-/// Installs `handler` for `intid`; replaces any earlier one.
+/// Installs `handler` for `intid`; replaces any earlier one. From user code, a system call
+/// (`kernel_call`).
 pub fn set_irq_handler(intid: u32, handler: IrqHandler) {
+    if crate::arch::cpu::on_kernel_stack() {
+        set_irq_handler_here(intid, handler);
+    } else {
+        use crate::kernel_call::{Op, call_checked};
+        call_checked(Op::SetIrqHandler, intid.into(), handler as usize as u64, 0);
+    }
+}
+
+/// [`set_irq_handler`]'s kernel side.
+pub fn set_irq_handler_here(intid: u32, handler: IrqHandler) {
     HANDLERS[intid as usize].store(handler as usize, Ordering::Release);
 }
 

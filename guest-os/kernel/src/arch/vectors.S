@@ -78,12 +78,12 @@
 
 /* Stage stamp (kernel::probe) at vector entry, with x0/x1 saved and x2/x3 free: PROBE_ON says
  * whether any core stamps (a plain load: an MRS would serialize gem5's O3 pipeline on every
- * exception), then TPIDR_EL1 points at this core's stamps, or is 0. */
+ * exception), then TPIDR_EL0 points at this core's stamps, or is 0. */
 .macro STAMP_ENTRY
     adrp    x2, PROBE_ON
     ldrb    w2, [x2, :lo12:PROBE_ON]
     cbz     w2, 1f
-    mrs     x2, tpidr_el1
+    mrs     x2, tpidr_el0
     cbz     x2, 1f
     isb
     mrs     x3, pmccntr_el0
@@ -178,7 +178,7 @@
     adrp    x0, PROBE_ON
     ldrb    w0, [x0, :lo12:PROBE_ON]
     cbz     w0, 2f
-    mrs     x0, tpidr_el1
+    mrs     x0, tpidr_el0
     cbz     x0, 2f
     isb
     mrs     x1, pmccntr_el0
@@ -256,7 +256,7 @@
     adrp    x0, PROBE_ON
     ldrb    w0, [x0, :lo12:PROBE_ON]
     cbz     w0, 2f
-    mrs     x0, tpidr_el1
+    mrs     x0, tpidr_el0
     cbz     x0, 2f
     isb
     mrs     x1, pmccntr_el0

@@ -15,6 +15,8 @@ use super::Nic;
 use crate::syscalls::nic_tx;
 
 /// The NIC the kernel transmits on; null while none is attached.
+/// Kernel memory: set through `kernel_call` from user code.
+#[unsafe(link_section = ".kernel.bss")]
 static ATTACHED: AtomicPtr<Nic> = AtomicPtr::new(core::ptr::null_mut());
 /// Flushes that moved at least one completion: the doorbells rung by the kernel.
 pub static DOORBELLS: AtomicU64 = AtomicU64::new(0);
@@ -22,13 +24,33 @@ pub static DOORBELLS: AtomicU64 = AtomicU64::new(0);
 pub static MOVED: AtomicU64 = AtomicU64::new(0);
 
 /// Makes `nic` the NIC that `nic_send` transmits on (the one the app opened).
+/// From user code, a system call (`kernel_call`), made at set-up.
 pub fn attach(nic: &'static Nic) {
-    ATTACHED.store(core::ptr::from_ref(nic).cast_mut(), Ordering::Release);
+    attach_ptr(core::ptr::from_ref(nic).cast_mut());
 }
 
 /// Detaches the NIC: the queue keeps its old behaviour (a full queue retires its oldest entry).
 pub fn detach() {
-    ATTACHED.store(core::ptr::null_mut(), Ordering::Release);
+    attach_ptr(core::ptr::null_mut());
+}
+
+fn attach_ptr(nic: *mut Nic) {
+    if crate::arch::cpu::on_kernel_stack() {
+        ATTACHED.store(nic, Ordering::Release);
+    } else {
+        use crate::kernel_call::{Op, call_checked};
+        call_checked(Op::NicAttach, nic as u64, 0, 0);
+    }
+}
+
+/// [`attach`]'s kernel side: `nic` is null or a NIC handle in user memory (checked), which
+/// holds the user-mapped window and rings it transmits on.
+pub fn attach_here(nic: u64) -> Result<(), crate::syscalls::table::Errno> {
+    if nic != 0 {
+        crate::syscalls::user::check(nic, core::mem::size_of::<Nic>() as u64)?;
+    }
+    ATTACHED.store(nic as *mut Nic, Ordering::Release);
+    Ok(())
 }
 
 /// The attached NIC, if any.

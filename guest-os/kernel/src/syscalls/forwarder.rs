@@ -66,7 +66,36 @@ fn run_and_wake(user_core: usize, max: u64) -> u64 {
 /// Polls the rings of `user_cores` and serves them until `stop` is set: a kernel core of its
 /// own. A core's first pending request starts its timeout; B pending requests, or the
 /// timeout, start a batch.
+///
+/// From user code, one system call that runs the loop in the kernel (`kernel_call`), as
+/// FlexSC's syscall thread runs in the kernel.
 pub fn serve_dedicated(user_cores: core::ops::Range<usize>, policy: Policy, stop: &AtomicBool) {
+    if crate::arch::cpu::on_kernel_stack() {
+        return serve_dedicated_here(user_cores, policy, stop);
+    }
+    use crate::kernel_call::{Op, call5};
+    let r = call5(
+        Op::ForwarderServe,
+        [
+            user_cores.start as u64,
+            user_cores.end as u64,
+            policy.batch,
+            policy.timeout_ticks,
+            stop as *const AtomicBool as u64,
+        ],
+    );
+    assert!(
+        r == 0,
+        "the kernel refused to serve cores {user_cores:?}: {r:#x}"
+    );
+}
+
+/// [`serve_dedicated`]'s kernel side.
+pub fn serve_dedicated_here(
+    user_cores: core::ops::Range<usize>,
+    policy: Policy,
+    stop: &AtomicBool,
+) {
     let mut first_seen = [None::<u64>; crate::MAX_CORES];
     while !stop.load(Ordering::Acquire) {
         for core in user_cores.clone() {
@@ -96,6 +125,8 @@ pub fn install_same_core(core: usize, batch: u64) {
     crate::runtime::set_idle(core, same_core_idle);
 }
 
+/// The idle point: waits (at the caller's level) while nothing is pending; otherwise enters
+/// the kernel, from user code with a system call (`kernel_call`), to run what is.
 fn same_core_idle() {
     let core = crate::arch::cpu::core_id();
     let batch = SAME_CORE_BATCH[core].load(Ordering::Relaxed);
@@ -103,7 +134,17 @@ fn same_core_idle() {
         crate::arch::cpu::wfe();
         return;
     }
+    if crate::arch::cpu::on_kernel_stack() {
+        serve_pending_here(core, batch);
+    } else {
+        use crate::kernel_call::{Op, call_checked};
+        call_checked(Op::ForwarderIdle, core as u64, batch, 0);
+    }
+}
+
+/// The same-core side's kernel half: runs `core`'s pending requests, `batch` at a time.
+pub fn serve_pending_here(core: usize, batch: u64) {
     while ring::of(core).pending() > 0 {
-        run_and_wake(core, batch);
+        run_and_wake(core, batch.max(1));
     }
 }

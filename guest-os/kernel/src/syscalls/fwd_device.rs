@@ -18,6 +18,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::{batch, forwarder, ring};
 use crate::arch::{cpu, mmio};
+use crate::kernel_call::Op;
 
 /// MMIO base of the device (configs/baremetal.py's `SYSCALL_FWD_BASE`; the regmap tests hold
 /// the two equal).
@@ -76,6 +77,37 @@ pub struct Setup {
     pub wake: WakeVia,
 }
 
+impl Setup {
+    /// The words the start call passes (`kernel_call::Op::FwdStart`).
+    pub fn to_words(self) -> [u64; 6] {
+        [
+            self.user_core as u64,
+            self.kernel_core as u64,
+            self.batch,
+            self.timeout_ps,
+            self.poll_ps,
+            self.wake as u64,
+        ]
+    }
+
+    /// Back from [`Setup::to_words`]; `None` for an unknown wake path.
+    pub fn from_words(w: [u64; 6]) -> Option<Setup> {
+        let wake = match w[5] {
+            0 => WakeVia::Hwq,
+            1 => WakeVia::Ring,
+            _ => return None,
+        };
+        Some(Setup {
+            user_core: w[0] as usize,
+            kernel_core: w[1] as usize,
+            batch: w[2],
+            timeout_ps: w[3],
+            poll_ps: w[4],
+            wake,
+        })
+    }
+}
+
 /// The device at [`BASE`].
 pub struct SyscallFwd {
     base: usize,
@@ -85,10 +117,25 @@ pub struct SyscallFwd {
 
 static DEVICE: spin::Once<SyscallFwd> = spin::Once::new();
 
-/// The device, found at [`BASE`] and checked by its ID. Only call this on gem5 with the
-/// devices: the caller checks that CoroSched is there (a machine without SyscallFwd has
-/// nothing at [`BASE`], and gem5 stops at the access).
+/// User code's handle: its registers are not mapped to EL0, so every method of this handle is
+/// a system call (`kernel_call`) that the kernel runs on [`device_here`].
+static USER_HANDLE: SyscallFwd = SyscallFwd {
+    base: 0,
+    batch: AtomicU64::new(1),
+};
+
+/// The device, found at [`BASE`] and checked by its ID (by the kernel, at its first use).
+/// Only call this on gem5 with the devices: the caller checks that CoroSched is there (a
+/// machine without SyscallFwd has nothing at [`BASE`], and gem5 stops at the access).
 pub fn device() -> &'static SyscallFwd {
+    if !cpu::on_kernel_stack() {
+        return &USER_HANDLE;
+    }
+    device_here()
+}
+
+/// [`device`]'s kernel side.
+pub fn device_here() -> &'static SyscallFwd {
     DEVICE.call_once(|| {
         let dev = SyscallFwd {
             base: BASE,
@@ -128,8 +175,27 @@ impl SyscallFwd {
         reg::CORE_BASE + core * reg::CORE_STRIDE + offset
     }
 
+    /// The user handle (no registers: each call goes to the kernel).
+    fn is_user(&self) -> bool {
+        self.base == 0
+    }
+
     /// Programs the device for `s` and enables it; panics if the device refused a value.
     pub fn start(&self, s: Setup) {
+        if self.is_user() {
+            let words = s.to_words();
+            let r = kcall(Op::FwdStart, words.as_ptr() as u64);
+            assert!(
+                r == 0,
+                "the kernel refused SyscallFwd's set-up {s:?}: {r:#x}"
+            );
+            return;
+        }
+        self.start_here(s)
+    }
+
+    /// [`SyscallFwd::start`]'s kernel side.
+    pub fn start_here(&self, s: Setup) {
         self.write(reg::CTRL, 0);
         self.write(reg::ERR_STATUS, u64::MAX);
         let rings = ring::of(s.user_core) as *const ring::CoreRings as u64;
@@ -146,13 +212,26 @@ impl SyscallFwd {
 
     /// Stops polling and stops serving the user core's ring.
     pub fn stop(&self, user_core: usize) {
+        if self.is_user() {
+            kcall(Op::FwdStop, user_core as u64);
+            return;
+        }
+        self.stop_here(user_core)
+    }
+
+    /// [`SyscallFwd::stop`]'s kernel side.
+    pub fn stop_here(&self, user_core: usize) {
         self.write(reg::CTRL, 0);
         self.write(Self::core_reg(user_core, reg::RING_BASE), 0);
     }
 
     /// Panics, naming the bits, if the device raised an error.
     pub fn check_errors(&self, when: &str) {
-        let err = self.read(reg::ERR_STATUS);
+        let err = if self.is_user() {
+            kcall(Op::FwdErrors, 0)
+        } else {
+            self.err_status_here()
+        };
         assert!(
             err == 0,
             "SyscallFwd raised ERR_STATUS {err:#x} while {when} (bit 0 BAD_VALUE, 1 \
@@ -162,6 +241,19 @@ impl SyscallFwd {
 
     /// Wakes the device could not hand to CoroSched at once (a full queue or ring), retried.
     pub fn wake_stalls(&self) -> u64 {
+        if self.is_user() {
+            return kcall(Op::FwdWakeStalls, 0);
+        }
+        self.wake_stalls_here()
+    }
+
+    /// `ERR_STATUS` (kernel side).
+    pub fn err_status_here(&self) -> u64 {
+        self.read(reg::ERR_STATUS)
+    }
+
+    /// [`SyscallFwd::wake_stalls`]'s kernel side.
+    pub fn wake_stalls_here(&self) -> u64 {
         self.read(reg::WAKE_STALLS)
     }
 
@@ -169,6 +261,14 @@ impl SyscallFwd {
     /// how many calls it ran. The cycles, batches and calls go to `forwarder::STATS` of the
     /// user core, as the software collector's do.
     pub fn serve_one(&self) -> u64 {
+        if self.is_user() {
+            return kcall(Op::FwdServeOne, 0);
+        }
+        self.serve_one_here()
+    }
+
+    /// [`SyscallFwd::serve_one`]'s kernel side.
+    pub fn serve_one_here(&self) -> u64 {
         let t0 = crate::cycles();
         let n = self.read(reg::BATCH_COUNT);
         if n == 0 {
@@ -212,9 +312,20 @@ impl SyscallFwd {
 
     /// A kernel core of its own: waits in WFE for the device's signal, serves each batch,
     /// until `stop` is set (whoever sets it sends an SEV).
+    /// From user code, one system call that runs the loop in the kernel.
     pub fn serve_dedicated(&self, stop: &AtomicBool) {
+        if self.is_user() {
+            let r = kcall(Op::FwdServeDedicated, stop as *const AtomicBool as u64);
+            assert!(r == 0, "the kernel refused to serve SyscallFwd: {r:#x}");
+            return;
+        }
+        self.serve_dedicated_here(stop)
+    }
+
+    /// [`SyscallFwd::serve_dedicated`]'s kernel side.
+    pub fn serve_dedicated_here(&self, stop: &AtomicBool) {
         while !stop.load(Ordering::Acquire) {
-            if self.serve_one() == 0 {
+            if self.serve_one_here() == 0 {
                 cpu::wfe();
             }
         }
@@ -228,8 +339,15 @@ pub fn install_same_core(core: usize) {
     crate::runtime::set_idle(core, same_core_idle);
 }
 
+/// The idle point: from user code a system call per idle wake-up, which serves the batch the
+/// device handed over, if any; then WFE at the caller's level when there was none.
 fn same_core_idle() {
     if device().serve_one() == 0 {
         cpu::wfe();
     }
+}
+
+/// A call on the device to the kernel (`kernel_call`); the result word.
+fn kcall(op: Op, arg: u64) -> u64 {
+    crate::kernel_call::call(op, arg, 0, 0)
 }

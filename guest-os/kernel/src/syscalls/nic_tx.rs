@@ -48,6 +48,8 @@ struct Ring {
     tail: u64,
 }
 
+/// Kernel memory: the kernel-owned TX queue, reached only through the system call.
+#[unsafe(link_section = ".kernel.data")]
 static RING: Mutex<Ring> = Mutex::new(Ring {
     slots: [Descriptor {
         id: 0,
@@ -61,6 +63,7 @@ static RING: Mutex<Ring> = Mutex::new(Ring {
 /// Descriptors retired by the kernel because the queue was full and no NIC consumed it.
 pub static RETIRED_WITHOUT_NIC: AtomicU64 = AtomicU64::new(0);
 /// Per core: a batch of the `fwd` path is running here, so `nic_send` only queues.
+#[unsafe(link_section = ".kernel.bss")]
 static IN_BATCH: [AtomicBool; crate::MAX_CORES] =
     [const { AtomicBool::new(false) }; crate::MAX_CORES];
 
