@@ -93,8 +93,10 @@ const TABLE_PAGES: usize = 32;
 #[repr(C, align(4096))]
 struct TablePool([[u8; PAGE_SIZE]; TABLE_PAGES]);
 
-/// The tables live in kernel memory (not the heap, which EL0 can write).
-#[unsafe(link_section = ".kernel.bss")]
+/// The tables live in kernel memory (not the heap, which EL0 can write), in a section the boot
+/// code leaves alone: `allocate_table` zeroes each page it hands out, so only the pages used
+/// are written (with the MMU off, every store of a boot-time clear goes to DRAM).
+#[unsafe(link_section = ".kernel.noinit")]
 static mut TABLE_POOL: TablePool = TablePool([[0; PAGE_SIZE]; TABLE_PAGES]);
 
 /// Hands out the pool's pages, identity-mapped; tables are never freed.
