@@ -645,10 +645,17 @@ SchedCore::softwareWake(unsigned s, Tick fireTick, Path path, bool irq, unsigned
         fallbacks++;
         bump(Count::Fallbacks);
     }
-    pending_ |= uint64_t(1) << s;
+    const uint64_t bit = uint64_t(1) << s;
+    // A pending bit not yet acknowledged merges this event into the wake the software will
+    // take for it: one read of the bits, one wake, one RESUME.
+    const bool merged = (pending_ & bit) != 0;
+    pending_ |= bit;
     if (irq)
-        irqPending |= uint64_t(1) << s;
-    record(s, fireTick, path);
+        irqPending |= bit;
+    if (merged)
+        bump(Count::Overruns);
+    else
+        record(s, fireTick, path);
     hooks.wake(path, c);
     updateIrq();
 }
@@ -656,15 +663,17 @@ SchedCore::softwareWake(unsigned s, Tick fireTick, Path path, bool irq, unsigned
 void
 SchedCore::record(unsigned s, Tick fireTick, Path path)
 {
-    Outstanding &o = outstanding[s];
-    if (o.valid) {
-        // The previous wake of this source has not resumed yet: keep its fire tick.
+    OutstandingQueue &q = outstanding[s];
+    if (q.count > 0) {
+        // The previous wake of this source has not resumed yet.
         bump(Count::Overruns);
-        return;
+        if (q.count == OutstandingQueue::CAPACITY)
+            return; // keep the oldest fire ticks
     }
-    o.valid = true;
+    Outstanding &o = q.entries[(q.head + q.count) % OutstandingQueue::CAPACITY];
     o.fireTick = fireTick;
     o.path = path;
+    q.count++;
 }
 
 bool
@@ -697,13 +706,15 @@ SchedCore::resume(unsigned c, uint64_t s, uint64_t addr, Tick now)
         error(ErrorCode::BAD_SOURCE, addr);
         return;
     }
-    Outstanding &o = outstanding[s];
-    if (!o.valid) {
+    OutstandingQueue &q = outstanding[s];
+    if (q.count == 0) {
         bump(Count::SpuriousResumes);
         error(ErrorCode::SPURIOUS_RESUME, addr);
         return;
     }
-    o.valid = false;
+    const Outstanding o = q.entries[q.head];
+    q.head = (q.head + 1) % OutstandingQueue::CAPACITY;
+    q.count--;
     WakeSample w;
     w.seq = nextSeq++;
     w.path = o.path;

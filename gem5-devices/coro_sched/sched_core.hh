@@ -196,9 +196,23 @@ class SchedCore
     /** A delivered wake waiting for its RESUME write. */
     struct Outstanding
     {
-        bool valid = false;
         Tick fireTick = 0;
         Path path = Path::Irq;
+    };
+
+    /**
+     * A source's delivered wakes that have not resumed yet, oldest first. The software can
+     * take a second event as a wake of its own before it resumes from the first: once the
+     * handler has acknowledged the pending bit, the next event sets it again and is latched
+     * in software, and it completes the task's next wait with a RESUME of its own. Only an
+     * event that finds its pending bit still set merges into the previous wake.
+     */
+    struct OutstandingQueue
+    {
+        static constexpr unsigned CAPACITY = 4;
+        std::array<Outstanding, CAPACITY> entries{};
+        unsigned head = 0;
+        unsigned count = 0;
     };
 
     struct CoreState
@@ -286,7 +300,7 @@ class SchedCore
     uint64_t nextSeq = 0;
 
     std::array<Slot, regs::DEV_NUM_SOURCES> slots{};
-    std::array<Outstanding, regs::DEV_NUM_SOURCES> outstanding{};
+    std::array<OutstandingQueue, regs::DEV_NUM_SOURCES> outstanding{};
     std::vector<CoreState> cores;
     Generator gen;
     std::array<uint64_t, NUM_COUNTS> counts{};

@@ -781,6 +781,35 @@ TEST(overrun_keeps_the_first_fire_tick)
     CHECK_EQ(d.hooks.samples[0].cycles, 25);
 }
 
+TEST(an_event_after_the_acknowledge_is_a_wake_of_its_own)
+{
+    // The handler acknowledged the first event's bit before the second fired: the software
+    // takes the second as a wake of its own (latched, it completes the next wait at once)
+    // and reports a RESUME for each; neither is spurious, each has its own fire tick.
+    Dev d;
+    d.now = 10;
+    d.trigger(0);
+    d.wr(EVT_PENDING, 1);
+    d.now = 20;
+    d.trigger(0);
+    CHECK_EQ(d.cnt(Count::Overruns), 1);
+    d.now = 35;
+    d.wr(resume(0), 0);
+    d.now = 40;
+    d.wr(resume(0), 0);
+    CHECK_EQ(d.rd(ERR_STATUS), 0);
+    CHECK_EQ(d.cnt(Count::SpuriousResumes), 0);
+    CHECK_EQ(d.hooks.samples.size(), 2);
+    if (d.hooks.samples.size() == 2) {
+        CHECK_EQ(d.hooks.samples[0].fireTick, 10);
+        CHECK_EQ(d.hooks.samples[1].fireTick, 20);
+        CHECK_EQ(d.hooks.samples[1].cycles, 20);
+    }
+    // A third RESUME has no wake left.
+    d.wr(resume(0), 0);
+    CHECK_EQ(d.rd(ERR_STATUS), bit(ErrorCode::SPURIOUS_RESUME));
+}
+
 TEST(periodic_generator_fires_on_time_and_stops_at_its_limit)
 {
     Dev d(1, 4, 10);
