@@ -78,8 +78,8 @@ fn execute(cli: Cli) -> Result<ExitCode> {
                 timeout: args.timeout,
                 image: &image,
                 root: &root,
-                runs_dir: workspace::runs_dir(&root),
-                results_dir: workspace::results_dir(&root),
+                runs_dir: args.profile.dir(&workspace::runs_dir(&root)),
+                results_dir: args.profile.dir(&workspace::results_dir(&root)),
                 backend,
             };
             // Every experiment runs even if an earlier one failed; the failures are listed last.

@@ -46,6 +46,18 @@ pub enum Profile {
     Smoke,
 }
 
+impl Profile {
+    /// Where this profile's results and sweep directories live under `results/` and `runs/`:
+    /// the quick profile at the top (the committed figures), the full one in `full/`, so that a
+    /// full run, which takes hours and may run in parts, never overwrites the quick results.
+    pub fn dir(self, base: &std::path::Path) -> std::path::PathBuf {
+        match self {
+            Profile::Quick | Profile::Smoke => base.to_path_buf(),
+            Profile::Full => base.join("full"),
+        }
+    }
+}
+
 /// One experiment of the brief.
 pub trait Experiment: Sync {
     /// Name on the command line and of the result files, e.g. `context-switch`.
@@ -432,6 +444,13 @@ pub fn number(v: &Value) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_full_profile_writes_beside_the_quick_results_not_over_them() {
+        let base = std::path::Path::new("results");
+        assert_eq!(Profile::Quick.dir(base), base);
+        assert_eq!(Profile::Full.dir(base), base.join("full"));
+    }
 
     #[test]
     fn figures_refuse_results_of_two_device_builds() {
