@@ -202,6 +202,22 @@ def build_system(args):
     return system
 
 
+def device_dma_cache():
+    """The small cache each on-chip device's DMA goes through: it makes the device a coherent
+    agent (its writes invalidate, its reads snoop, the cores' copies of a line), the same for
+    CoroSched, the LoadGenNic and the SyscallFwd."""
+    return m5.objects.Cache(
+        size="1kB",
+        assoc=2,
+        tag_latency=2,
+        data_latency=2,
+        response_latency=2,
+        mshrs=4,
+        tgts_per_mshr=8,
+        write_buffers=8,
+    )
+
+
 def stash_into_l1(system, device):
     """The device's DMA port joins core 0's data-side port in front of its L1D, through a
     crossbar with no latency of its own: the device's writes allocate in that L1 (coherently:
@@ -283,16 +299,7 @@ def add_coro_sched(system, args, want_caches):
             # whole-line ring write invalidates the core's copy (and clears the core's exclusive
             # monitor). Straight onto membus, gem5's classic cache panics when a device write
             # snoops a line a core holds Modified (docs/coro-sched-device.md).
-            system.coro_dma_cache = m5.objects.Cache(
-                size="1kB",
-                assoc=2,
-                tag_latency=2,
-                data_latency=2,
-                response_latency=2,
-                mshrs=4,
-                tgts_per_mshr=8,
-                write_buffers=8,
-            )
+            system.coro_dma_cache = device_dma_cache()
             rv.coro_sched.dma = system.coro_dma_cache.cpu_side
             if args.coro_stash == "cluster":
                 # Stashing: the DMA cache joins the cluster, a peer of the cores' L1s on the
@@ -422,16 +429,7 @@ def add_loadgen(system, args, want_caches):
     if want_caches:
         # As CoroSched on-chip: a small cache makes the NIC a coherent agent, so its
         # whole-line descriptor writes invalidate the core's copy of the slot.
-        system.loadgen_dma_cache = m5.objects.Cache(
-            size="1kB",
-            assoc=2,
-            tag_latency=2,
-            data_latency=2,
-            response_latency=2,
-            mshrs=4,
-            tgts_per_mshr=8,
-            write_buffers=8,
-        )
+        system.loadgen_dma_cache = device_dma_cache()
         nic.dma = system.loadgen_dma_cache.cpu_side
         system.loadgen_dma_cache.mem_side = system.membus.cpu_side_ports
     else:
@@ -478,16 +476,7 @@ def add_syscall_fwd(system, args, want_caches):
         # As CoroSched on-chip: a small cache makes the device a coherent agent, so its reads
         # of the producer line and the task words see what the user core wrote (a snoop of its
         # L1), not stale DRAM.
-        system.syscall_fwd_dma_cache = m5.objects.Cache(
-            size="1kB",
-            assoc=2,
-            tag_latency=2,
-            data_latency=2,
-            response_latency=2,
-            mshrs=4,
-            tgts_per_mshr=8,
-            write_buffers=8,
-        )
+        system.syscall_fwd_dma_cache = device_dma_cache()
         fwd.dma = system.syscall_fwd_dma_cache.cpu_side
         system.syscall_fwd_dma_cache.mem_side = system.membus.cpu_side_ports
     else:
