@@ -48,6 +48,11 @@ pub fn argv(qemu: &Path, elf: &Path, cores: u64) -> Vec<OsString> {
             "-m",
             "2G",
             "-nographic",
+            // No NIC: the guest has no driver for virt's default virtio-net, and without this
+            // QEMU looks for its option ROM (efi-virtio.rom, Debian's ipxe-qemu, which a
+            // `--no-install-recommends` install of qemu-system-arm leaves out) and will not start.
+            "-nic",
+            "none",
             // userspace=on: the apps run at EL0 and end the run from there.
             "-semihosting-config",
             "enable=on,target=native,userspace=on",
@@ -160,7 +165,7 @@ mod tests {
         assert_eq!(
             s.join(" "),
             "qemu-system-aarch64 -M virt,gic-version=3,secure=on,virtualization=on -cpu cortex-a76 \
-             -smp 4 -m 2G -nographic -semihosting-config enable=on,target=native,userspace=on -kernel /r/guest.elf"
+             -smp 4 -m 2G -nographic -nic none -semihosting-config enable=on,target=native,userspace=on -kernel /r/guest.elf"
         );
     }
 }
