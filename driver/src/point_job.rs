@@ -117,6 +117,7 @@ pub fn run(run_dir: &Path) -> Result<RunResult> {
         image_id: &image_id,
         simulator: &simulator,
         root: &job.root,
+        store: None,
     };
     sweep::run_point(&cfg, &job.spec, run_dir)
 }

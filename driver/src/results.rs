@@ -6,7 +6,8 @@
 //! finished, successful run (ARCHITECTURE.md, contract 5); that is what [`resume_decision`]
 //! relies on. A run is the same run if its schema, spec, guest image and simulator identity
 //! ([`SimulatorInfo::same_simulation`]: version and device-sources hash, not the build time)
-//! are.
+//! are; the full profile's stored points ([`crate::point_store`]) are restored and then judged
+//! by the same rule.
 
 use std::fs;
 use std::path::{Path, PathBuf};
