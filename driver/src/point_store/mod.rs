@@ -13,8 +13,15 @@
 //! The files kept beside the result are the device's samples (the raw-sample archive,
 //! [`crate::raw_samples`], copies them from the run directory after every sweep) and those an
 //! experiment's `measure` reads ([`crate::experiments::Experiment::run_files`]). They are
-//! gzipped as the raw archive is (no name, mtime 0), so the same run gives the same bytes. The
-//! result is written as compact JSON; git compresses it like any other file.
+//! gzipped as the raw archive is (no name, mtime 0), so the same run gives the same bytes; a
+//! stored samples file is therefore byte for byte the raw archive's copy of it, one blob in
+//! git. (The store needs its own copy all the same: the raw archive is written only when an
+//! experiment gathers, after a whole sweep succeeded, and a full sweep runs in parts.)
+//!
+//! The result is written as compact JSON, trimmed to what gathering reads ([`stored_form`]):
+//! without the device's samples, which the samples file stored beside it holds and
+//! [`PointStore::restore`] parses again, and without the stats dumps of the boot and exit
+//! windows, which no experiment's `measure` reads (it reads [`RunResult::measured`]).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -22,6 +29,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::coro_sched::SAMPLES_FILE;
+use crate::coro_sched::recorded::RecordedSamples;
 use crate::results::{self, RESULT_JSON, RunResult};
 use crate::sweep::Point;
 
@@ -87,7 +95,8 @@ impl<'a> PointStore<'a> {
                 }
             }
         }
-        let mut json = serde_json::to_string(result).context("serialising a run result")?;
+        let mut json =
+            serde_json::to_string(&stored_form(result)).context("serialising a run result")?;
         json.push('\n');
         write(&self.result_path(&point.id), json.as_bytes())
     }
@@ -103,8 +112,9 @@ impl<'a> PointStore<'a> {
     }
 
     /// Restores the stored copy of `point` into `run_dir` if that has no `result.json` and the
-    /// store has one: the files first (unzipped), then `result.json`, whose `run_dir` (and the
-    /// samples' file name) now name `run_dir`, where the files are. Returns whether it did.
+    /// store has one: the files first (unzipped), then `result.json`, whose `run_dir` now names
+    /// `run_dir`, where the files are, and whose device samples are parsed from the restored
+    /// samples file as the run parsed them ([`RecordedSamples::of_run`]). Returns whether it did.
     pub fn restore(&self, point: &Point, run_dir: &Path) -> Result<bool> {
         let stored = self.result_path(&point.id);
         if run_dir.join(RESULT_JSON).exists() || !stored.exists() {
@@ -123,9 +133,8 @@ impl<'a> PointStore<'a> {
             write(&run_dir.join(name), &bytes)?;
         }
         result.run_dir = run_dir.to_path_buf();
-        if let Some(samples) = &mut result.device_samples {
-            samples.file = run_dir.join(SAMPLES_FILE);
-        }
+        result.device_samples = RecordedSamples::of_run(run_dir)
+            .with_context(|| format!("parsing the restored samples of point {}", point.id))?;
         results::write_json_atomic(&run_dir.join(RESULT_JSON), &result)?;
         Ok(true)
     }
@@ -159,6 +168,31 @@ impl<'a> PointStore<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// What the store keeps of `result`: all of it but the device's samples (the stored samples
+/// file holds them, and [`PointStore::restore`] parses it again) and the stats dumps outside the
+/// measured windows (boot and exit: every experiment's `measure` reads the measured ones alone,
+/// through [`RunResult::measured`]; `experiments::trimmed_measure` tests that).
+pub fn stored_form(result: &RunResult) -> RunResult {
+    // Field by field rather than `..result.clone()`: the samples are not copied only to be
+    // dropped, and a field added to `RunResult` must be decided on here.
+    RunResult {
+        schema: result.schema,
+        run_dir: result.run_dir.clone(),
+        spec: result.spec.clone(),
+        provenance: result.provenance.clone(),
+        exit: result.exit.clone(),
+        app_started: result.app_started,
+        console_lines: result.console_lines,
+        results: result.results.clone(),
+        stats: result
+            .stats
+            .as_ref()
+            .map(|_| result.measured().cloned().collect()),
+        device_samples: None,
+        requests: result.requests.clone(),
     }
 }
 

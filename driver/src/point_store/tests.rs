@@ -12,7 +12,7 @@ use crate::coro_sched::recorded::RecordedSamples;
 use crate::device_hash::DeviceSources;
 use crate::experiments::{self, Profile};
 use crate::results::tests::sample_result;
-use crate::results::{Decision, ExitInfo, SimulatorInfo};
+use crate::results::{Decision, DumpStats, ExitInfo, SimulatorInfo, Window};
 use crate::run::{ImageId, Simulator};
 use crate::sim::gem5::STATS;
 use crate::sim::{Backend, ExitClass};
@@ -144,9 +144,27 @@ impl Machine {
         r.provenance.simulator = self.simulator.info();
         r.provenance.guest.elf_sha256 = self.image_id.sha256.clone();
         r.device_samples = RecordedSamples::of_run(&dir).unwrap();
+        r.stats = Some(dumps());
         results::write_json_atomic(&dir.join(RESULT_JSON), &r).unwrap();
         (dir, r)
     }
+}
+
+/// The stats dumps of a run: boot, one measured window, exit (ARCHITECTURE.md, contract 3).
+fn dumps() -> Vec<DumpStats> {
+    [Window::Boot, Window::Measured, Window::Exit]
+        .into_iter()
+        .enumerate()
+        .map(|(index, window)| DumpStats {
+            index,
+            window,
+            cycles: Some(100.0 * (index + 1) as f64),
+            insts: Some(50.0 * (index + 1) as f64),
+            stats: [("simTicks".to_string(), serde_json::json!(5 * (index + 1)))]
+                .into_iter()
+                .collect(),
+        })
+        .collect()
 }
 
 /// E5's files: `stats.txt` besides the samples every store keeps.
@@ -213,12 +231,17 @@ fn a_finished_point_is_stored_and_a_fresh_machine_restores_and_skips_it() {
     );
     let samples = restored.device_samples.clone().unwrap();
     assert_eq!(samples.file, dir.join(SAMPLES_FILE));
-    // Everything else is the first machine's result, its build time included.
+    // Everything else is the first machine's result, its build time included, but for the
+    // stats dumps gathering never reads (boot and exit).
     let (_, made) = first.finished_run(&points[0]);
-    let mut expected = made;
+    let mut expected = stored_form(&made);
     expected.run_dir = dir.clone();
     expected.device_samples = Some(samples);
     assert_eq!(restored, expected);
+    assert_eq!(
+        restored.measured().collect::<Vec<_>>(),
+        made.measured().collect::<Vec<_>>()
+    );
     assert_eq!(restored.provenance.simulator.build, "Dec  1 2026 09:00:00");
     // A second sweep finds the restored run directory and leaves the store as it was.
     let before = fs::read(target.join("wake/minor-irq-idle.json")).unwrap();
@@ -406,4 +429,69 @@ fn stored_points_no_longer_in_the_experiment_go_and_other_files_stay() {
     // No store yet: nothing to do.
     let empty = PointStore::new(&m.root.path().join("none"), "load", &stats_too);
     empty.remove_others(&[kept]).unwrap();
+}
+
+#[test]
+fn the_stored_json_leaves_out_the_samples_and_the_unmeasured_dumps() {
+    let m = Machine::new("b1", "ab");
+    let p = point("p");
+    let (dir, made) = m.finished_run(&p);
+    let store = PointStore::new(&m.results(), "wake", &stats_too);
+    store.save(&p, &dir, &made).unwrap();
+    let json: serde_json::Value = results::read_json(&store.result_path("p")).unwrap();
+    assert_eq!(json["device_samples"], serde_json::Value::Null);
+    let windows: Vec<&str> = json["stats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["window"].as_str().unwrap())
+        .collect();
+    assert_eq!(windows, ["measured"]);
+
+    // Restored where it was made, the result is the run's, its samples parsed again from the
+    // stored file, equal to the ones the run parsed.
+    fs::remove_dir_all(&dir).unwrap();
+    assert!(store.restore(&p, &dir).unwrap());
+    let restored: RunResult = results::read_json(&dir.join(RESULT_JSON)).unwrap();
+    assert_eq!(restored.device_samples, made.device_samples);
+    assert_eq!(
+        restored,
+        RunResult {
+            device_samples: made.device_samples.clone(),
+            ..stored_form(&made)
+        }
+    );
+}
+
+#[test]
+fn a_run_with_measured_dumps_only_is_restored_to_the_same_bytes() {
+    let m = Machine::new("b1", "ab");
+    let p = point("p");
+    let (dir, mut made) = m.finished_run(&p);
+    made.stats = Some(made.measured().cloned().collect());
+    results::write_json_atomic(&dir.join(RESULT_JSON), &made).unwrap();
+    let original = fs::read(dir.join(RESULT_JSON)).unwrap();
+    let store = PointStore::new(&m.results(), "wake", &stats_too);
+    store.save(&p, &dir, &made).unwrap();
+    fs::remove_dir_all(&dir).unwrap();
+    assert!(store.restore(&p, &dir).unwrap());
+    assert_eq!(fs::read(dir.join(RESULT_JSON)).unwrap(), original);
+}
+
+#[test]
+fn a_stored_samples_file_that_no_longer_parses_is_an_error_not_a_result() {
+    let m = Machine::new("b1", "ab");
+    let p = point("p");
+    let (dir, made) = m.finished_run(&p);
+    let store = PointStore::new(&m.results(), "wake", &stats_too);
+    store.save(&p, &dir, &made).unwrap();
+    fs::write(
+        store.file_path("p", SAMPLES_FILE),
+        crate::raw_samples::gzip(b"seq,path\n").unwrap(),
+    )
+    .unwrap();
+    fs::remove_dir_all(&dir).unwrap();
+    let e = format!("{:#}", store.restore(&p, &dir).unwrap_err());
+    assert!(e.contains("point p") && e.contains("header"), "{e}");
+    assert!(!dir.join(RESULT_JSON).exists());
 }
