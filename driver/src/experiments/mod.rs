@@ -14,6 +14,8 @@ mod committed;
 pub mod context_switch;
 pub mod load;
 pub mod syscall;
+#[cfg(test)]
+mod trimmed_measure;
 pub mod wake;
 pub mod wake_breakdown;
 pub mod wake_latency;
