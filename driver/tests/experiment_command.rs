@@ -129,6 +129,14 @@ fn the_full_profile_stores_each_point_and_a_fresh_machine_restores_and_gathers_t
     };
     let stored_samples = names_ending(&stored, ".coro_sched_wakes.csv.gz");
     assert_eq!(stored_samples, raw_names);
+    // The same bytes as the archive's copy: one blob in git, not two.
+    for name in &stored_samples {
+        assert_eq!(
+            fs::read(stored.join(name)).unwrap(),
+            archive(name),
+            "{name}"
+        );
+    }
     let raw_bytes: Vec<Vec<u8>> = raw_names.iter().map(archive).collect();
 
     // A fresh machine: no runs/, gem5 rebuilt from the same sources. Every stored point comes
