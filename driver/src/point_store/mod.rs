@@ -221,4 +221,6 @@ fn gunzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
 }
 
 #[cfg(test)]
+mod sizes;
+#[cfg(test)]
 mod tests;
