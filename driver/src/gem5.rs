@@ -27,8 +27,9 @@ pub struct Gem5 {
     pub binary: PathBuf,
     /// From `--build-info` ("gem5 version …"), e.g. `24.0.0.1`.
     pub version: String,
-    /// From `--build-info` ("compiled …"): tells two builds of one version apart (a rebuild
-    /// with a changed device model).
+    /// From `--build-info` ("compiled …"): when this binary was built; recorded with each run.
+    /// Resuming compares the device-sources hash instead, and this only when there is none
+    /// ([`crate::results::SimulatorInfo::same_simulation`]).
     pub compiled: String,
     /// The hash of the device sources compiled in (`device_hash.rs`), or `unknown`.
     pub sources_hash: String,

@@ -29,6 +29,7 @@ pub mod gem5_build;
 pub mod guest_image;
 pub mod loadgen;
 pub mod point_job;
+pub mod point_store;
 pub mod process;
 pub mod raw_samples;
 pub mod requests;

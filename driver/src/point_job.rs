@@ -5,7 +5,8 @@
 //! another machine that shares the filesystem. Everything that process needs is written into
 //! the point's run directory before submission: the spec, the guest image (a snapshot, with its
 //! hash), the simulator the submitting host identified, the wall-clock limit and the workspace
-//! root. `run-point` checks that it sees the same simulator build and image, then runs the point
+//! root. `run-point` checks that it sees a simulator that simulates the same (version and
+//! device-sources hash, as the resume rule compares) and the same image, then runs the point
 //! with [`sweep::run_point`], the function a local sweep's workers call, so a point gives the
 //! same `result.json` whichever backend ran it.
 
@@ -116,30 +117,27 @@ pub fn run(run_dir: &Path) -> Result<RunResult> {
         image_id: &image_id,
         simulator: &simulator,
         root: &job.root,
+        store: None,
     };
     sweep::run_point(&cfg, &job.spec, run_dir)
 }
 
-/// Fails unless the simulator found here is the build the point was prepared for (the same
-/// identity the resume rule compares): a node with another build would give results that the
-/// sweep could neither resume nor compare.
+/// Fails unless the simulator found here simulates as the one the point was prepared for (the
+/// identity the resume rule compares, [`SimulatorInfo::same_simulation`]: version and
+/// device-sources hash, not the build time): a node with another version or other devices
+/// would give results that the sweep could neither resume nor compare.
 pub fn same_simulator(want: &SimulatorInfo, found: &SimulatorInfo) -> Result<()> {
-    let identity = |s: &SimulatorInfo| (s.name.clone(), s.version.clone(), s.build.clone());
-    if identity(want) == identity(found) {
+    if want.same_simulation(found) {
         return Ok(());
     }
     bail!(
-        "this host's simulator is not the one the sweep was prepared with:\n  prepared: {} {} \
-         ({}, build {})\n  found:    {} {} ({}, build {})\nmake the same binary visible at \
-         the same path on every node (a shared filesystem)",
-        want.name,
-        want.version,
+        "this host's simulator is not the one the sweep was prepared with:\n  prepared: {} ({})\n  \
+         found:    {} ({})\nmake the same binary visible at the same path on every node (a \
+         shared filesystem)",
+        want.identity_text(),
         want.binary.display(),
-        want.build,
-        found.name,
-        found.version,
+        found.identity_text(),
         found.binary.display(),
-        found.build
     )
 }
 
@@ -216,5 +214,33 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("shared filesystem"), "{e}");
+    }
+
+    #[test]
+    fn a_gem5_rebuilt_from_the_same_sources_is_the_same_simulator() {
+        let gem5 = |build: &str, hash: &str| SimulatorInfo {
+            name: "gem5".into(),
+            binary: "/shared/gem5.fast".into(),
+            version: "24.0.0.1".into(),
+            build: build.into(),
+            device_sources: Some(crate::device_hash::DeviceSources {
+                binary: hash.into(),
+                tree: hash.into(),
+                stale_allowed: false,
+            }),
+        };
+        same_simulator(
+            &gem5("Dec 1 2026 10:00", "aa"),
+            &gem5("Dec 2 2026 09:00", "aa"),
+        )
+        .unwrap();
+        let e = same_simulator(
+            &gem5("Dec 1 2026 10:00", "aa"),
+            &gem5("Dec 1 2026 10:00", "bb"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("prepared: gem5 24.0.0.1 devices aa"), "{e}");
+        assert!(e.contains("found:    gem5 24.0.0.1 devices bb"), "{e}");
     }
 }

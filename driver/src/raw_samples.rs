@@ -62,7 +62,7 @@ pub fn archive(
 }
 
 /// A deterministic gzip of `bytes`: no file name, mtime 0, best compression.
-fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
     let mut enc = GzBuilder::new()
         .mtime(0)
         .write(Vec::new(), Compression::best());

@@ -4,7 +4,10 @@
 //! directory, then a rename), so a reader — a resuming sweep, `driver figures`, a person — sees
 //! either the old file or the whole new one, never half a file. `result.json` exists only for a
 //! finished, successful run (ARCHITECTURE.md, contract 5); that is what [`resume_decision`]
-//! relies on.
+//! relies on. A run is the same run if its schema, spec, guest image and simulator identity
+//! ([`SimulatorInfo::same_simulation`]: version and device-sources hash, not the build time)
+//! are; the full profile's stored points ([`crate::point_store`]) are restored and then judged
+//! by the same rule.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -101,11 +104,53 @@ pub struct SimulatorInfo {
     pub binary: PathBuf,
     pub version: String,
     /// Identifies the build within a version (gem5: its compile time; QEMU: its version line).
+    /// Provenance only, for resuming, unless the binary carries no device hash
+    /// ([`SimulatorInfo::same_simulation`]).
     pub build: String,
     /// gem5: the device-sources hash the binary carries and the working tree's when the run was
     /// made (`device_hash.rs`); none for QEMU.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_sources: Option<crate::device_hash::DeviceSources>,
+}
+
+impl SimulatorInfo {
+    /// Whether a run by `self` and one by `other` simulate the same: the same simulator, version
+    /// and device-sources hash of the binary. The build (gem5's compile time) does not count:
+    /// gem5 is deterministic, so a rebuild of the same version from the same device sources
+    /// (a fresh machine) makes the same runs; it stays in the provenance. Only when the binary
+    /// carries no device hash (QEMU; a gem5 built without one, `unknown`) does the build
+    /// decide too, as nothing else tells two builds apart.
+    pub fn same_simulation(&self, other: &SimulatorInfo) -> bool {
+        self.identity() == other.identity()
+    }
+
+    /// What [`SimulatorInfo::same_simulation`] compares.
+    fn identity(&self) -> (&str, &str, Option<&str>, Option<&str>) {
+        let hash = self.device_hash();
+        let build = hash.is_none().then_some(self.build.as_str());
+        (&self.name, &self.version, hash, build)
+    }
+
+    /// The device-sources hash the binary carries, if it carries one.
+    fn device_hash(&self) -> Option<&str> {
+        self.device_sources
+            .as_ref()
+            .map(|d| d.binary.as_str())
+            .filter(|h| *h != crate::device_hash::UNKNOWN)
+    }
+
+    /// The identity for messages, e.g. `gem5 24.0.0.1 devices 8bd36608…` or `qemu 7.2 built …`.
+    pub fn identity_text(&self) -> String {
+        match self.device_hash() {
+            Some(hash) => format!(
+                "{} {} devices {}",
+                self.name,
+                self.version,
+                &hash[..hash.len().min(12)]
+            ),
+            None => format!("{} {} built {}", self.name, self.version, self.build),
+        }
+    }
 }
 
 /// The guest image a run started from.
@@ -256,7 +301,9 @@ pub enum Decision {
 }
 
 /// A point is skipped if its directory has a readable `result.json` of the same spec, made from
-/// the same guest image by the same simulator build; anything else runs again (and says why).
+/// the same guest image by a simulator that simulates the same ([`SimulatorInfo::same_simulation`]:
+/// version and device-sources hash, not the build time); anything else runs again (and says
+/// why).
 pub fn resume_decision(
     dir: &Path,
     spec: &RunSpec,
@@ -280,23 +327,11 @@ pub fn resume_decision(
         Decision::Run("the spec changed".into())
     } else if old.provenance.guest.elf_sha256 != guest_sha256 {
         Decision::Run("the guest image changed".into())
-    } else if (
-        &old.provenance.simulator.version,
-        &old.provenance.simulator.build,
-        old.provenance
-            .simulator
-            .device_sources
-            .as_ref()
-            .map(|d| &d.binary),
-    ) != (
-        &simulator.version,
-        &simulator.build,
-        simulator.device_sources.as_ref().map(|d| &d.binary),
-    ) {
-        let old = &old.provenance.simulator;
+    } else if !old.provenance.simulator.same_simulation(simulator) {
         Decision::Run(format!(
-            "the simulator changed ({} built {} → {} built {})",
-            old.version, old.build, simulator.version, simulator.build
+            "the simulator changed ({} → {})",
+            old.provenance.simulator.identity_text(),
+            simulator.identity_text()
         ))
     } else {
         Decision::Skip(Box::new(old))
@@ -357,6 +392,18 @@ pub(crate) mod tests {
             version: version.into(),
             build: build.into(),
             device_sources: None,
+        }
+    }
+
+    /// A gem5 whose binary carries the device-sources hash `hash`.
+    fn hashed(version: &str, build: &str, hash: &str) -> SimulatorInfo {
+        SimulatorInfo {
+            device_sources: Some(crate::device_hash::DeviceSources {
+                binary: hash.into(),
+                tree: hash.into(),
+                stale_allowed: false,
+            }),
+            ..sim(version, build)
         }
     }
 
@@ -472,8 +519,67 @@ pub(crate) mod tests {
         assert!(
             matches!(resume_decision(d, &spec(), "aa", &sim("25.0", "b1")), Decision::Run(r) if r.contains("simulator"))
         );
-        assert!(
-            matches!(resume_decision(d, &spec(), "aa", &sim("24.0.0.1", "b2")), Decision::Run(r) if r.contains("built b1 → 24.0.0.1 built b2"))
+    }
+
+    #[test]
+    fn resume_compares_the_simulator_by_version_and_device_hash_not_build_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let made = hashed("24.0.0.1", "b1", "8bd36608aaaa");
+        let mut result = sample_result(d, spec());
+        result.provenance.simulator = made.clone();
+        write_json_atomic(&d.join(RESULT_JSON), &result).unwrap();
+        let decide = |s: &SimulatorInfo| resume_decision(d, &spec(), "aa", s);
+
+        assert!(matches!(decide(&made), Decision::Skip(_)));
+        // gem5 rebuilt from the same sources (a fresh machine): only the build time differs.
+        let rebuilt = hashed("24.0.0.1", "b2", "8bd36608aaaa");
+        assert!(matches!(decide(&rebuilt), Decision::Skip(_)));
+        // Another binary path is another place, not another simulator.
+        let moved = SimulatorInfo {
+            binary: "/elsewhere/gem5.fast".into(),
+            ..rebuilt.clone()
+        };
+        assert!(matches!(decide(&moved), Decision::Skip(_)));
+
+        let version = hashed("25.0", "b1", "8bd36608aaaa");
+        assert_eq!(
+            decide(&version),
+            Decision::Run(
+                "the simulator changed (gem5 24.0.0.1 devices 8bd36608aaaa → gem5 25.0 devices \
+                 8bd36608aaaa)"
+                    .into()
+            )
         );
+        let devices = hashed("24.0.0.1", "b1", "0123456789abcdef");
+        assert!(
+            matches!(decide(&devices), Decision::Run(r) if r.contains("devices 8bd36608aaaa → gem5 24.0.0.1 devices 0123456789ab"))
+        );
+    }
+
+    #[test]
+    fn without_a_device_hash_the_build_still_decides() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        // sample_result's gem5 carries no hash (as QEMU never does).
+        write_json_atomic(&d.join(RESULT_JSON), &sample_result(d, spec())).unwrap();
+        assert!(matches!(
+            resume_decision(d, &spec(), "aa", &sim("24.0.0.1", "b1")),
+            Decision::Skip(_)
+        ));
+        assert!(
+            matches!(resume_decision(d, &spec(), "aa", &sim("24.0.0.1", "b2")), Decision::Run(r) if r.contains("built b1 → gem5 24.0.0.1 built b2"))
+        );
+        let unknown = hashed("24.0.0.1", "b2", crate::device_hash::UNKNOWN);
+        assert!(matches!(
+            resume_decision(d, &spec(), "aa", &unknown),
+            Decision::Run(_)
+        ));
+        // A hash on one side only is another simulator.
+        let with_hash = hashed("24.0.0.1", "b1", "8bd36608aaaa");
+        assert!(matches!(
+            resume_decision(d, &spec(), "aa", &with_hash),
+            Decision::Run(_)
+        ));
     }
 }

@@ -2,9 +2,12 @@
 //! progress line per finished point and a table at the end.
 //!
 //! Each point runs in `<sweep dir>/<point id>/`. A point whose directory already holds the
-//! result of the same run (same spec, same guest image, same simulator version; see
-//! [`results::resume_decision`]) is skipped, so an interrupted or partly failed sweep is
-//! finished by running it again. One failed point does not stop the others.
+//! result of the same run (same spec, same guest image, same simulator version and device
+//! sources; see [`results::resume_decision`]) is skipped, so an interrupted or partly failed
+//! sweep is finished by running it again. One failed point does not stop the others. A
+//! full-profile sweep also keeps each finished point in its committed store
+//! ([`crate::point_store`]) and restores it from there into an empty run directory, so a
+//! sweep run in parts survives a fresh machine.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,8 +15,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
+use crate::point_store::PointStore;
 use crate::results::{self, Decision, RunResult};
 use crate::run::{self, ImageId, RunRequest, Simulator};
 use crate::spec::RunSpec;
@@ -57,6 +61,9 @@ pub struct SweepConfig<'a> {
     pub image_id: &'a ImageId,
     pub simulator: &'a Simulator,
     pub root: &'a Path,
+    /// The full profile's committed copies of finished points ([`PointStore`]): restored
+    /// before deciding, written as each point finishes. None for every other sweep.
+    pub store: Option<&'a PointStore<'a>>,
 }
 
 /// Where a sweep's points run.
@@ -96,21 +103,55 @@ pub fn run_sweep_checked(
     check: &Check<'_>,
 ) -> Vec<PointOutcome> {
     let decide = |p: &Point, dir: &Path| decide(cfg, p, dir);
-    let runner = |p: &Point, dir: &Path| {
-        let result = run_point(cfg, &p.spec, dir)?;
-        check(p, &result).map_err(|e| anyhow::anyhow!("check failed: {e}"))?;
-        Ok(result)
-    };
+    let runner = |p: &Point, dir: &Path| finish(cfg, p, dir, run_point(cfg, &p.spec, dir)?, check);
     run_points(&cfg.dir, points, cfg.jobs, &decide, &runner)
 }
 
-/// Whether a point must run: the resume rule every backend applies.
-pub fn decide(cfg: &SweepConfig<'_>, p: &Point, dir: &Path) -> Decision {
-    if cfg.resume {
-        results::resume_decision(dir, &p.spec, &cfg.image_id.sha256, &cfg.simulator.info())
-    } else {
-        Decision::Run("fresh run".into())
+/// What a local worker does with a run that ended well: checks it, then (full profile) stores
+/// it. A run that fails either is a failed point.
+pub(crate) fn finish(
+    cfg: &SweepConfig<'_>,
+    p: &Point,
+    dir: &Path,
+    result: RunResult,
+    check: &Check<'_>,
+) -> Result<RunResult> {
+    check(p, &result).map_err(|e| anyhow::anyhow!("check failed: {e}"))?;
+    if let Some(store) = cfg.store {
+        store
+            .save(p, dir, &result)
+            .context("the run finished, but storing its copy failed")?;
     }
+    Ok(result)
+}
+
+/// Whether a point must run: the resume rule every backend applies. With a store, a point
+/// whose directory has no result gets the stored one back first, and a finished point the store
+/// lacks is stored.
+pub fn decide(cfg: &SweepConfig<'_>, p: &Point, dir: &Path) -> Decision {
+    if !cfg.resume {
+        return Decision::Run("fresh run".into());
+    }
+    let Some(store) = cfg.store else {
+        return results::resume_decision(dir, &p.spec, &cfg.image_id.sha256, &cfg.simulator.info());
+    };
+    match store.restore(p, dir) {
+        Ok(true) => println!(
+            "[restore] {:<25} from {}",
+            p.id,
+            store.result_path(&p.id).display()
+        ),
+        Ok(false) => {}
+        Err(e) => return Decision::Run(format!("restoring its stored copy failed: {e:#}")),
+    }
+    let decision =
+        results::resume_decision(dir, &p.spec, &cfg.image_id.sha256, &cfg.simulator.info());
+    if let Decision::Skip(result) = &decision
+        && let Err(e) = store.save_if_missing(p, dir, result)
+    {
+        eprintln!("warning: {}: storing its finished run failed: {e:#}", p.id);
+    }
+    decision
 }
 
 /// Runs one point into `dir`: what a local worker does, and what `driver run-point` does for

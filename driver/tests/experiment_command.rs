@@ -50,6 +50,9 @@ fn context_switch_experiment_gathers_resumes_and_draws() {
     }
     let text = fs::read_to_string(&svg).unwrap();
     assert!(text.starts_with("<svg") && text.contains("thread-preempt") && text.contains("o3"));
+    // The quick profile stores no points: it is made again in minutes.
+    assert!(!env.root.join("results/points").exists());
+    assert!(!env.root.join("results/full").exists());
 
     // Resume: every point is skipped (even if gem5 would now fail), and the file is rewritten.
     let mut again = sweep();
@@ -74,6 +77,88 @@ fn context_switch_experiment_gathers_resumes_and_draws() {
         .success()
         .stdout(contains("context-switch.svg"));
     assert!(svg.exists());
+}
+
+/// The names in `dir` that end with `suffix`, sorted.
+fn names_ending(dir: &std::path::Path, suffix: &str) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(suffix))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_full_profile_stores_each_point_and_a_fresh_machine_restores_and_gathers_them() {
+    let env = setup();
+    let sweep = |compiled: &str| {
+        let mut cmd = env.driver("ok");
+        cmd.env("FAKE_GEM5_COMPILED", compiled)
+            .args(["experiment", "budget", "--profile", "full"])
+            .args(["--jobs", "2", "--elf"])
+            .arg(&env.elf);
+        cmd
+    };
+    sweep("Dec  1 2026 09:00:00").assert().success();
+    let json = env.root.join("results/full/budget.json");
+    let first: ResultsFile = read(&json);
+    // E5's no-budget point starves by design: a failed run, recorded from its run directory
+    // and run again by every sweep, so never stored.
+    let starved: Vec<&str> = first
+        .records
+        .iter()
+        .filter(|r| r.metrics["starved"] == serde_json::json!(true))
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(starved.len(), 1, "{starved:?}");
+    let n = first.records.len() - 1;
+    let stored = env.root.join("results/full/points/budget");
+    assert_eq!(names_ending(&stored, ".json").len(), n);
+    assert!(!stored.join(format!("{}.json", starved[0])).exists());
+    // With each result, the files gathering reads: the stats E5 measures from, and the samples
+    // of the runs that wrote any (the raw archive's).
+    assert_eq!(names_ending(&stored, ".stats.txt.gz").len(), n);
+    let raw = env.root.join("results/full/raw/budget");
+    let archive = |name: &String| fs::read(raw.join(name)).unwrap();
+    let raw_names = if raw.exists() {
+        names_ending(&raw, ".gz")
+    } else {
+        Vec::new()
+    };
+    let stored_samples = names_ending(&stored, ".coro_sched_wakes.csv.gz");
+    assert_eq!(stored_samples, raw_names);
+    // The same bytes as the archive's copy: one blob in git, not two.
+    for name in &stored_samples {
+        assert_eq!(
+            fs::read(stored.join(name)).unwrap(),
+            archive(name),
+            "{name}"
+        );
+    }
+    let raw_bytes: Vec<Vec<u8>> = raw_names.iter().map(archive).collect();
+
+    // A fresh machine: no runs/, gem5 rebuilt from the same sources. Every stored point comes
+    // back and is skipped, and gathering, the raw archive included, gives the same numbers.
+    fs::remove_dir_all(env.root.join("runs")).unwrap();
+    sweep("Dec  2 2026 08:00:00").assert().success().stdout(
+        contains("[restore]")
+            .count(n)
+            .and(contains("[skip]").count(n)),
+    );
+    let again: ResultsFile = read(&json);
+    assert_eq!(again.records.len(), n + 1);
+    for (a, b) in first.records.iter().zip(&again.records) {
+        assert_eq!(
+            (&a.id, &a.metrics, &a.windows),
+            (&b.id, &b.metrics, &b.windows)
+        );
+    }
+    if raw.exists() {
+        assert_eq!(names_ending(&raw, ".gz"), raw_names);
+    }
+    assert_eq!(raw_names.iter().map(archive).collect::<Vec<_>>(), raw_bytes);
 }
 
 fn metric(r: &driver::experiments::Record, pointer: &str) -> serde_json::Value {

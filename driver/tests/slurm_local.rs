@@ -211,6 +211,7 @@ impl Setup {
             image_id: &self.image_id,
             simulator: &self.simulator,
             root: &self.root,
+            store: None,
         };
         let outcomes = sweep::run_sweep_on(&cfg, points, backend).unwrap();
         println!("{}", sweep::table(&outcomes));

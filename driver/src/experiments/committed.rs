@@ -19,9 +19,9 @@ use crate::results::{self, RunResult};
 use crate::sweep::Point;
 
 /// Experiments whose numbers need files of `runs/` besides the gathered records.
-const NOT_REPRODUCIBLE_FROM_RESULTS: &[&str] = &["load", "budget"];
+pub(super) const NOT_REPRODUCIBLE_FROM_RESULTS: &[&str] = &["load", "budget"];
 
-fn results_dir() -> PathBuf {
+pub(super) fn results_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../results")
 }
 
@@ -41,7 +41,7 @@ fn raw_samples(experiment: &str, record: &Record) -> Option<String> {
 }
 
 /// The run result a record was gathered from, as far as `measure` reads it.
-fn run_result(experiment: &str, record: &Record) -> RunResult {
+pub(super) fn run_result(experiment: &str, record: &Record) -> RunResult {
     let device_samples = raw_samples(experiment, record).map(|csv| {
         let file = record.run_dir.join(SAMPLES_FILE);
         RecordedSamples::of(&file, &Samples::parse(&csv).unwrap())

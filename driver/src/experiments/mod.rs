@@ -14,6 +14,8 @@ mod committed;
 pub mod context_switch;
 pub mod load;
 pub mod syscall;
+#[cfg(test)]
+mod trimmed_measure;
 pub mod wake;
 pub mod wake_breakdown;
 pub mod wake_latency;
@@ -27,6 +29,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::point_store::{PointStore, RunFiles as PointFiles};
 use crate::raw_samples;
 use crate::results::{self, DumpStats, RunResult, SimulatorInfo};
 use crate::run::{ImageId, Simulator};
@@ -82,6 +85,13 @@ pub trait Experiment: Sync {
     /// `analysis` in the results file; `null` (the default) for none.
     fn analyse(&self, _file: &ResultsFile) -> Result<Value> {
         Ok(Value::Null)
+    }
+    /// Files of a point's run directory that [`Experiment::measure`] reads besides
+    /// `result.json` (E4's request records, E5's `stats.txt`); the full profile stores them with
+    /// the point's result ([`crate::point_store`]) so that a fresh machine can gather it.
+    /// None by default.
+    fn run_files(&self, _point: &Point) -> Vec<&'static str> {
+        Vec::new()
     }
     /// A plain-text table of the gathered numbers, printed after a sweep.
     fn summary(&self, file: &ResultsFile) -> String;
@@ -316,6 +326,8 @@ pub fn run(exp: &dyn Experiment, opts: &RunOptions<'_>) -> Result<ResultsFile> {
         &image_id.sha256[..12],
         opts.jobs
     );
+    let run_files = |p: &Point| exp.run_files(p);
+    let store = point_store(opts.profile, &opts.results_dir, exp.name(), &run_files);
     let cfg = SweepConfig {
         dir: opts.runs_dir.join(exp.name()),
         jobs: opts.jobs,
@@ -325,6 +337,7 @@ pub fn run(exp: &dyn Experiment, opts: &RunOptions<'_>) -> Result<ResultsFile> {
         image_id: &image_id,
         simulator: &simulator,
         root: opts.root,
+        store: store.as_ref(),
     };
     let mut outcomes = sweep::run_sweep_on(&cfg, &points, &opts.backend)?;
     println!("\n{}", sweep::table(&outcomes));
@@ -358,6 +371,9 @@ pub fn run(exp: &dyn Experiment, opts: &RunOptions<'_>) -> Result<ResultsFile> {
         .map(|(point, result)| (point.id.as_str(), result.run_dir.as_path()))
         .collect();
     let raw = raw_samples::archive(&opts.results_dir, exp.name(), &raw_runs)?;
+    if let Some(store) = &store {
+        store.remove_others(&points)?;
+    }
     let svgs = exp.figures(&file, &opts.results_dir)?;
     println!("{}", exp.summary(&file));
     let svgs: Vec<String> = svgs.iter().map(|p| p.display().to_string()).collect();
@@ -370,6 +386,18 @@ pub fn run(exp: &dyn Experiment, opts: &RunOptions<'_>) -> Result<ResultsFile> {
         );
     }
     Ok(file)
+}
+
+/// The committed store of a profile's finished points: the full profile's only, which runs
+/// for hours in parts across sessions (`results/full/points/<experiment>/`); a quick run is
+/// made again in minutes and its results file is committed whole.
+pub fn point_store<'a>(
+    profile: Profile,
+    results_dir: &Path,
+    experiment: &str,
+    run_files: &'a PointFiles<'a>,
+) -> Option<PointStore<'a>> {
+    (profile == Profile::Full).then(|| PointStore::new(results_dir, experiment, run_files))
 }
 
 /// Redraws the figure of every experiment whose results file is in `results_dir`; returns the

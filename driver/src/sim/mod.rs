@@ -49,7 +49,8 @@ pub enum ExitClass {
 pub trait Backend: fmt::Debug + Send + Sync {
     /// The simulator kind a run spec names (`"sim"` in `run.json`).
     fn sim(&self) -> Sim;
-    /// Name, binary, version and build, recorded with every run (resume keys on them).
+    /// Name, binary, version and build, recorded with every run (resume keys on name, version
+    /// and device-sources hash: [`SimulatorInfo::same_simulation`]).
     fn info(&self) -> SimulatorInfo;
     /// The most cores a run can have on this simulator (the guest's own limit aside).
     fn max_cores(&self) -> u64;

@@ -9,7 +9,11 @@
 //!   those without a result of the same run are submitted. Afterwards a point is done if its
 //!   directory holds a `result.json` of the same run; otherwise it failed, and its message has
 //!   Slurm's end state, what the task printed and where its logs are. Running the sweep again
-//!   submits only the failed points.
+//!   submits only the failed points. A task runs on a node whose simulator must simulate as the
+//!   submitting host's (the same identity: version and device-sources hash).
+//! - **Same store.** A full-profile sweep's points are restored from and stored into
+//!   [`crate::point_store`] as a local sweep's are: restored by [`sweep::decide`], stored by
+//!   this host as each task ends with a result.
 //! - **Requirements.** The nodes must see this machine's paths: the sweep's run directories,
 //!   the workspace root (the gem5 config), and the simulator binary, through a shared
 //!   filesystem. The driver and guest image are copied into the submission directory, so they
@@ -165,6 +169,8 @@ fn submit_and_wait(
 
     let total = todo.len();
     let mut finished = 0;
+    // Why storing a finished point failed, by task (the point then counts as failed).
+    let mut store_errors: Vec<Option<String>> = vec![None; total];
     let tracker = wait(&job_id, total, slurm.poll, &mut |k, task| {
         finished += 1;
         let (i, dir, _) = &todo[k];
@@ -172,7 +178,17 @@ fn submit_and_wait(
         // The run's own wall time when it has a result; else what polling saw.
         let (done, wall) =
             match results::resume_decision(dir, &points[*i].spec, &cfg.image_id.sha256, &sim) {
-                Decision::Skip(r) => (true, r.exit.wall_secs),
+                Decision::Skip(r) => {
+                    // Stored as it ends, as a local worker stores it.
+                    if let Some(store) = cfg.store
+                        && let Err(e) = store.save(&points[*i], dir, &r)
+                    {
+                        store_errors[k] = Some(format!(
+                            "the run finished, but storing its copy failed: {e:#}"
+                        ));
+                    }
+                    (store_errors[k].is_none(), r.exit.wall_secs)
+                }
                 Decision::Run(_) => (false, task.wall().as_secs_f64()),
             };
         if done {
@@ -201,6 +217,10 @@ fn submit_and_wait(
         let task = tracker.task(k);
         let (status, result) =
             match results::resume_decision(dir, &p.spec, &cfg.image_id.sha256, &sim) {
+                Decision::Skip(_) if store_errors[k].is_some() => (
+                    Status::Failed(store_errors[k].clone().unwrap_or_default()),
+                    None,
+                ),
                 Decision::Skip(r) => (Status::Done, Some(*r)),
                 Decision::Run(why) => {
                     let output_file = script::task_output(&sub.dir, k);

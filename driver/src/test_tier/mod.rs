@@ -234,6 +234,7 @@ pub fn run(tier: Tier, opts: &TierOptions<'_>) -> Result<()> {
         image_id: &image_id,
         simulator: &simulator,
         root: opts.root,
+        store: None,
     };
     let outcomes = sweep::run_sweep_checked(&cfg, &points, &check_point);
     println!("\n{}", sweep::table(&outcomes));

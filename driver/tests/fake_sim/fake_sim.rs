@@ -8,7 +8,8 @@
 //! `hang`, `ticks`, `nodone`, `crash`), `FAKE_GEM5_ARM=False` (not an ARM build),
 //! `FAKE_GEM5_NO_CORO` (no CoroSched SimObject), `FAKE_GEM5_BASE` (the config puts the device
 //! elsewhere), `FAKE_GEM5_BAD_CSV` (a broken samples line), `FAKE_GEM5_NONDETERMINISTIC` (a
-//! simulated stat that differs between runs), `FAKE_QEMU_MODE=panic`, and
+//! simulated stat that differs between runs), `FAKE_GEM5_COMPILED` (the build time gem5
+//! reports: a rebuild of the same sources), `FAKE_QEMU_MODE=panic`, and
 //! `FAKE_GUEST_FAIL=<test>` (a self-test record with `"ok": false`).
 
 mod gem5;

@@ -17,7 +17,8 @@ pub fn main(args: &[String]) -> u8 {
         // The driver's probe script: gem5's banner, then the ISA build option it prints.
         let arm = crate::env("FAKE_GEM5_ARM").unwrap_or_else(|| "True".into());
         println!("gem5 Simulator System.  https://www.gem5.org\n\ngem5 version 24.0.0.1");
-        println!("gem5 compiled today\nUSE_ARM_ISA = {arm}");
+        let compiled = crate::env("FAKE_GEM5_COMPILED").unwrap_or_else(|| "today".into());
+        println!("gem5 compiled {compiled}\nUSE_ARM_ISA = {arm}");
         println!("sources_hash={}", sources_hash());
         return 0;
     }

@@ -134,6 +134,11 @@ impl Experiment for Budget {
         Ok(serde_json::to_value(metrics::measure(budget, result)?)?)
     }
 
+    /// `measure` reads the greedy flow's deliveries from the whole `stats.txt`.
+    fn run_files(&self, _point: &Point) -> Vec<&'static str> {
+        vec![crate::sim::gem5::STATS]
+    }
+
     fn result_of_failed_run(&self, point: &Point, dir: &Path, error: &str) -> Option<RunResult> {
         if point.spec.mechanism != "fcfs" {
             return None;

@@ -294,6 +294,11 @@ impl Experiment for Load {
         )?)?)
     }
 
+    /// `measure` reads the NIC's per-request records (the idle overhead, the analytic check).
+    fn run_files(&self, _point: &Point) -> Vec<&'static str> {
+        vec![crate::requests::RECORDS_FILE]
+    }
+
     fn figure(&self, file: &ResultsFile, svg: &Path) -> Result<()> {
         let runs = runs_of(file)?;
         Ok(figure::curve_chart(&runs, TARGET_WORKLOAD, Y::P999Slowdown).write_svg(svg)?)
