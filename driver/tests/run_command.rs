@@ -323,7 +323,7 @@ fn qemu_run_reads_the_console_from_stdout() {
         .stdout(contains("9 @result record(s)"));
     let result: RunResult = read(&out.join("result.json"));
     assert!(result.provenance.command_line.contains(
-        "-M virt,gic-version=3,secure=on,virtualization=on -cpu cortex-a76 -smp 4 -m 2G -nographic -semihosting-config enable=on,target=native,userspace=on -kernel"
+        "-M virt,gic-version=3,secure=on,virtualization=on -cpu cortex-a76 -smp 4 -m 2G -nographic -nic none -semihosting-config enable=on,target=native,userspace=on -kernel"
     ));
     assert_eq!(result.stats, None);
     let bytes = fs::read(out.join("guest.elf")).unwrap();
