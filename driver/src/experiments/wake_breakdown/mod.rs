@@ -346,12 +346,6 @@ impl Experiment for WakeBreakdown {
             for &(path, busy) in s.runs {
                 // The stamped runs report RESUME: their total is E1's. The busy core's check
                 // interval is a rate trade for E2, not a stage of a wake: left out.
-                // Left out for now: minor's stamped busy irq runs, in which gem5's minor LSQ
-                // panics on a cross-cache-line atomic since the apps moved to EL0 (a guest
-                // bug under investigation; o3 and the unstamped E1/E2 runs are unaffected).
-                if cpu == Cpu::Minor && path == Mechanism::Irq && busy == 1 {
-                    continue;
-                }
                 for variant in wake::Variant::of(path, busy)
                     .into_iter()
                     .filter(|v| v.report && v.check_every == 1)
