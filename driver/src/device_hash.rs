@@ -101,6 +101,18 @@ pub fn working_tree_hash(repo_root: &Path) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing the device sources in {}: {e}", dir.display()))
 }
 
+/// The directory of the gem5 config scripts, relative to the repository root.
+pub const CONFIGS_DIR: &str = "configs";
+
+/// The hash of `<repo root>/configs` ([`tree_hash`] of its Python files): the config scripts
+/// build the simulated system (CPU model, caches, devices' places), so a run made with other
+/// scripts is another run even on the same gem5 binary.
+pub fn config_scripts_hash(repo_root: &Path) -> anyhow::Result<String> {
+    let dir = repo_root.join(CONFIGS_DIR);
+    tree_hash(&dir)
+        .map_err(|e| anyhow::anyhow!("hashing the gem5 config scripts in {}: {e}", dir.display()))
+}
+
 /// The value of `sources_hash=` in gem5's output (the config line or the probe), if any.
 pub fn parse(text: &str) -> Option<String> {
     text.lines().rev().find_map(|line| {
@@ -216,6 +228,21 @@ mod tests {
         fs::write(p.join("dev/regmap.toml"), "").unwrap();
         fs::write(p.join("device_hash.py"), "# hasher\n").unwrap();
         d
+    }
+
+    #[test]
+    fn config_scripts_hash_follows_the_scripts_not_python_caches() {
+        let d = tempfile::tempdir().unwrap();
+        let configs = d.path().join(CONFIGS_DIR);
+        fs::create_dir_all(configs.join("__pycache__")).unwrap();
+        fs::write(configs.join("baremetal.py"), "early = True\n").unwrap();
+        let before = config_scripts_hash(d.path()).unwrap();
+        fs::write(configs.join("__pycache__/baremetal.cpython-311.pyc"), "x").unwrap();
+        assert_eq!(config_scripts_hash(d.path()).unwrap(), before);
+        fs::write(configs.join("baremetal.py"), "early = False\n").unwrap();
+        assert_ne!(config_scripts_hash(d.path()).unwrap(), before);
+        let missing = config_scripts_hash(&d.path().join("nowhere")).unwrap_err();
+        assert!(missing.to_string().contains("config scripts"), "{missing}");
     }
 
     #[test]

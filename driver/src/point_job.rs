@@ -154,6 +154,7 @@ mod tests {
             version: version.into(),
             build: version.into(),
             device_sources: None,
+            config_scripts: None,
         }
     }
 
@@ -228,6 +229,7 @@ mod tests {
                 tree: hash.into(),
                 stale_allowed: false,
             }),
+            config_scripts: Some("cc".into()),
         };
         same_simulator(
             &gem5("Dec 1 2026 10:00", "aa"),

@@ -5,7 +5,8 @@
 //! either the old file or the whole new one, never half a file. `result.json` exists only for a
 //! finished, successful run (ARCHITECTURE.md, contract 5); that is what [`resume_decision`]
 //! relies on. A run is the same run if its schema, spec, guest image and simulator identity
-//! ([`SimulatorInfo::same_simulation`]: version and device-sources hash, not the build time)
+//! ([`SimulatorInfo::same_simulation`]: version, device-sources hash and config scripts, not
+//! the build time)
 //! are; the full profile's stored points ([`crate::point_store`]) are restored and then judged
 //! by the same rule.
 
@@ -111,11 +112,16 @@ pub struct SimulatorInfo {
     /// made (`device_hash.rs`); none for QEMU.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_sources: Option<crate::device_hash::DeviceSources>,
+    /// gem5: the hash of the config scripts (`configs/`) the run was made with
+    /// ([`crate::device_hash::config_scripts_hash`]); none for QEMU, and in results made before
+    /// it was recorded (such a result is not the same run as a new one: its scripts are unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_scripts: Option<String>,
 }
 
 impl SimulatorInfo {
-    /// Whether a run by `self` and one by `other` simulate the same: the same simulator, version
-    /// and device-sources hash of the binary. The build (gem5's compile time) does not count:
+    /// Whether a run by `self` and one by `other` simulate the same: the same simulator, version,
+    /// device-sources hash of the binary and config scripts. The build (gem5's compile time) does not count:
     /// gem5 is deterministic, so a rebuild of the same version from the same device sources
     /// (a fresh machine) makes the same runs; it stays in the provenance. Only when the binary
     /// carries no device hash (QEMU; a gem5 built without one, `unknown`) does the build
@@ -125,10 +131,11 @@ impl SimulatorInfo {
     }
 
     /// What [`SimulatorInfo::same_simulation`] compares.
-    fn identity(&self) -> (&str, &str, Option<&str>, Option<&str>) {
+    fn identity(&self) -> (&str, &str, Option<&str>, Option<&str>, Option<&str>) {
         let hash = self.device_hash();
         let build = hash.is_none().then_some(self.build.as_str());
-        (&self.name, &self.version, hash, build)
+        let configs = self.config_scripts.as_deref();
+        (&self.name, &self.version, hash, build, configs)
     }
 
     /// The device-sources hash the binary carries, if it carries one.
@@ -139,17 +146,18 @@ impl SimulatorInfo {
             .filter(|h| *h != crate::device_hash::UNKNOWN)
     }
 
-    /// The identity for messages, e.g. `gem5 24.0.0.1 devices 8bd36608…` or `qemu 7.2 built …`.
+    /// The identity for messages, e.g. `gem5 24.0.0.1 devices 8bd36608… configs 1f2e…` or
+    /// `qemu 7.2 built …`.
     pub fn identity_text(&self) -> String {
-        match self.device_hash() {
-            Some(hash) => format!(
-                "{} {} devices {}",
-                self.name,
-                self.version,
-                &hash[..hash.len().min(12)]
-            ),
+        let short = |h: &str| h[..h.len().min(12)].to_string();
+        let mut text = match self.device_hash() {
+            Some(hash) => format!("{} {} devices {}", self.name, self.version, short(hash)),
             None => format!("{} {} built {}", self.name, self.version, self.build),
+        };
+        if let Some(configs) = &self.config_scripts {
+            text += &format!(" configs {}", short(configs));
         }
+        text
     }
 }
 
@@ -358,6 +366,7 @@ pub(crate) mod tests {
                     version: "24.0.0.1".into(),
                     build: "b1".into(),
                     device_sources: None,
+                    config_scripts: None,
                 },
                 guest: GuestInfo {
                     source_elf: "/e".into(),
@@ -392,6 +401,7 @@ pub(crate) mod tests {
             version: version.into(),
             build: build.into(),
             device_sources: None,
+            config_scripts: None,
         }
     }
 
@@ -555,6 +565,40 @@ pub(crate) mod tests {
         assert!(
             matches!(decide(&devices), Decision::Run(r) if r.contains("devices 8bd36608aaaa → gem5 24.0.0.1 devices 0123456789ab"))
         );
+    }
+
+    #[test]
+    fn resume_runs_again_when_the_config_scripts_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let with = |configs: Option<&str>| SimulatorInfo {
+            config_scripts: configs.map(str::to_string),
+            ..hashed("24.0.0.1", "b1", "8bd36608aaaa")
+        };
+        let mut result = sample_result(d, spec());
+        result.provenance.simulator = with(Some("c0ffee00c0ffee00"));
+        write_json_atomic(&d.join(RESULT_JSON), &result).unwrap();
+        let decide = |s: &SimulatorInfo| resume_decision(d, &spec(), "aa", s);
+
+        assert!(matches!(
+            decide(&with(Some("c0ffee00c0ffee00"))),
+            Decision::Skip(_)
+        ));
+        assert_eq!(
+            decide(&with(Some("0123456789abcdef"))),
+            Decision::Run(
+                "the simulator changed (gem5 24.0.0.1 devices 8bd36608aaaa configs c0ffee00c0ff → \
+                 gem5 24.0.0.1 devices 8bd36608aaaa configs 0123456789ab)"
+                    .into()
+            )
+        );
+        // A result from before the scripts were recorded: made with unknown scripts.
+        result.provenance.simulator = with(None);
+        write_json_atomic(&d.join(RESULT_JSON), &result).unwrap();
+        assert!(matches!(
+            decide(&with(Some("c0ffee00c0ffee00"))),
+            Decision::Run(_)
+        ));
     }
 
     #[test]

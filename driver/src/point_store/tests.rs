@@ -73,6 +73,7 @@ fn gem5(build: &str) -> SimulatorInfo {
             tree: "aa".repeat(32),
             stale_allowed: false,
         }),
+        config_scripts: Some("cc".repeat(32)),
     }
 }
 

@@ -103,6 +103,7 @@ impl Backend for QemuBackend {
             version: self.version.clone(),
             build: self.version.clone(),
             device_sources: None,
+            config_scripts: None,
         }
     }
 

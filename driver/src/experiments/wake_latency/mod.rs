@@ -638,6 +638,7 @@ mod tests {
                 version: "24.0.0.1".into(),
                 build: "b".into(),
                 device_sources: None,
+                config_scripts: None,
             },
             guest_sha256: String::new(),
             guest_git_describe: String::new(),

@@ -70,6 +70,8 @@ pub struct Gem5Backend {
     pub config_script: PathBuf,
     /// The binary's device hash against the working tree's (checked in [`Gem5Backend::find`]).
     pub device_sources: crate::device_hash::DeviceSources,
+    /// The hash of the workspace's config scripts (`configs/`), recorded with every result.
+    pub config_scripts: String,
     /// Whether the binary has the CoroSched SimObject: asked once (a gem5 probe run).
     has_coro_sched: OnceLock<bool>,
 }
@@ -94,10 +96,12 @@ impl Gem5Backend {
             &tree,
             crate::device_hash::stale_allowed(),
         )?;
+        let config_scripts = crate::device_hash::config_scripts_hash(root)?;
         Ok(Gem5Backend {
             gem5,
             config_script,
             device_sources,
+            config_scripts,
             has_coro_sched: OnceLock::new(),
         })
     }
@@ -115,6 +119,7 @@ impl Backend for Gem5Backend {
             version: self.gem5.version.clone(),
             build: self.gem5.compiled.clone(),
             device_sources: Some(self.device_sources.clone()),
+            config_scripts: Some(self.config_scripts.clone()),
         }
     }
 
