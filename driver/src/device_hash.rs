@@ -10,6 +10,9 @@
 //! A run, a sweep and `doctor` refuse a binary whose hash differs from the tree's
 //! ([`check`]), naming the command that rebuilds it, unless the user overrides it; the override
 //! is recorded with the result ([`DeviceSources`]).
+//!
+//! The same hash of `configs/` ([`config_scripts_hash`]) is part of a result's simulator identity:
+//! the scripts build the simulated system.
 
 use std::fmt;
 use std::fs;
@@ -96,9 +99,13 @@ pub fn tree_hash(root: &Path) -> io::Result<String> {
 
 /// The hash of `<repo root>/gem5-devices`, with the directory named in the error.
 pub fn working_tree_hash(repo_root: &Path) -> anyhow::Result<String> {
-    let dir = repo_root.join(DEVICES_DIR);
-    tree_hash(&dir)
-        .map_err(|e| anyhow::anyhow!("hashing the device sources in {}: {e}", dir.display()))
+    hash_of(repo_root, DEVICES_DIR, "the device sources")
+}
+
+/// [`tree_hash`] of `<repo_root>/<dir>`, with `what` and the directory named in the error.
+fn hash_of(repo_root: &Path, dir: &str, what: &str) -> anyhow::Result<String> {
+    let dir = repo_root.join(dir);
+    tree_hash(&dir).map_err(|e| anyhow::anyhow!("hashing {what} in {}: {e}", dir.display()))
 }
 
 /// The directory of the gem5 config scripts, relative to the repository root.
@@ -108,9 +115,7 @@ pub const CONFIGS_DIR: &str = "configs";
 /// build the simulated system (CPU model, caches, devices' places), so a run made with other
 /// scripts is another run even on the same gem5 binary.
 pub fn config_scripts_hash(repo_root: &Path) -> anyhow::Result<String> {
-    let dir = repo_root.join(CONFIGS_DIR);
-    tree_hash(&dir)
-        .map_err(|e| anyhow::anyhow!("hashing the gem5 config scripts in {}: {e}", dir.display()))
+    hash_of(repo_root, CONFIGS_DIR, "the gem5 config scripts")
 }
 
 /// The value of `sources_hash=` in gem5's output (the config line or the probe), if any.

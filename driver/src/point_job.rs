@@ -125,7 +125,8 @@ pub fn run(run_dir: &Path) -> Result<RunResult> {
 /// Fails unless the simulator found here simulates as the one the point was prepared for (the
 /// identity the resume rule compares, [`SimulatorInfo::same_simulation`]: version,
 /// device-sources hash and config scripts, not the build time): a node with another version,
-/// other devices or other scripts would give results that the sweep could neither resume nor compare.
+/// other devices or other scripts would give results that the sweep could neither resume nor
+/// compare.
 pub fn same_simulator(want: &SimulatorInfo, found: &SimulatorInfo) -> Result<()> {
     if want.same_simulation(found) {
         return Ok(());

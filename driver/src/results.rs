@@ -121,8 +121,8 @@ pub struct SimulatorInfo {
 
 impl SimulatorInfo {
     /// Whether a run by `self` and one by `other` simulate the same: the same simulator, version,
-    /// device-sources hash of the binary and config scripts. The build (gem5's compile time) does not count:
-    /// gem5 is deterministic, so a rebuild of the same version from the same device sources
+    /// device-sources hash of the binary and config scripts. The build (gem5's compile time)
+    /// does not count: gem5 is deterministic, so a rebuild of the same version from the same device sources
     /// (a fresh machine) makes the same runs; it stays in the provenance. Only when the binary
     /// carries no device hash (QEMU; a gem5 built without one, `unknown`) does the build
     /// decide too, as nothing else tells two builds apart.
