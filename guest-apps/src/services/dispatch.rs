@@ -11,7 +11,8 @@ use super::policy::Policy;
 use super::{State, work};
 use kernel::quantum::QuantumPolled;
 
-/// Set when END arrived and every request was answered.
+/// Set when END arrived: the dispatcher receives no more requests (some may still be in
+/// flight; see [`finished`]).
 pub static DONE: AtomicBool = AtomicBool::new(false);
 /// Requests completed (measured and warm-up): the run's progress.
 pub static COMPLETED: AtomicU64 = AtomicU64::new(0);
@@ -30,6 +31,14 @@ pub const MAX_IN_FLIGHT: u64 = 1024;
 
 fn in_flight() -> u64 {
     RECEIVED.load(Relaxed) - COMPLETED.load(Relaxed)
+}
+
+/// Whether the run is over: END arrived and every request received was answered. The NIC
+/// sends END once the measured requests resolved, so a warm-up request (a long one, or one a
+/// policy kept behind the others) may still be in flight then; the run waits for it, so that
+/// every request the NIC delivered is completed.
+pub fn finished() -> bool {
+    DONE.load(Relaxed) && in_flight() == 0
 }
 
 async fn complete(s: &State, d: &RxDescriptor, work_cycles: u64) {

@@ -8,8 +8,9 @@
 //! with a yield point every `chunk_ns`) or a key-value GET or SCAN (a yield point every
 //! [`work::SCAN_ITEMS_PER_YIELD`] items); its completion goes back through the TX ring with the
 //! cycles spent serving it. With `greedy = 1` a greedy task also reads flow 1, whose ring never
-//! empties (E5). END on flow 0 ends the run; core 0 prints one `@result` with the policy's
-//! counters and its measured costs (`overheads`), and the software NIC one with what it saw.
+//! empties (E5). END on flow 0, once every request received is answered, ends the run; core 0
+//! prints one `@result` with the policy's counters and its measured costs (`overheads`), and
+//! the software NIC one with what it saw.
 
 mod call_gate;
 mod completion;
@@ -19,7 +20,8 @@ mod policy;
 mod work;
 
 use alloc::collections::BTreeMap;
-use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use core::sync::atomic::AtomicBool;
+use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 use kernel::nic::soft::{self, Service, Workload};
 use kernel::nic::{Nic, Regs};
@@ -45,7 +47,10 @@ pub struct State {
 static STATE: spin::Once<State> = spin::Once::new();
 /// Core 0 has configured the software NIC; core 1 may play it.
 static SOFT_READY: spin::Once<Workload> = spin::Once::new();
+/// The software NIC has read its last completion and reported.
 static SOFT_DONE: AtomicBool = AtomicBool::new(false);
+/// Core 0 answered every request and rings no more doorbells.
+static SERVER_DONE: AtomicBool = AtomicBool::new(false);
 
 fn state() -> &'static State {
     STATE
@@ -184,9 +189,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
         drop(runtime::spawn(dispatch::greedy(rx1, chunk)));
     }
     if p.path == WakePath::Poll {
-        drop(runtime::spawn(wake::poller(|| {
-            dispatch::DONE.load(Relaxed)
-        })));
+        drop(runtime::spawn(wake::poller(dispatch::finished)));
     }
     m5::reset_stats();
     let t0 = kernel::cycles();
@@ -197,9 +200,7 @@ pub fn run(core: usize, cfg: &RunConfig) {
         Some(runconfig::Platform::Qemu) => 2 * kernel::timer::frequency(),
         _ => kernel::timer::frequency() / 20,
     };
-    if let Err(s) =
-        runtime::run_until_or_stall(|| dispatch::DONE.load(Relaxed), &dispatch::COMPLETED, stall)
-    {
+    if let Err(s) = runtime::run_until_or_stall(dispatch::finished, &dispatch::COMPLETED, stall) {
         panic!(
             "the server stopped serving under {}: {} requests completed of {} received, then \
              none for {} counter ticks",
@@ -218,13 +219,16 @@ pub fn run(core: usize, cfg: &RunConfig) {
         q.teardown();
     }
     runtime::executor().set_budget(Some(executor::DEFAULT_BUDGET));
-    let (errors, err_addr) = state.nic.errors();
-    let (arrivals, drops, nic_completions) = state.nic.counters();
     if p.nic_base == 0 {
-        while !SOFT_DONE.load(Relaxed) {
+        // The software NIC reads the last completions after this flag, so its counters are
+        // final only once it says so.
+        SERVER_DONE.store(true, Release);
+        while !SOFT_DONE.load(Acquire) {
             core::hint::spin_loop();
         }
     }
+    let (errors, err_addr) = state.nic.errors();
+    let (arrivals, drops, nic_completions) = state.nic.counters();
     let param = |name: &str| cfg.param(name).unwrap_or(0);
     let fwd_side = &kernel::syscalls::forwarder::STATS[core];
     result!(
@@ -291,11 +295,11 @@ fn soft_workload(p: &Params, clock: &overheads::Clock) -> Workload {
 /// Core 1 without the NIC: plays it, then reports what it saw.
 fn play_nic() {
     let w = *SOFT_READY.wait();
-    let r = soft::run(&w, 0);
-    SOFT_DONE.store(true, Relaxed);
+    let r = soft::run(&w, 0, || SERVER_DONE.load(Acquire));
+    SOFT_DONE.store(true, Release);
     let missing = w.requests + w.warmup - r.drops - r.completed;
     result!(
-        "{{\"bench\":\"soft-nic\",\"requests\":{},\"warmup\":{},\"arrivals\":{},\"drops\":{},\"completed\":{},\"duplicates\":{},\"unknown\":{},\"missing\":{},\"greedy_delivered\":{},\"mean_latency_ticks\":{}}}",
+        "{{\"bench\":\"soft-nic\",\"requests\":{},\"warmup\":{},\"arrivals\":{},\"drops\":{},\"completed\":{},\"duplicates\":{},\"unknown\":{},\"missing\":{},\"greedy_delivered\":{},\"after_end\":{},\"mean_latency_ticks\":{}}}",
         w.requests,
         w.warmup,
         r.arrivals,
@@ -305,6 +309,7 @@ fn play_nic() {
         r.unknown,
         missing,
         r.greedy_delivered,
+        r.after_end,
         r.mean_latency_ticks
     );
 }

@@ -79,6 +79,9 @@ pub struct Report {
     pub unknown: u64,
     /// Greedy descriptors delivered.
     pub greedy_delivered: u64,
+    /// Completions read after END was delivered (warm-up requests that outlasted the measured
+    /// ones).
+    pub after_end: u64,
     /// Mean arrival → completion-seen time of the measured requests, in counter ticks.
     pub mean_latency_ticks: u64,
 }
@@ -159,9 +162,57 @@ fn fire(source: usize, worker: usize) {
     }
 }
 
-/// Plays the NIC until END is delivered (call on a core other than `worker`'s, after the
-/// worker configured and started it). Also runs the software quantum timer.
-pub fn run(w: &Workload, worker: usize) -> Report {
+/// What the NIC knows of each request, and what it saw of their completions.
+struct Tally {
+    state: alloc::vec::Vec<u8>,
+    arrival: alloc::vec::Vec<u64>,
+    report: Report,
+    latency_sum: u64,
+    /// Measured requests completed or dropped.
+    settled: u64,
+    warmup: u64,
+}
+
+impl Tally {
+    /// Reads the completions the worker rang the doorbell for since the last call.
+    fn drain(&mut self, r: &SoftRegs, tx: &mut TxConsumer<'_>) {
+        let prod = r.read(global::TX_PROD);
+        if prod == tx.consumed() {
+            return;
+        }
+        let seen = crate::timer::now();
+        let drained = tx.drain(prod, |c| {
+            let i = c.id as usize;
+            match self.state.get(i).copied() {
+                Some(GENERATED) => {
+                    self.state[i] = COMPLETED;
+                    self.report.completed += 1;
+                    if c.id > self.warmup {
+                        self.settled += 1;
+                        self.latency_sum += seen - self.arrival[i];
+                    }
+                }
+                Some(COMPLETED) => self.report.duplicates += 1,
+                _ => self.report.unknown += 1,
+            }
+        });
+        match drained {
+            Ok(cons) => r.set(global::TX_CONS, cons),
+            Err((cons, prod)) => panic!(
+                "software NIC: doorbell TX_PROD = {prod} with TX_CONS = {cons}: more than a \
+                 ring of completions, or backwards"
+            ),
+        }
+        r.set(global::COMPLETIONS, self.report.completed);
+    }
+}
+
+/// Plays the NIC (call on a core other than `worker`'s, after the worker configured and
+/// started it); also runs the software quantum timer. As the device does, it delivers END once
+/// every measured request resolved; a warm-up request may still be in flight then, so it
+/// keeps reading completions until `server_done` says the worker answered everything and
+/// will ring no more doorbells, and only then reports.
+pub fn run(w: &Workload, worker: usize, server_done: impl Fn() -> bool) -> Report {
     let r = &SOFT_REGS;
     while r.read(global::CTRL) & global::CTRL_START == 0 {
         crate::quantum::soft_tick();
@@ -194,34 +245,48 @@ pub fn run(w: &Workload, worker: usize) -> Report {
     let sources = [0, 1].map(|f| r.read(flow::rx_source(f)) as usize);
 
     let total = w.warmup + w.requests;
-    let mut state = vec![0u8; total as usize + 1];
-    let mut arrival = vec![0u64; total as usize + 1];
+    let mut t = Tally {
+        state: vec![0u8; total as usize + 1],
+        arrival: vec![0u64; total as usize + 1],
+        report: Report::default(),
+        latency_sum: 0,
+        settled: 0,
+        warmup: w.warmup,
+    };
     let mut rng = Rng(w.seed);
-    let mut report = Report::default();
-    let mut latency_sum = 0u64;
     let mut next_id = 1u64;
     let mut next_arrival = crate::timer::now() + rng.exp(w.interval_ticks);
-    let mut settled = 0u64; // measured requests completed or dropped
     let mut greedy_id = 1u64;
     let mut end_delivered = false;
-    while !end_delivered {
+    loop {
         crate::quantum::soft_tick();
+        if end_delivered {
+            // Read before the last drain: the worker's final doorbell precedes its flag.
+            let done = server_done();
+            let before = t.report.completed;
+            t.drain(r, &mut tx);
+            t.report.after_end += t.report.completed - before;
+            if done {
+                break;
+            }
+            continue;
+        }
         let now = crate::timer::now();
         if next_id <= total && now >= next_arrival {
             let desc = request(&mut rng, w, next_id, next_arrival, now);
-            arrival[next_id as usize] = next_arrival;
-            report.arrivals += 1;
-            r.set(global::ARRIVALS, report.arrivals);
+            t.arrival[next_id as usize] = next_arrival;
+            t.report.arrivals += 1;
+            r.set(global::ARRIVALS, t.report.arrivals);
             if rx0.push(&desc, r.read(flow::rx_cons(0))) {
-                state[next_id as usize] = GENERATED;
+                t.state[next_id as usize] = GENERATED;
                 r.set(flow::rx_prod(0), rx0.produced());
                 fire(sources[0], worker);
             } else {
-                state[next_id as usize] = DROPPED;
-                report.drops += 1;
-                r.set(global::DROPS, report.drops);
+                t.state[next_id as usize] = DROPPED;
+                t.report.drops += 1;
+                r.set(global::DROPS, t.report.drops);
                 if next_id > w.warmup {
-                    settled += 1;
+                    t.settled += 1;
                 }
             }
             next_id += 1;
@@ -245,41 +310,15 @@ pub fn run(w: &Workload, worker: usize) -> Report {
                 pushed = true;
             }
             if pushed {
-                report.greedy_delivered = greedy_id - 1;
+                t.report.greedy_delivered = greedy_id - 1;
                 r.set(flow::rx_prod(1), rx1.produced());
                 // One event per refill, not per descriptor: the ring never empties, so the
                 // greedy task never waits, and events would only merge.
                 fire(sources[1], worker);
             }
         }
-        let prod = r.read(global::TX_PROD);
-        if prod != tx.consumed() {
-            let seen = crate::timer::now();
-            let drained = tx.drain(prod, |c| {
-                let i = c.id as usize;
-                match state.get(i).copied() {
-                    Some(GENERATED) => {
-                        state[i] = COMPLETED;
-                        report.completed += 1;
-                        if c.id > w.warmup {
-                            settled += 1;
-                            latency_sum += seen - arrival[i];
-                        }
-                    }
-                    Some(COMPLETED) => report.duplicates += 1,
-                    _ => report.unknown += 1,
-                }
-            });
-            match drained {
-                Ok(cons) => r.set(global::TX_CONS, cons),
-                Err((cons, prod)) => panic!(
-                    "software NIC: doorbell TX_PROD = {prod} with TX_CONS = {cons}: more than a \
-                     ring of completions, or backwards"
-                ),
-            }
-            r.set(global::COMPLETIONS, report.completed);
-        }
-        if settled == w.requests && next_id > total {
+        t.drain(r, &mut tx);
+        if t.settled == w.requests && next_id > total {
             end_delivered = rx0.push(&RxDescriptor::end(), r.read(flow::rx_cons(0)));
             if end_delivered {
                 r.set(flow::rx_prod(0), rx0.produced());
@@ -287,10 +326,10 @@ pub fn run(w: &Workload, worker: usize) -> Report {
             }
         }
     }
-    let measured = w.requests - (report.drops.min(w.requests));
-    report.mean_latency_ticks = latency_sum / measured.max(1);
+    let measured = w.requests - (t.report.drops.min(w.requests));
+    t.report.mean_latency_ticks = t.latency_sum / measured.max(1);
     r.set(global::STATUS, global::STATUS_DONE);
-    report
+    t.report
 }
 
 fn request(rng: &mut Rng, w: &Workload, id: u64, arrival: u64, now: u64) -> RxDescriptor {
