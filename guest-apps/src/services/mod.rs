@@ -47,9 +47,10 @@ pub struct State {
 static STATE: spin::Once<State> = spin::Once::new();
 /// Core 0 has configured the software NIC; core 1 may play it.
 static SOFT_READY: spin::Once<Workload> = spin::Once::new();
-/// The software NIC has read its last completion and reported.
+/// The software NIC has read its last completion; its counters are final.
 static SOFT_DONE: AtomicBool = AtomicBool::new(false);
-/// Core 0 answered every request and rings no more doorbells.
+/// Core 0 answered every request, and every answer's doorbell has rung (a kernel core's batch
+/// rings it before its calls complete: `kernel::syscalls::batch::run_batch`).
 static SERVER_DONE: AtomicBool = AtomicBool::new(false);
 
 fn state() -> &'static State {

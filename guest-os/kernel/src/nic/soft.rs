@@ -170,6 +170,8 @@ struct Tally {
     latency_sum: u64,
     /// Measured requests completed or dropped.
     settled: u64,
+    /// Measured requests dropped.
+    measured_drops: u64,
     warmup: u64,
 }
 
@@ -251,6 +253,7 @@ pub fn run(w: &Workload, worker: usize, server_done: impl Fn() -> bool) -> Repor
         report: Report::default(),
         latency_sum: 0,
         settled: 0,
+        measured_drops: 0,
         warmup: w.warmup,
     };
     let mut rng = Rng(w.seed);
@@ -287,6 +290,7 @@ pub fn run(w: &Workload, worker: usize, server_done: impl Fn() -> bool) -> Repor
                 r.set(global::DROPS, t.report.drops);
                 if next_id > w.warmup {
                     t.settled += 1;
+                    t.measured_drops += 1;
                 }
             }
             next_id += 1;
@@ -326,7 +330,7 @@ pub fn run(w: &Workload, worker: usize, server_done: impl Fn() -> bool) -> Repor
             }
         }
     }
-    let measured = w.requests - (t.report.drops.min(w.requests));
+    let measured = w.requests - t.measured_drops;
     t.report.mean_latency_ticks = t.latency_sum / measured.max(1);
     r.set(global::STATUS, global::STATUS_DONE);
     t.report
