@@ -108,3 +108,24 @@ fn first_difference(at: &str, a: &Value, b: &Value) -> Option<String> {
         _ => (a != b).then(|| format!("{at}: made {a}, committed {b}")),
     }
 }
+
+/// The stage tables the docs point at are the committed breakdown's, drawn by today's code: a
+/// new `wake-breakdown.json` (or `wake.json`, whose means the tables show) committed without
+/// `driver figures` fails here.
+#[test]
+fn committed_stage_tables_are_drawn_from_the_committed_results() {
+    use super::wake_breakdown::tables;
+    let read = |name: &str| -> ResultsFile {
+        results::read_json(&ResultsFile::path(&results_dir(), name)).unwrap()
+    };
+    let made = tables::markdown(&read("wake-breakdown"), Some(&read("wake"))).unwrap();
+    let path = results_dir().join("wake-breakdown.md");
+    let committed = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (draw it with `driver figures`)", path.display()));
+    assert!(
+        made == committed,
+        "{} is not what today's code draws from the committed results: redraw it with \
+         `driver figures`",
+        path.display()
+    );
+}

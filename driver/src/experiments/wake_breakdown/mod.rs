@@ -28,6 +28,9 @@
 //! `hwq` pop, the irq handler's status read, and each bind and resume report
 //! (docs/wake-breakdown.md).
 //!
+//! The figure is drawn with its stage tables beside it (`results/wake-breakdown.md`,
+//! [`tables`]), which the docs quote instead of copying the numbers.
+//!
 //! On a busy core the step that ends at `task_resumed` also holds the rest of the interrupted
 //! background chunk (the executor runs the woken task when that task yields); E2's cycles lost
 //! per wake (`results/wake.json`) less the handler's steps measured here is what the
@@ -35,8 +38,9 @@
 //! caches.
 
 mod figure;
+pub mod tables;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, ensure};
 use runconfig::Mechanism;
@@ -48,7 +52,7 @@ use super::wake;
 use super::wake::guest::bench_record;
 use super::{Experiment, Profile, ResultsFile};
 use crate::coro_sched::CoroSchedSpec;
-use crate::results::{Num, RunResult};
+use crate::results::{self, Num, RunResult};
 use crate::spec::Cpu;
 use crate::summary::Summary;
 use crate::sweep::Point;
@@ -373,6 +377,25 @@ impl Experiment for WakeBreakdown {
 
     fn figure(&self, file: &ResultsFile, svg: &Path) -> Result<()> {
         Ok(figure::chart(&figure::bars(file)?).write_svg(svg)?)
+    }
+
+    /// The figure and, beside it, the stage tables (`<name>.md`, [`tables`]) with the unstamped
+    /// E1 means of `wake.json` in the same directory when it is there.
+    fn figures(&self, file: &ResultsFile, results_dir: &Path) -> Result<Vec<PathBuf>> {
+        let svg = ResultsFile::svg_path(results_dir, self.name());
+        self.figure(file, &svg)
+            .with_context(|| format!("drawing {}", svg.display()))?;
+        let e1_json = ResultsFile::path(results_dir, wake::Wake.name());
+        let e1: Option<ResultsFile> = if e1_json.exists() {
+            Some(results::read_json(&e1_json)?)
+        } else {
+            None
+        };
+        let md = results_dir.join(format!("{}.md", self.name()));
+        let text = tables::markdown(file, e1.as_ref())
+            .with_context(|| format!("writing the stage tables of {}", md.display()))?;
+        std::fs::write(&md, text).with_context(|| format!("writing {}", md.display()))?;
+        Ok(vec![svg, md])
     }
 
     fn summary(&self, file: &ResultsFile) -> String {
