@@ -11,6 +11,7 @@ mod selftest;
 mod services;
 mod syscall_bench;
 mod wake;
+mod watchdog;
 
 use runconfig::App;
 

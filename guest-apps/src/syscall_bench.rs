@@ -112,13 +112,8 @@ pub fn run(core: usize, cfg: &RunConfig) {
     let buf = syscalls::user::alloc_buffer(WRITE_LEN as usize).expect("user buffer for write");
     buf.fill(b'w');
     let buf_addr = buf.as_ptr() as u64;
-    // No call completing for 100 ms of counter time is a kernel side that never answers (5 s on
-    // QEMU, whose vCPUs run in host time and may be descheduled by a loaded host: a timeout
-    // there must not fire on a healthy run).
-    let stall_ticks = match cfg.platform() {
-        Some(runconfig::Platform::Qemu) => 5 * timer::frequency(),
-        _ => timer::frequency() / 10,
-    };
+    // No call completing for 100 ms of counter time is a kernel side that never answers.
+    let stall_ticks = crate::watchdog::stall_ticks(cfg, 100);
     error_checks(s, buf_addr, stall_ticks);
     measure(s, buf_addr, WARMUP_CALLS, stall_ticks, false);
     measure(s, buf_addr, WARMUP_CALLS, stall_ticks, true);

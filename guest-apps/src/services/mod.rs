@@ -195,12 +195,8 @@ pub fn run(core: usize, cfg: &RunConfig) {
     m5::reset_stats();
     let t0 = kernel::cycles();
     state.nic.start();
-    // No completion for 50 ms of counter time is a server that stopped serving (2 s on QEMU,
-    // whose vCPUs run in host time and may be descheduled by a loaded host).
-    let stall = match cfg.platform() {
-        Some(runconfig::Platform::Qemu) => 2 * kernel::timer::frequency(),
-        _ => kernel::timer::frequency() / 20,
-    };
+    // No completion for 50 ms of counter time is a server that stopped serving.
+    let stall = crate::watchdog::stall_ticks(cfg, 50);
     if let Err(s) = runtime::run_until_or_stall(dispatch::finished, &dispatch::COMPLETED, stall) {
         panic!(
             "the server stopped serving under {}: {} requests completed of {} received, then \
