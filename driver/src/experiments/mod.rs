@@ -469,6 +469,35 @@ pub fn number(v: &Value) -> Option<f64> {
     }
 }
 
+/// A results file of `records` from a fixed gem5 identity, for tests that read one.
+#[cfg(test)]
+pub(crate) fn sample_file(
+    experiment: &str,
+    profile: Profile,
+    guest: &str,
+    records: Vec<Record>,
+) -> ResultsFile {
+    ResultsFile {
+        schema: 1,
+        experiment: experiment.into(),
+        profile,
+        command: vec![],
+        generated_unix: 0,
+        simulator: crate::results::SimulatorInfo {
+            name: "gem5".into(),
+            binary: "g".into(),
+            version: "24.0.0.1".into(),
+            build: "b".into(),
+            device_sources: None,
+            config_scripts: None,
+        },
+        guest_sha256: guest.into(),
+        guest_git_describe: guest.into(),
+        records,
+        analysis: serde_json::Value::Null,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

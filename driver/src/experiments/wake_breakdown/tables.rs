@@ -383,25 +383,7 @@ mod tests {
     }
 
     fn file(experiment: &str, guest: &str, records: Vec<Record>) -> ResultsFile {
-        ResultsFile {
-            schema: 1,
-            experiment: experiment.into(),
-            profile: Profile::Quick,
-            command: vec![],
-            generated_unix: 0,
-            simulator: crate::results::SimulatorInfo {
-                name: "gem5".into(),
-                binary: "g".into(),
-                version: "24.0.0.1".into(),
-                build: "b".into(),
-                device_sources: None,
-                config_scripts: None,
-            },
-            guest_sha256: guest.into(),
-            guest_git_describe: guest.into(),
-            records,
-            analysis: Value::Null,
-        }
+        crate::experiments::sample_file(experiment, Profile::Quick, guest, records)
     }
 
     fn irq(before: f64, save: f64) -> Value {

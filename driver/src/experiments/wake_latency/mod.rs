@@ -626,25 +626,7 @@ mod tests {
                 }
             })
             .collect();
-        ResultsFile {
-            schema: 1,
-            experiment: "wake-latency".into(),
-            profile: Profile::Full,
-            command: vec![],
-            generated_unix: 0,
-            simulator: crate::results::SimulatorInfo {
-                name: "gem5".into(),
-                binary: "g".into(),
-                version: "24.0.0.1".into(),
-                build: "b".into(),
-                device_sources: None,
-                config_scripts: None,
-            },
-            guest_sha256: String::new(),
-            guest_git_describe: String::new(),
-            records,
-            analysis: Value::Null,
-        }
+        crate::experiments::sample_file("wake-latency", Profile::Full, "", records)
     }
 
     #[test]
