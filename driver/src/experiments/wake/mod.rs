@@ -112,10 +112,9 @@ pub fn sizes(profile: Profile) -> Sizes {
         // 10,000 wakes per point on both CPUs at the quick profile's interval (20,000 would
         // double the simulated time for no new information: with the ready hint a busy
         // core's empty checks cost a load, so E2 per wake barely depends on the interval).
-        // Wall time measured on a 2-core machine, two points at a time: on minor an idle
-        // point takes 10–17 s (poll: 100 s) and a busy one 240–300 s (reference phase
-        // included), so minor's 25 points ≈ 40 min; o3's idle points took 20–140 s. Planned
-        // before that from the quick runs as ≈ 5 h for both CPUs, which was pessimistic.
+        // Measured: ≈ 99 min of wall time on two cores; the time per point is in the README
+        // ("Full profile"), why the quick runs' ≈ 5 h estimate was high in
+        // docs/wake-breakdown.md ("The sweep and the full profile").
         Profile::Full => Sizes {
             wakes: 10_000,
             cpus: &[Cpu::Minor, Cpu::O3],
